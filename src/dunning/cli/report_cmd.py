@@ -1,0 +1,1 @@
+"""Commands are added here by their domain."""

@@ -1,0 +1,47 @@
+"""``dunning init``: create or upgrade the database and write example configuration files."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import typer
+
+from dunning.cli.common import console, handle_errors, settings
+from dunning.cli.main import app
+from dunning.core.db import migrate
+from dunning.core.urls import redact_url
+
+
+def write_example_files(directory: Path, profile: str) -> list[Path]:
+    """Copy the shipped strategy, template and compliance examples for ``profile`` where none exist."""
+    written = []
+    s = settings()
+    targets = {
+        s.strategy_file: f"strategy_{profile.lower()}.yaml",
+        s.templates_file: f"templates_{profile.lower()}.yaml",
+        s.compliance_file: "compliance.yaml",
+    }
+    for target, source in targets.items():
+        path = target if target.is_absolute() else directory / target
+        if path.exists():
+            continue
+        data = resources.files("dunning.defaults").joinpath(source).read_text(encoding="utf-8")
+        path.write_text(data, encoding="utf-8")
+        written.append(path)
+    return written
+
+
+@app.command("init")
+@handle_errors
+def init_command(
+    profile: str = typer.Option(None, "--profile", help="CN | US（默认取设置 / default from settings）"),
+) -> None:
+    """建库或升级并写入示例配置 / Create or upgrade the database; write example files."""
+    s = settings()
+    chosen = (profile or s.profile).upper()
+    s.data_key(create=True)
+    migrate(s.database_url)
+    console.print(f"数据库已就绪 / Database ready: {redact_url(s.database_url)}")
+    for path in write_example_files(Path.cwd(), chosen):
+        console.print(f"已写入 / Wrote {path}")

@@ -1,0 +1,1 @@
+"""Thin kernel shared by every domain package. Imports no domain package."""

@@ -1,0 +1,199 @@
+"""Database kernel: engine, unit of work, portable types, migrations, bulk writes.
+
+One SQLAlchemy metadata for SQLite (embedded default) and PostgreSQL (production). Timestamps are
+stored as UTC; ``UTCDateTime`` gives them back timezone-aware on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.types import TypeDecorator
+
+from dunning.core.errors import ConfigError
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in Python, naive UTC on SQLite, timestamptz on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING)
+
+
+def normalise_url(url: str) -> str:
+    """Accept ``postgresql://`` and ``postgres://`` as psycopg 3 URLs."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA temp_store=MEMORY")
+    cur.execute("PRAGMA cache_size=-200000")
+    cur.close()
+
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def make_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url not in _ENGINES:
+        if url.startswith("sqlite"):
+            engine = sa.create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        elif url.startswith("postgresql"):
+            engine = sa.create_engine(url, pool_pre_ping=True)
+        else:
+            raise ConfigError(
+                f"unsupported database URL scheme: {url.split(':', 1)[0]}",
+                f"不支持的数据库地址：{url.split(':', 1)[0]}",
+            )
+        _ENGINES[url] = engine
+    return _ENGINES[url]
+
+
+def dispose_engines() -> None:
+    for engine in _ENGINES.values():
+        engine.dispose()
+    _ENGINES.clear()
+
+
+@contextmanager
+def unit_of_work(engine: Engine) -> Iterator[Connection]:
+    """One transaction: commit on success, roll back on any error. Edges open it; services take it."""
+    with engine.begin() as conn:
+        yield conn
+
+
+def is_sqlite(conn: Connection | Engine) -> bool:
+    return conn.dialect.name == "sqlite"
+
+
+def migrations_dir() -> Path:
+    return Path(__file__).resolve().parent.parent / "migrations"
+
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", normalise_url(url).replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str) -> None:
+    """Create or upgrade the schema to the newest revision."""
+    from alembic import command
+
+    engine = make_engine(url)
+    cfg = alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def bulk_insert(
+    conn: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    on_conflict_do_nothing: Sequence[str] | None = None,
+) -> None:
+    """Insert many rows as tuples, bypassing per-row ORM work.
+
+    PostgreSQL uses COPY (or executemany when conflicts must be skipped); SQLite uses the driver's
+    executemany, which runs the statement in C for each tuple.
+    """
+    if not rows:
+        return
+    cols = ", ".join(f'"{c}"' for c in columns)
+    if conn.dialect.name == "postgresql" and on_conflict_do_nothing is None:
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        bind = [table.c[c].type for c in columns]
+        with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(_pg_values(row, bind))
+        return
+    marks = (
+        ", ".join(["%s"] * len(columns))
+        if conn.dialect.name == "postgresql"
+        else ", ".join(["?"] * len(columns))
+    )
+    sql = f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks})'
+    if on_conflict_do_nothing is not None:
+        target = ", ".join(f'"{c}"' for c in on_conflict_do_nothing)
+        sql += f" ON CONFLICT ({target}) DO NOTHING"
+    raw_conn = conn.connection.driver_connection
+    assert raw_conn is not None
+    cur = raw_conn.cursor()
+    try:
+        if conn.dialect.name == "sqlite":
+            cur.executemany(sql, [_sqlite_values(r) for r in rows])
+        else:
+            bind = [table.c[c].type for c in columns]
+            cur.executemany(sql, [_pg_values(r, bind) for r in rows])
+    finally:
+        cur.close()
+
+
+# SQLAlchemy's own storage format for DATETIME on SQLite: bulk rows must compare equal to ORM rows.
+SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _sqlite_values(row: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(v.astimezone(UTC).strftime(SQLITE_DATETIME) if isinstance(v, datetime) else v for v in row)
+
+
+def _pg_values(row: Sequence[Any], _types: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(row)
