@@ -31,6 +31,8 @@ class Message(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     # debtor : local date : slot — planning the same day twice collides here.
     plan_key: Mapped[str] = mapped_column(sa.String(96))
+    # The planning run that created the row: lets set-based SQL find "the rows this run wrote".
+    plan_run: Mapped[str] = mapped_column(sa.String(32), index=True)
     debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtors.id", ondelete="CASCADE"))
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
     slot_date: Mapped[date] = mapped_column(sa.Date)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 19:10:53.941134
+Create Date: 2026-11-28 19:13:42.482255
 """
 
 from __future__ import annotations
@@ -121,6 +121,7 @@ def upgrade() -> None:
         "messages",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("plan_key", sa.String(length=96), nullable=False),
+        sa.Column("plan_run", sa.String(length=32), nullable=False),
         sa.Column("debtor_id", sa.Integer(), nullable=False),
         sa.Column("contact_id", sa.Integer(), nullable=True),
         sa.Column("slot_date", sa.Date(), nullable=False),
@@ -162,6 +163,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.create_index("ix_messages_debtor_scheduled", ["debtor_id", "scheduled_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_messages_plan_run"), ["plan_run"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_messages_provider_message_id"), ["provider_message_id"], unique=False
         )
@@ -248,6 +250,7 @@ def downgrade() -> None:
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index("ix_messages_status_scheduled")
         batch_op.drop_index(batch_op.f("ix_messages_provider_message_id"))
+        batch_op.drop_index(batch_op.f("ix_messages_plan_run"))
         batch_op.drop_index("ix_messages_debtor_scheduled")
 
     op.drop_table("messages")

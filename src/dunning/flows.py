@@ -1,0 +1,1 @@
+"""Orchestration across domains (plan → gate → outbox → send → receipts). Filled in by the planner work."""
