@@ -1,1 +1,312 @@
-"""Orchestration across domains (plan → gate → outbox → send → receipts). Filled in by the planner work."""
+"""Orchestration across domains: the daily loop (plan → gate → outbox → send → receipts → report).
+
+Domains never import each other's services for orchestration; this module does. Each function takes
+an open connection (one unit of work) or an engine when it must commit in several steps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from time import perf_counter
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from dunning.compliance import ComplianceProfile, Violation, evaluate, explain, load_profile
+from dunning.core.crypto import PersonalDataCipher
+from dunning.core.settings import Settings
+from dunning.portfolio.models import Contact
+from dunning.portfolio.repository import load_debtor_frame
+from dunning.sending.models import Message
+from dunning.sending.outbox import ClaimedMessage, cancel_queued_for_debtors
+from dunning.sending.providers.base import SmsProvider, build_provider
+from dunning.sending.service import SendSummary, send_due
+from dunning.strategy.engine import assign
+from dunning.strategy.loader import load_default_strategy, load_strategy
+from dunning.strategy.models import Strategy
+from dunning.strategy.planner import (
+    PlanResult,
+    Window,
+    attach_history,
+    load_history,
+    local_minutes_at,
+    run_plan,
+)
+from dunning.templates.catalog import load_default_templates, load_templates
+from dunning.templates.models import TemplateCatalog
+from dunning.templates.render import RenderContext, render_frame
+
+DEFAULT_ZONE = {"CN": "Asia/Shanghai", "US": "America/New_York"}
+
+
+@dataclass(frozen=True, slots=True)
+class DailyConfig:
+    """What a day's plan needs besides the data: the profile, the strategy and the templates."""
+
+    profile: ComplianceProfile
+    strategy: Strategy
+    catalog: TemplateCatalog
+    context: RenderContext
+    default_zone: str
+    notices: tuple[str, ...] = ()
+
+    @property
+    def window(self) -> Window:
+        return Window(self.profile.window_start_min, self.profile.window_end_min)
+
+
+def load_config(settings: Settings) -> DailyConfig:
+    """Read strategy.yaml / templates.yaml / compliance.yaml from the working directory, falling back
+    to the shipped examples for the profile (with a notice) when a file does not exist."""
+    notices = []
+    name = settings.profile
+    if settings.strategy_file.exists():
+        strategy = load_strategy(settings.strategy_file)
+    else:
+        strategy = load_default_strategy(name)
+        notices.append(
+            f"未找到 {settings.strategy_file}，使用内置 {name} 策略 / using the built-in {name} strategy"
+        )
+    if settings.templates_file.exists():
+        catalog = load_templates(settings.templates_file)
+    else:
+        catalog = load_default_templates(name)
+        notices.append(
+            f"未找到 {settings.templates_file}，使用内置 {name} 模板 / using the built-in {name} templates"
+        )
+    profile = load_profile(name, settings)
+    return DailyConfig(
+        profile=profile,
+        strategy=strategy,
+        catalog=catalog,
+        context=RenderContext.from_settings(settings),
+        default_zone=DEFAULT_ZONE[name],
+        notices=tuple(notices),
+    )
+
+
+def describer(profile: ComplianceProfile) -> Callable[[str], dict[str, str]]:
+    cache: dict[str, dict[str, str]] = {}
+
+    def describe(rule_id: str) -> dict[str, str]:
+        if rule_id not in cache:
+            v = explain(rule_id, profile)
+            cache[rule_id] = {
+                "category": v.category,
+                "legal_basis": v.legal_basis,
+                "reason_zh": v.reason_zh,
+                "reason_en": v.reason_en,
+            }
+        return cache[rule_id]
+
+    return describe
+
+
+def plan_day(conn: Connection, config: DailyConfig, now: datetime, *, dry_run: bool = False) -> PlanResult:
+    """Plan today's slot for every debtor in scope, in one unit of work."""
+    started = perf_counter()
+    now = now.astimezone(UTC)
+    debtors = load_debtor_frame(conn, now, default_time_zone=config.default_zone)
+    load_seconds = perf_counter() - started
+    result = run_plan(
+        conn,
+        debtors,
+        now=now,
+        window=config.window,
+        assign=lambda f: assign(f, config.strategy),
+        render=lambda f: render_frame(f, config.catalog, config.context),
+        evaluate=lambda f: evaluate(f, config.profile, stage="plan"),
+        describe=describer(config.profile),
+        dry_run=dry_run,
+    )
+    result.stage_seconds = {"load": round(load_seconds, 3), **result.stage_seconds}
+    result.seconds += load_seconds
+    return result
+
+
+def recheck_before_submit(
+    config: DailyConfig,
+) -> Callable[[Connection, Sequence[ClaimedMessage], datetime], Mapping[int, Sequence[Violation]]]:
+    """The submit-time gate: the same rules on the facts as they are now.
+
+    A payment, opt-out, dispute or complaint may have arrived since planning; the clock may have
+    passed the window; another message may have gone out. The message itself never counts against
+    its own caps.
+    """
+
+    def recheck(
+        conn: Connection, claimed: Sequence[ClaimedMessage], now: datetime
+    ) -> dict[int, list[Violation]]:
+        if not claimed:
+            return {}
+        now = now.astimezone(UTC)
+        ids = [c.message_id for c in claimed]
+        messages = _message_facts(conn, ids)
+        debtor_pks = messages["debtor_pk"].unique().to_list()
+        state = load_debtor_frame(conn, now, default_time_zone=config.default_zone, debtor_pks=debtor_pks)
+        recipients = _recipient_facts(conn, messages["contact_pk"].drop_nulls().unique().to_list())
+        frame = (
+            messages.join(
+                state.drop(
+                    "contact_pk",
+                    "recipient_relation",
+                    "recipient_verified",
+                    "recipient_opted_out",
+                    "segments",
+                    strict=False,
+                ),
+                on="debtor_pk",
+                how="left",
+            )
+            .join(recipients, on="contact_pk", how="left")
+            .with_columns(
+                pl.col("recipient_relation").fill_null("unknown"),
+                pl.col("recipient_verified").fill_null(False),
+                pl.col("recipient_opted_out").fill_null(False),
+                pl.lit(now).dt.convert_time_zone("UTC").alias("scheduled_at"),
+                _approved_expr(config.catalog),
+            )
+        )
+        frame = local_minutes_at(frame, now)
+        history = load_history(conn, debtor_pks, now - _EIGHT_DAYS)
+        frame = attach_history(frame, history, exclude_pk="message_pk")
+        checked = evaluate(frame, config.profile, stage="submit")
+        out: dict[int, list[Violation]] = {}
+        for message_pk, rules in checked.select("message_pk", "violations").iter_rows():
+            if rules:
+                out[int(message_pk)] = [explain(r, config.profile) for r in rules]
+        return out
+
+    return recheck
+
+
+_EIGHT_DAYS = timedelta(days=8)
+
+
+def _message_facts(conn: Connection, ids: Sequence[int]) -> pl.DataFrame:
+    rows = conn.execute(
+        sa.select(
+            Message.id,
+            Message.debtor_id,
+            Message.contact_id,
+            Message.body,
+            Message.segments,
+            Message.template_id,
+            Message.template_version,
+        ).where(Message.id.in_(ids))
+    ).all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={
+            "message_pk": pl.Int64,
+            "debtor_pk": pl.Int64,
+            "contact_pk": pl.Int64,
+            "body": pl.String,
+            "segments": pl.Int32,
+            "template_id": pl.String,
+            "template_version": pl.Int32,
+        },
+        orient="row",
+    )
+
+
+def _recipient_facts(conn: Connection, contact_pks: Sequence[int]) -> pl.DataFrame:
+    rows = conn.execute(
+        sa.select(Contact.id, Contact.relation, Contact.verified, Contact.opted_out_at.is_not(None)).where(
+            Contact.id.in_(contact_pks)
+        )
+    ).all()
+    return pl.DataFrame(
+        [tuple(r) for r in rows],
+        schema={
+            "contact_pk": pl.Int64,
+            "recipient_relation": pl.String,
+            "recipient_verified": pl.Boolean,
+            "recipient_opted_out": pl.Boolean,
+        },
+        orient="row",
+    )
+
+
+def _approved_expr(catalog: TemplateCatalog) -> pl.Expr:
+    """Is the message's exact template version still approved (it may have been retired since)?"""
+    approved = [
+        f"{template_id}#{version.version}"
+        for template_id, template in catalog.items()
+        for version in template.versions
+        if version.state == "approved"
+    ]
+    key = pl.concat_str([pl.col("template_id"), pl.lit("#"), pl.col("template_version").cast(pl.String)])
+    return key.is_in(approved).fill_null(False).alias("template_approved")
+
+
+def send_day(
+    engine: Engine,
+    config: DailyConfig,
+    provider: SmsProvider,
+    cipher: PersonalDataCipher,
+    now: datetime,
+    *,
+    batch_size: int = 500,
+    on_progress: Callable[[SendSummary], None] | None = None,
+) -> SendSummary:
+    """Send everything due at ``now`` through ``provider``, re-checking each message first."""
+
+    async def go() -> SendSummary:
+        try:
+            return await send_due(
+                engine,
+                provider,
+                now=now,
+                cipher=cipher,
+                recheck=recheck_before_submit(config),
+                batch_size=batch_size,
+                on_progress=on_progress,
+            )
+        finally:
+            await provider.close()
+
+    return asyncio.run(go())
+
+
+def send_times(conn: Connection, now: datetime) -> list[datetime]:
+    """The distinct instants at which queued messages become due, from ``now`` on (for replaying a day)."""
+    rows = conn.execute(
+        sa.select(sa.func.min(Message.scheduled_at), Message.scheduled_at)
+        .where(Message.status == "queued", Message.window_end > now)
+        .group_by(Message.scheduled_at)
+        .order_by(Message.scheduled_at)
+    ).all()
+    return sorted({max(now, _aware(at)) for _, at in rows})
+
+
+def _aware(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def merge_summaries(parts: Sequence[SendSummary]) -> SendSummary:
+    """One summary for several sender passes over a day."""
+    total = SendSummary(worker_id=parts[0].worker_id, provider=parts[0].provider)
+    for part in parts:
+        for name in ("batches", "claimed", "blocked", "submitted", "retried", "failed", "expired", "unknown"):
+            setattr(total, name, getattr(total, name) + getattr(part, name))
+        total.released += part.released
+        total.receipts.merge(part.receipts)
+    return total
+
+
+def provider_from(settings: Settings) -> SmsProvider:
+    return build_provider(settings.provider_url)
+
+
+def after_import(conn: Connection, result: Any, now: datetime) -> int:
+    """A payment, opt-out, dispute, complaint, bankruptcy or death cancels queued messages at once."""
+    debtor_pks = list(getattr(result, "affected_debtor_pks", ()) or ())
+    if not debtor_pks:
+        return 0
+    return cancel_queued_for_debtors(conn, debtor_pks, now, "portfolio_update")

@@ -1,1 +1,218 @@
-"""Commands are added here by their domain."""
+"""``dunning compliance``: list the rules, show the profile, check texts, measure the corpus."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from datetime import time
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from dunning.cli.common import console, echo_json, handle_errors, settings
+from dunning.cli.main import app
+from dunning.compliance import (
+    PROFILE_NAMES,
+    RULES,
+    ComplianceProfile,
+    evaluate_records,
+    explain,
+    load_profile,
+    run_corpus,
+)
+from dunning.compliance.gate import typed_context
+from dunning.core.errors import InputError
+
+compliance_app = typer.Typer(
+    name="compliance",
+    help="合规规则与检查 / Compliance rules and checks.",
+    no_args_is_help=True,
+)
+app.add_typer(compliance_app, name="compliance")
+
+ProfileOption = Annotated[
+    str | None,
+    typer.Option("--profile", help="CN | US（默认取设置 / default from settings）"),
+]
+
+_BATCH = 5000  # lines evaluated together by check-text
+
+
+def _profile(name: str | None) -> ComplianceProfile:
+    s = settings()
+    return load_profile(name or s.profile, s)
+
+
+@compliance_app.command("rules")
+@handle_errors
+def rules_command(profile: ProfileOption = None) -> None:
+    """列出规则、类别、法律依据与原因 / List rules, categories, legal bases and reasons."""
+    p = _profile(profile)
+    table = Table(title=f"合规规则 / Compliance rules — {p.name}", show_lines=True)
+    table.add_column("规则 / Rule", overflow="fold", ratio=3)
+    table.add_column("类别 / Category", overflow="fold", ratio=2)
+    table.add_column("法律依据 / Legal basis", overflow="fold", ratio=4)
+    table.add_column("原因 / Reason", overflow="fold", ratio=5)
+    for rule in RULES:
+        if p.name not in rule.legal_basis:
+            continue
+        zh, en = rule.reason(p)
+        state = "" if rule.applies_to(p) else "\n[dim]未启用 / off[/]"
+        table.add_row(rule.id + state, rule.category, rule.legal_basis[p.name], f"{zh}\n{en}")
+    console.print(table)
+
+
+@compliance_app.command("profile")
+@handle_errors
+def profile_command(profile: ProfileOption = None) -> None:
+    """显示生效的合规配置与审批过的放宽项 / Show the effective profile and audited overrides."""
+    p = _profile(profile)
+    table = Table(title=f"合规配置 / Compliance profile — {p.name}")
+    table.add_column("设置 / Setting", overflow="fold")
+    table.add_column("值 / Value", overflow="fold")
+    for key in type(p).model_fields:
+        if key != "audited_overrides":
+            table.add_row(key, _show(getattr(p, key)))
+    console.print(table)
+    if p.audited_overrides:
+        audit = Table(title="审批过的放宽项 / Audited overrides")
+        for column in (
+            "设置 / Setting",
+            "值 / Value",
+            "理由 / Reason",
+            "审批人 / Approved by",
+            "日期 / Date",
+        ):
+            audit.add_column(column)
+        for o in p.audited_overrides:
+            when = o.approved_at.isoformat() if o.approved_at else "—"
+            audit.add_row(o.setting, _show(o.value), o.reason, o.approved_by, when)
+        console.print(audit)
+    else:
+        console.print("无放宽项 / No overrides: every setting is at or above its floor.")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, tuple | list):
+        if value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+            return "; ".join(f"{k}: {_show(v)}" for k, v in value)
+        return ", ".join(_show(v) for v in value) or "—"
+    return "—" if value is None else str(value)
+
+
+@compliance_app.command("check-text")
+@handle_errors
+def check_text_command(profile: ProfileOption = None) -> None:
+    """从标准输入逐行读取 JSON 并检查 / Check JSON lines from stdin: {"id": …, "text": …}.
+
+    Each output line is {"id", "allowed", "violations": [{"rule", "category", "reason", …}]}; a
+    malformed input line yields {"id", "line", "error"} and processing continues.
+    """
+    p = _profile(profile)
+    try:
+        stream = sys.stdin.buffer
+        batch: list[tuple[int, bytes]] = []
+        for number, raw in enumerate(stream, start=1):
+            batch.append((number, raw))
+            if len(batch) >= _BATCH:
+                _check_batch(batch, p)
+                batch = []
+        _check_batch(batch, p)
+    except OSError as exc:
+        raise InputError(f"cannot read stdin: {exc}", f"无法读取标准输入：{exc}") from exc
+
+
+def _check_batch(lines: list[tuple[int, bytes]], profile: ComplianceProfile) -> None:
+    outputs: list[dict[str, Any] | None] = []
+    pending: list[tuple[int, Any, dict[str, Any]]] = []  # (output slot, id, record)
+    for number, raw in lines:
+        if not raw.strip():
+            continue
+        parsed = _parse_line(number, raw)
+        if "error" in parsed:
+            outputs.append(parsed)
+        else:
+            pending.append((len(outputs), parsed["id"], parsed["record"]))
+            outputs.append(None)
+    results = evaluate_records([record for _, _, record in pending], profile)
+    for (slot, ident, _), ids in zip(pending, results, strict=True):
+        outputs[slot] = {"id": ident, "allowed": not ids, "violations": list(_explained(ids, profile))}
+    for output in outputs:
+        echo_json(output)
+
+
+def _explained(ids: Iterable[str], profile: ComplianceProfile) -> Iterator[dict[str, str]]:
+    for rule_id in ids:
+        v = explain(rule_id, profile)
+        yield {
+            "rule": v.rule,
+            "category": v.category,
+            "reason": v.reason(),
+            "reason_zh": v.reason_zh,
+            "reason_en": v.reason_en,
+            "legal_basis": v.legal_basis,
+        }
+
+
+def _parse_line(number: int, raw: bytes) -> dict[str, Any]:
+    """{"id", "record"} for a good line, or the error line to print."""
+
+    def error(ident: Any, zh: str, en: str) -> dict[str, Any]:
+        return {"id": ident, "line": number, "error": f"{zh} / {en}"}
+
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return error(None, "不是 UTF-8 文本", "not UTF-8 text")
+    except ValueError as exc:
+        return error(None, f"不是有效的 JSON（{exc.args[0]}）", f"not valid JSON ({exc.args[0]})")
+    if not isinstance(data, dict):
+        return error(None, "每行须为 JSON 对象", "each line must be a JSON object")
+    ident = data.pop("id", None)
+    if not (
+        ident is None or isinstance(ident, str) or (isinstance(ident, int) and not isinstance(ident, bool))
+    ):
+        return error(None, "id 须为字符串或整数", "id must be a string or an integer")
+    if "text" not in data:
+        return error(ident, "缺少 text 字段", "missing text")
+    text = data.pop("text")
+    if not isinstance(text, str):
+        return error(ident, "text 须为字符串", "text must be a string")
+    try:
+        context = typed_context(data)
+    except InputError as exc:
+        return error(ident, exc.zh, exc.en)
+    return {"id": ident, "record": {"body": text, **context}}
+
+
+@compliance_app.command("corpus")
+@handle_errors
+def corpus_command(
+    profile: ProfileOption = None,
+    strict: bool = typer.Option(False, "--strict", help="有遗漏时退出码为 1 / Exit 1 on any miss"),
+) -> None:
+    """用内置语料衡量拦截率与放行率 / Measure block and pass rates on the shipped corpus."""
+    names = [profile.upper()] if profile else list(PROFILE_NAMES)
+    missed = False
+    for name in names:
+        report = run_corpus(name)
+        console.print(
+            f"[bold]{report.profile}[/]  "
+            f"应拦截 / must block: {report.blocked}/{report.block_total} = {report.block_rate:.1%} "
+            f"(命中预期规则 / on the expected rule: {report.target_rate:.1%})  "
+            f"应放行 / must pass: {report.passed}/{report.pass_total} = {report.pass_rate:.1%}"
+        )
+        if report.misses:
+            missed = True
+            console.print(f"遗漏 / Misses ({len(report.misses)}):")
+            for m in report.misses:
+                expected = ", ".join(m.expected) or "—"
+                got = ", ".join(m.got) or "—"
+                console.print(f"  {m.id}  {m.kind}  预期/expected: {expected}  实际/got: {got}", markup=False)
+                console.print(f"    {m.text}", markup=False)
+    if strict and missed:
+        raise typer.Exit(1)

@@ -1,1 +1,159 @@
-"""Commands are added here by their domain."""
+"""``dunning demo``: the whole daily loop on embedded defaults, in a fresh directory.
+
+sample portfolio → import (accounts, contacts, payments) → plan (strategy, templates, compliance gate)
+→ send through the provider → receipts → report. Nothing outside the demo directory is touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime, time
+from pathlib import Path
+from time import perf_counter
+from typing import Annotated
+
+import typer
+from rich.panel import Panel
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from dunning.cli.common import console, handle_errors, now_from
+from dunning.cli.main import app
+from dunning.core.clock import zone
+from dunning.core.errors import InputError
+
+MARKER = ".dunning-demo"
+DEMO_ZONE = {"CN": "Asia/Shanghai", "US": "America/New_York"}
+
+
+def _prepare(directory: Path) -> Path:
+    """A fresh directory: create it, or empty one that an earlier demo made (never anything else)."""
+    directory = directory.resolve()
+    if directory.exists():
+        if (directory / MARKER).exists():
+            shutil.rmtree(directory)
+        elif any(directory.iterdir()):
+            raise InputError(
+                f"{directory} exists and is not an earlier demo directory; choose another --dir",
+                f"{directory} 已存在且不是演示目录，请用 --dir 指定其他目录",
+            )
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / MARKER).write_text("created by `dunning demo`; safe to delete\n", encoding="utf-8")
+    return directory
+
+
+def _default_now(profile: str) -> datetime:
+    """10:00 today in the profile's main zone: inside every send window, so the demo always sends."""
+    tz = zone(DEMO_ZONE[profile])
+    return datetime.combine(datetime.now(tz).date(), time(10, 0), tzinfo=tz)
+
+
+@app.command("demo")
+@handle_errors
+def demo_command(
+    directory: Annotated[Path, typer.Option("--dir", help="演示目录 / Demo directory")] = Path(
+        "dunning-demo"
+    ),
+    accounts: Annotated[int, typer.Option("--accounts", min=1, help="样本账户数 / Sample accounts")] = 10_000,
+    seed: Annotated[int, typer.Option("--seed", help="随机种子 / Random seed")] = 7,
+    profile: Annotated[str, typer.Option("--profile", help="CN | US")] = "CN",
+    now: Annotated[str | None, typer.Option("--now", help="基准时间 / As-of instant (ISO 8601)")] = None,
+) -> None:
+    """演示：样本→导入→排期→合规→发送→回执→报表 / The whole loop on embedded defaults."""
+    from dunning.analytics.report import daily_report
+    from dunning.cli.plan_cmd import render_plan, render_send, send_with_progress
+    from dunning.cli.report_cmd import render as render_report
+    from dunning.cli.setup_cmd import write_example_files
+    from dunning.core.crypto import PersonalDataCipher
+    from dunning.core.db import make_engine, migrate, unit_of_work
+    from dunning.core.settings import get_settings, reset_settings_cache
+    from dunning.flows import after_import, load_config, merge_summaries, plan_day, send_times
+    from dunning.portfolio.sample import generate, write_sample
+    from dunning.portfolio.service import import_file
+
+    profile = profile.upper()
+    if profile not in DEMO_ZONE:
+        raise InputError(
+            f"--profile must be CN or US, got {profile!r}", f"--profile 须为 CN 或 US：{profile!r}"
+        )
+    instant = (now_from(now) if now else _default_now(profile)).astimezone(UTC)
+    work = _prepare(directory)
+    started = perf_counter()
+
+    # Embedded defaults inside the demo directory; a provider URL from the environment is honoured.
+    os.chdir(work)
+    os.environ["DUNNING_DATABASE_URL"] = f"sqlite:///{work / 'dunning.db'}"
+    os.environ["DUNNING_PROFILE"] = profile
+    os.environ.pop("DUNNING_SECRET_KEY", None)
+    os.environ.setdefault(
+        "DUNNING_PROVIDER_URL", f"file://{work / 'outbox.jsonl'}?seed={seed}&undelivered=0.04&rejected=0.005"
+    )
+    reset_settings_cache()
+    settings = get_settings()
+    console.print(
+        Panel.fit(
+            f"演示目录 / Demo directory: {work}\n"
+            f"基准时间 / As of: {instant.astimezone(zone(DEMO_ZONE[profile])).isoformat()}\n"
+            f"配置 / Profile: {profile}   账户 / Accounts: {accounts:,}   种子 / Seed: {seed}",
+            title="dunning demo",
+        )
+    )
+
+    cipher = PersonalDataCipher(settings.data_key(create=True))
+    migrate(settings.database_url)
+    write_example_files(work, profile)
+    engine = make_engine(settings.database_url)
+
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description:<36}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=console) as progress:
+        task = progress.add_task("生成样本 / Sample portfolio", total=1)
+        local_day = instant.astimezone(zone(DEMO_ZONE[profile])).date()
+        files = write_sample(generate(accounts, seed, profile, local_day), work / "data")
+        progress.update(task, completed=1)
+
+        for kind in ("accounts", "contacts", "payments"):
+            task = progress.add_task(f"导入 / Import {kind}", total=1.0)
+
+            def step(_stage: str, fraction: float, task_id: int = task) -> None:
+                progress.update(task_id, completed=fraction)
+
+            with unit_of_work(engine) as conn:
+                result = import_file(
+                    conn, kind, files[kind], cipher=cipher, profile=profile, now=instant, progress=step
+                )
+                after_import(conn, result, instant)
+            progress.update(task, completed=1.0)
+
+        task = progress.add_task("排期与合规 / Plan + compliance gate", total=1)
+        config = load_config(settings)
+        with unit_of_work(engine) as conn:
+            planned = plan_day(conn, config, instant)
+        progress.update(task, completed=1)
+
+    render_plan(planned)
+    # Replay the rest of the day: the sender runs at each instant a message becomes due.
+    with unit_of_work(engine) as conn:
+        times = send_times(conn, instant)
+    sent = merge_summaries([send_with_progress(config, at) for at in times or [instant]])
+    render_send(sent)
+    with unit_of_work(engine) as conn:
+        report = daily_report(conn, times[-1] if times else instant, DEMO_ZONE[profile])
+    render_report(report)
+    console.print(
+        f"\n完成，用时 {perf_counter() - started:.1f} 秒 / Done in {perf_counter() - started:.1f} s. "
+        f"发送记录 / Sent messages: {work / 'outbox.jsonl'}\n"
+        f"继续探索 / Explore: cd {work} && dunning report --now {instant.isoformat()}"
+    )

@@ -1,1 +1,78 @@
-"""Commands are added here by their domain."""
+"""``dunning report``: the day's figures as Rich tables (bilingual) or JSON for scripts."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from dunning.analytics.report import DEFAULT_ZONE, LABELS, daily_report
+from dunning.cli.common import NowOption, console, echo_json, engine, handle_errors, now_from, settings
+from dunning.cli.main import app
+from dunning.core.db import unit_of_work
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="输出 JSON（键名稳定）/ JSON output with stable keys")
+]
+ZoneOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tz",
+        help="报表所用时区，默认按合规配置（CN: Asia/Shanghai）/ Report time zone (default by profile)",
+    ),
+]
+
+
+@app.command("report")
+@handle_errors
+def report_command(now: NowOption = None, as_json: JsonOption = False, tz: ZoneOption = None) -> None:
+    """当日报表：计划、拦截、发送、送达、费用 / Daily report: planned, blocked, sent, delivered, cost."""
+    instant = now_from(now)
+    time_zone = tz or DEFAULT_ZONE.get(settings().profile, "UTC")
+    with unit_of_work(engine()) as conn:
+        report = daily_report(conn, instant, time_zone)
+    if as_json:
+        echo_json(report)
+        return
+    render(report)
+
+
+def _fmt(key: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if key == "delivery_rate":
+        return f"{float(value):.1%}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def render(report: dict[str, Any]) -> None:
+    table = Table(title=f"每日报表 / Daily report — {report['date']} ({report['time_zone']})")
+    table.add_column("指标 / Metric")
+    table.add_column("数值 / Value", justify="right")
+    for key, (zh, en) in LABELS.items():
+        table.add_row(f"{zh} / {en}", _fmt(key, report[key]))
+    console.print(table)
+
+    failed = Table(title="失败明细 / Failures by status")
+    failed.add_column("状态 / Status")
+    failed.add_column("条数 / Messages", justify="right")
+    names = {
+        "undelivered": "未送达 / undelivered",
+        "rejected": "被拒 / rejected",
+        "expired": "过期 / expired",
+        "failed": "失败 / failed",
+    }
+    for status, n in report["failed_by_status"].items():
+        failed.add_row(names.get(status, status), f"{n:,}")
+    console.print(failed)
+
+    if report["blocked_by_rule"]:
+        rules = Table(title="按规则拦截 / Blocked by rule")
+        rules.add_column("规则 / Rule")
+        rules.add_column("条数 / Messages", justify="right")
+        for rule, n in report["blocked_by_rule"].items():
+            rules.add_row(rule, f"{n:,}")
+        console.print(rules)
+    else:
+        console.print("无合规拦截 / No messages blocked")

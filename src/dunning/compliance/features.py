@@ -1,0 +1,134 @@
+"""Derived text columns the text rules read, computed once per ``evaluate`` pass.
+
+Rules refer to these columns by name; the gate computes only those some rule or screen references
+(and what they are derived from) and drops them afterwards. Every expression here is set-based:
+regex and Aho-Corasick passes over the whole column, no Python per row.
+
+    NORM          normalise(body)
+    STRIPPED      NORM without separators (compact before homophones)
+    COMPACT       compact(body) = STRIPPED with homophones rewritten
+    COMPACT_SAFE  COMPACT with reassurances ("我们不会联系您的家人") masked
+    WORDS_SAFE    words(body) with reassurances ("we will not contact your employer") masked
+    NUMBERS       NORM with amounts, dates, times, counts and the allowed numbers blanked
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from dunning.compliance.lexicon import SAFE_CJK_PATTERNS, SAFE_LATIN_PATTERNS
+from dunning.compliance.normalise import SEPARATORS, homophone_pairs, normalise_expr, words_expr
+from dunning.compliance.profiles import ComplianceProfile
+
+BODY = "body"
+_PREFIX = "__compliance_"
+NORM = _PREFIX + "norm"
+STRIPPED = _PREFIX + "stripped"
+COMPACT = _PREFIX + "compact"
+COMPACT_SAFE = _PREFIX + "compact_safe"
+WORDS_SAFE = _PREFIX + "words_safe"
+NUMBERS = _PREFIX + "numbers"
+FEATURES = (NORM, STRIPPED, COMPACT, COMPACT_SAFE, WORDS_SAFE, NUMBERS)
+_SOURCE = {STRIPPED: NORM, COMPACT: STRIPPED, COMPACT_SAFE: COMPACT, WORDS_SAFE: NORM, NUMBERS: NORM}
+
+# A masked reassurance becomes a filler longer than any gap a pattern allows (".{0,4}"), so masking
+# can only remove matches, never join two fragments into a new one.
+_CJK_FILLER = "_" * 8
+_LATIN_FILLER = " _ "
+
+# Digits, including Chinese numerals ("一三八…" spelled out to dodge a phone check).
+DIGIT = "[0-9〇零一二三四五六七八九幺]"
+# Separators a phone number may carry between digits, including evasions (spaces, dots, emoji),
+# but not what ends a number in prose (letters, Han, sentence punctuation, "、" between tails).
+PHONE_SEP = r"[^0-9a-z\p{Han},;:/、。，；：¥$%\n]"
+PHONE_RUN = rf"{DIGIT}(?:{PHONE_SEP}{{0,3}}{DIGIT}){{4,}}"  # five or more digits
+# Allowed numbers become this mark in NUMBERS: one glued to other digits ("9500012", "13195000")
+# is a different number, so a mark next to a digit counts as a phone number too.
+ALLOWED_MARK = "※"
+PHONE_FOUND = f"{PHONE_RUN}|[0-9]{PHONE_SEP}{{0,3}}{ALLOWED_MARK}|{ALLOWED_MARK}{PHONE_SEP}{{0,3}}[0-9]"
+
+# What a number in a collection SMS usually is when it is not a phone number. Blanked before the
+# phone search; alternation order matters (leftmost-first): dates before counts.
+_NOT_PHONE = "|".join(
+    (
+        r"[¥$][ ]?[0-9][0-9,]*(?:\.[0-9]+)?",  # ¥1,234.50  $80
+        r"[0-9][0-9,]*\.[0-9]{2}(?:[^0-9.]|$)",  # 1,234.50 (exactly two decimals: 555.123.4567 is a phone)
+        r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}[日号]?",  # 2026-12-01  2026年12月1日
+        r"[0-9]{1,2}/[0-9]{1,2}(?:/[0-9]{2,4})?",  # 12/01/2026
+        r"[0-9]{1,2}月[0-9]{1,2}[日号]?",  # 12月1日
+        r"[0-9]{4}年",
+        r"[0-9]{1,2}[:：][0-9]{2}(?:[:：][0-9]{2})?",  # 9:00
+        r"[0-9]{1,2}[ ]?(?:点|时|am|pm|a\.m\.|p\.m\.)",
+        r"[0-9][0-9,]*[ ]?(?:元|块|万|千|百|美元|usd|dollars?|rmb|cny|%)",
+        r"[0-9]+[ ]?(?:天|日|个|次|期|笔|条|月|年|周|小时|分钟|days?|months?|weeks?|years?|hours?|"
+        r"payments?|installments?|accounts?|loans?)",
+    )
+)
+
+
+def number_pattern(numbers: Iterable[str], profile_name: str, *, bounded: bool = True) -> str | None:
+    """A regex matching any of ``numbers`` (digits) as written in prose: separators, country code.
+
+    ``bounded``: not inside a longer digit run (an allowed 95000 must not hide in 13195000123).
+    """
+    country = "86" if profile_name == "CN" else "1"
+    alternatives = []
+    for digits in sorted({national_number(n, profile_name) for n in numbers}, key=len, reverse=True):
+        body = r"[ \-.()]{0,2}".join(digits)
+        alternatives.append(rf"(?:\+?{country}[ \-.]?)?\(?{body}")
+    if not alternatives:
+        return None
+    either = "(?:" + "|".join(alternatives) + ")"
+    return rf"(?:^|[^0-9]){either}(?:[^0-9]|$)" if bounded else either
+
+
+def national_number(digits: str, profile_name: str) -> str:
+    """Digits without the country code: 18005550100 → 8005550100 (US), 8695000 stays (CN)."""
+    if profile_name == "US" and len(digits) == 11 and digits.startswith("1"):
+        return digits[1:]
+    if profile_name == "CN" and len(digits) == 13 and digits.startswith("86"):
+        return digits[2:]
+    return digits
+
+
+def _any(patterns: Iterable[str]) -> str:
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
+    if name == NORM:
+        expr = normalise_expr(pl.col(BODY).cast(pl.String))
+    elif name == STRIPPED:
+        expr = pl.col(NORM).str.replace_all(SEPARATORS, "")
+    elif name == COMPACT:
+        pairs = homophone_pairs()
+        expr = pl.col(STRIPPED).str.replace_many([k for k, _ in pairs], [v for _, v in pairs], leftmost=True)
+    elif name == COMPACT_SAFE:
+        expr = pl.col(COMPACT).str.replace_all(_any(SAFE_CJK_PATTERNS), _CJK_FILLER)
+    elif name == WORDS_SAFE:
+        expr = words_expr(pl.col(NORM), normalised=True).str.replace_all(
+            _any(SAFE_LATIN_PATTERNS), _LATIN_FILLER
+        )
+    else:
+        expr = pl.col(NORM)
+        allowed = number_pattern(profile.permitted_numbers, profile.name, bounded=False)
+        if allowed:
+            expr = expr.str.replace_all(allowed, ALLOWED_MARK)  # first: "95000" is not a count
+        expr = expr.str.replace_all(_NOT_PHONE, " ")
+    return expr.alias(name)
+
+
+def feature_exprs(profile: ComplianceProfile, needed: set[str]) -> list[list[pl.Expr]]:
+    """``with_columns`` stages computing ``needed`` and what it derives from, in dependency order."""
+    closure = set(needed)
+    for name in (COMPACT_SAFE, COMPACT, STRIPPED, WORDS_SAFE, NUMBERS):
+        if name in closure:
+            closure.add(_SOURCE[name])
+    depth = {NORM: 0, STRIPPED: 1, WORDS_SAFE: 1, NUMBERS: 1, COMPACT: 2, COMPACT_SAFE: 3}
+    stages: list[list[pl.Expr]] = [[] for _ in range(4)]
+    for name in FEATURES:
+        if name in closure:
+            stages[depth[name]].append(_feature(name, profile))
+    return [stage for stage in stages if stage]

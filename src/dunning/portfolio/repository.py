@@ -1,0 +1,490 @@
+"""Portfolio reads for the daily pipeline: the debtor frame (docs/design/pipeline.md, "Debtor frame").
+
+This is the hot path of planning: a few narrow queries read with the raw DBAPI cursor (no ORM rows),
+and all logic — local dates, DPD, scope, consolidation of several accounts into one row per debtor —
+happens in Polars. The SQL only narrows: unpaid accounts with a remaining balance whose due date can
+be within scope on any local calendar (``due_date ≤ latest local date on Earth + 3``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+from sqlalchemy.engine import Connection
+
+from dunning.core.clock import local_date
+from dunning.core.db import SQLITE_DATETIME, is_sqlite
+from dunning.core.masking import account_tail
+from dunning.portfolio.dpd import PRE_DUE_DAYS, bucket_expr, dpd_expr, in_scope_expr, primary_zone
+
+FLAGS = ("dispute", "complaint", "bankrupt", "deceased", "time_barred", "opt_out")
+
+FRAME_SCHEMA: dict[str, pl.DataType] = {
+    "debtor_pk": pl.Int64(),
+    "debtor_ref": pl.Utf8(),
+    "name_masked": pl.Utf8(),
+    "time_zones": pl.Utf8(),
+    "local_date": pl.Date(),
+    "region": pl.Utf8(),
+    "contact_pk": pl.Int64(),
+    "recipient_relation": pl.Utf8(),
+    "recipient_verified": pl.Boolean(),
+    "recipient_opted_out": pl.Boolean(),
+    "account_pks": pl.Utf8(),
+    "account_refs": pl.Utf8(),
+    "n_accounts": pl.Int32(),
+    "account_tail": pl.Utf8(),
+    "currency": pl.Utf8(),
+    "amount_minor": pl.Int64(),
+    "due_date": pl.Date(),
+    "days_past_due": pl.Int32(),
+    "bucket": pl.Utf8(),
+    "risk_score": pl.Float64(),
+    "paid": pl.Boolean(),
+    **{flag: pl.Boolean() for flag in FLAGS},
+    "hold_reason": pl.Utf8(),
+}
+
+_CHUNK = 5000
+# The latest calendar date anywhere (UTC+14) bounds which due dates can be in scope.
+_MAX_OFFSET = timedelta(hours=14)
+
+
+Column = tuple[str, str, Any]  # (SQL expression, name, Polars dtype)
+
+
+class _Reader:
+    """Bulk reads on the SQLAlchemy connection's own transaction, straight into Polars.
+
+    Python objects per value are the cost of a DBAPI ``fetchall`` of a million rows (seconds), so the
+    database formats the rows itself and Polars parses them column-wise: on SQLite one
+    ``group_concat(printf(…))`` string with unit/record separators (0x1F/0x1E, which ids, masked names,
+    zones and codes cannot contain — the importers reject control characters), on PostgreSQL
+    ``COPY (SELECT …) TO STDOUT`` in CSV. If that fails for any reason (too long for SQLite's string
+    limit, a row count that does not match) the reader falls back to ``fetchall``.
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self.sqlite = is_sqlite(conn)
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        self.raw: Any = raw
+
+    def date_param(self, value: date) -> Any:
+        return value.isoformat() if self.sqlite else value
+
+    def instant_param(self, value: datetime) -> Any:
+        return value.astimezone(UTC).strftime(SQLITE_DATETIME) if self.sqlite else value
+
+    def frame(
+        self,
+        columns: Sequence[Column],
+        tail: str,
+        params: Sequence[Any],
+        in_column: str,
+        ids: Sequence[int] | None,
+    ) -> pl.DataFrame:
+        """``SELECT columns tail`` where ``tail`` holds ``?`` marks and ``{in}`` (→ ``in_column IN
+        (ids…)`` in chunks, or ``1=1`` when ids is None)."""
+        exprs = [
+            f"CASE WHEN {sql} THEN 1 ELSE 0 END" if dtype == pl.Boolean else sql for sql, _, dtype in columns
+        ]
+        parts: list[pl.DataFrame] = []
+        chunks: list[Sequence[int] | None] = (
+            [None] if ids is None else [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
+        )
+        for chunk in chunks:
+            where_in = "1=1" if chunk is None else f"{in_column} IN ({', '.join(['?'] * len(chunk))})"
+            sql_tail = tail.replace("{in}", where_in)
+            values = [*params, *(chunk or [])]
+            try:
+                parts.append(self._bulk(exprs, columns, sql_tail, values))
+            except _BulkUnavailable:
+                parts.append(self._fetchall(exprs, columns, sql_tail, values))
+        return _typed(pl.concat(parts) if len(parts) > 1 else parts[0], columns)
+
+    def _bulk(
+        self, exprs: list[str], columns: Sequence[Column], tail: str, values: list[Any]
+    ) -> pl.DataFrame:
+        schema: dict[str, Any] = {name: _TRANSPORT.get(dtype, dtype) for _, name, dtype in columns}
+        if self.sqlite:
+            fmt = "\x1f".join(["%s"] * len(exprs))
+            # REALs: 20 significant digits with the '!' flag round-trip exactly ('%s' keeps only 15).
+            texts = [
+                f"CASE WHEN ({e}) IS NULL THEN NULL ELSE printf('%!.20g', {e}) END"
+                if dtype == pl.Float64
+                else e
+                for e, (_, _, dtype) in zip(exprs, columns, strict=True)
+            ]
+            sql = f"SELECT count(*), group_concat(printf(?, {', '.join(texts)}), char(30)) {tail}"
+            cur = self.raw.cursor()
+            try:
+                count, text = cur.execute(sql, [fmt, *values]).fetchone()
+            except Exception as exc:  # e.g. "string or blob too big"
+                raise _BulkUnavailable from exc
+            finally:
+                cur.close()
+            if not count:
+                return pl.DataFrame(schema=schema)
+            try:
+                frame = pl.read_csv(
+                    text.encode("utf-8"),
+                    has_header=False,
+                    separator="\x1f",
+                    eol_char="\x1e",
+                    quote_char=None,
+                    schema=schema,
+                )
+            except Exception as exc:  # a separator inside a value: read it the slow way
+                raise _BulkUnavailable from exc
+            if frame.height != count:
+                raise _BulkUnavailable
+            return frame
+        sql = f"COPY (SELECT {', '.join(exprs)} {tail.replace('?', '%s')}) TO STDOUT WITH (FORMAT csv)"
+        buffer = bytearray()
+        with self.raw.cursor() as cur, cur.copy(sql, values) as copy:
+            for block in copy:
+                buffer += block
+        if not buffer:
+            return pl.DataFrame(schema=schema)
+        return pl.read_csv(bytes(buffer), has_header=False, schema=schema)
+
+    def _fetchall(
+        self, exprs: list[str], columns: Sequence[Column], tail: str, values: list[Any]
+    ) -> pl.DataFrame:
+        sql = f"SELECT {', '.join(exprs)} {tail}"
+        if not self.sqlite:
+            sql = sql.replace("?", "%s")
+        cur = self.raw.cursor()
+        try:
+            cur.execute(sql, tuple(values))
+            rows = cur.fetchall()
+        finally:
+            cur.close()
+        schema: dict[str, Any] = {name: _TRANSPORT.get(dtype, dtype) for _, name, dtype in columns}
+        if not rows:
+            return pl.DataFrame(schema=schema)
+        data = {}
+        for (name, dtype), col in zip(schema.items(), zip(*rows, strict=True), strict=True):
+            if dtype == pl.Utf8:
+                col = tuple(None if v is None else str(v) for v in col)
+            data[name] = pl.Series(name, col, dtype=dtype)
+        return pl.DataFrame(data)
+
+
+class _BulkUnavailable(Exception):
+    pass
+
+
+# How each dtype travels as text: booleans as 0/1, dates as ISO text.
+_TRANSPORT: dict[Any, Any] = {pl.Boolean: pl.Int8, pl.Date: pl.Utf8}
+
+
+def _typed(frame: pl.DataFrame, columns: Sequence[Column]) -> pl.DataFrame:
+    out = []
+    for _, name, dtype in columns:
+        if dtype == pl.Boolean:
+            out.append(pl.col(name).cast(pl.Boolean))
+        elif dtype == pl.Date:
+            out.append(pl.col(name).str.slice(0, 10).str.to_date("%Y-%m-%d"))
+        else:
+            out.append(pl.col(name))
+    return frame.select(out)
+
+
+def _ascii_tail(ref: pl.Expr) -> pl.Expr:
+    digits = ref.str.replace_all(r"\D", "")
+    return (
+        pl.when(digits.str.len_chars() >= 4)
+        .then(digits.str.slice(-4))
+        .otherwise(ref.str.replace_all(r"\W", "").str.slice(-4))
+    )
+
+
+def _tails(refs: pl.Series) -> pl.Series:
+    """Most ids end in four ASCII digits, which are then the tail; the others are worked out
+    column-wise when ASCII, and by ``core.masking.account_tail`` itself otherwise (Python's and
+    Polars' ideas of a Unicode word character differ, e.g. for '¼')."""
+    out = refs.str.slice(-4)
+    hard = (~out.str.contains(r"^[0-9]{4}$")).fill_null(False)
+    if hard.any():
+        idx = hard.arg_true()
+        subset = refs.gather(idx)
+        tails = subset.to_frame("r").select(_ascii_tail(pl.col("r"))).to_series()
+        other = subset.str.contains(r"[^\x00-\x7f]")
+        if other.any():
+            where = other.arg_true()
+            tails = tails.scatter(where, [account_tail(v) for v in subset.gather(where).to_list()])
+        out = out.scatter(idx, tails)
+    return out.alias(refs.name)
+
+
+def tail_expr(ref: pl.Expr) -> pl.Expr:
+    """Polars version of ``core.masking.account_tail`` (last four digits, else last four characters)."""
+    return ref.map_batches(_tails, return_dtype=pl.Utf8)
+
+
+def load_debtor_frame(
+    conn: Connection,
+    now: datetime,
+    *,
+    default_time_zone: str,
+    debtor_pks: Sequence[int] | None = None,
+) -> pl.DataFrame:
+    """One row per debtor in scope at ``now`` (schema: :data:`FRAME_SCHEMA`), sorted by debtor_pk.
+
+    In scope: accounts not paid, remaining > 0, DPD ≥ −3 on the debtor's local date. A debtor's
+    accounts are consolidated: the most overdue account (oldest due date) sets currency, due date and
+    tail; remaining balances in that currency are summed; DPD is the largest; risk the highest; flags
+    are OR-ed over all of the debtor's accounts. With ``debtor_pks``, only those debtors, and each of
+    them even when nothing is in scope (``paid`` true, amount 0, no accounts covered).
+    """
+    reader = _Reader(conn)
+    ids = sorted({int(x) for x in debtor_pks}) if debtor_pks is not None else None
+    if ids is not None and not ids:
+        return pl.DataFrame(schema=FRAME_SCHEMA)
+    now = now.astimezone(UTC)
+    cutoff = (now + _MAX_OFFSET).date() + timedelta(days=PRE_DUE_DAYS)
+
+    accounts = reader.frame(
+        _ACCOUNT_COLUMNS,
+        "FROM accounts AS a WHERE a.status <> 'paid' AND a.outstanding_minor - a.paid_minor > 0 "
+        "AND a.due_date <= ? AND {in}",
+        [reader.date_param(cutoff)],
+        "a.debtor_id",
+        ids,
+    )
+    # Every debtor with their number of record; debtors with nothing in scope drop out in the join.
+    # Two sequential scans and a hash join beat a per-debtor index look-up into the wide contacts table.
+    debtors = reader.frame(_DEBTOR_COLUMNS, "FROM debtors AS d WHERE {in}", [], "d.id", ids)
+    contacts = reader.frame(
+        _CONTACT_COLUMNS, 'FROM contacts AS c WHERE c."primary" AND {in}', [], "c.debtor_id", ids
+    )
+    debtors = debtors.join(_one_per_debtor(contacts), on="debtor_pk", how="left", maintain_order="left")
+    debtors = _with_local_date(debtors, now, default_time_zone)
+
+    scoped = (
+        accounts.join(debtors.select("debtor_pk", "local_date"), on="debtor_pk", how="inner")
+        .with_columns(dpd_expr(pl.col("local_date"), pl.col("due_date")).alias("days_past_due"))
+        .filter(in_scope_expr(pl.col("days_past_due")))
+    )
+    consolidated = _consolidate(scoped)
+    frame = debtors.join(
+        consolidated, on="debtor_pk", how="inner" if ids is None else "left", maintain_order="left"
+    )
+    if ids is not None:
+        frame = _fill_out_of_scope(reader, frame)
+    frame = (
+        frame.join(_flags(reader, ids), on="debtor_pk", how="left", maintain_order="left")
+        .join(_holds(reader, now, ids), on="debtor_pk", how="left", maintain_order="left")
+        .with_columns(
+            *[pl.col(flag).fill_null(False) for flag in FLAGS],
+            pl.col("recipient_verified").fill_null(False),
+            pl.col("recipient_opted_out").fill_null(False),
+            dpd_expr(pl.col("local_date"), pl.col("due_date")).alias("days_past_due"),
+        )
+        .with_columns(bucket_expr(pl.col("days_past_due")).alias("bucket"))
+        .select([pl.col(name).cast(dtype) for name, dtype in FRAME_SCHEMA.items()])
+    )
+    # SQLite hands debtors over in id order already; PostgreSQL's COPY may not.
+    return frame if frame["debtor_pk"].is_sorted() else frame.sort("debtor_pk")
+
+
+_ACCOUNT_COLUMNS: list[Column] = [
+    ("a.id", "account_pk", pl.Int64),
+    ("a.debtor_id", "debtor_pk", pl.Int64),
+    ("a.external_id", "account_ref", pl.Utf8),
+    ("a.currency", "currency", pl.Utf8),
+    ("a.outstanding_minor - a.paid_minor", "remaining", pl.Int64),
+    ("a.due_date", "due_date", pl.Date),
+    ("a.risk_score", "risk_score", pl.Float64),
+]
+_DEBTOR_COLUMNS: list[Column] = [
+    ("d.id", "debtor_pk", pl.Int64),
+    ("d.external_id", "debtor_ref", pl.Utf8),
+    ("d.name_masked", "name_masked", pl.Utf8),
+    ("d.time_zones", "time_zones", pl.Utf8),
+    ("d.region", "region", pl.Utf8),
+]
+_CONTACT_COLUMNS: list[Column] = [
+    ("c.debtor_id", "debtor_pk", pl.Int64),
+    ("c.id", "contact_pk", pl.Int64),
+    ("c.relation", "recipient_relation", pl.Utf8),
+    ("c.verified", "recipient_verified", pl.Boolean),
+    ("c.opted_out_at IS NOT NULL", "recipient_opted_out", pl.Boolean),
+]
+
+
+def _one_per_debtor(contacts: pl.DataFrame) -> pl.DataFrame:
+    """A debtor should have one number of record; if the data holds more, the oldest contact wins."""
+    if contacts["debtor_pk"].is_duplicated().any():
+        return contacts.sort("debtor_pk", "contact_pk").unique("debtor_pk", keep="first", maintain_order=True)
+    return contacts
+
+
+def _with_local_date(debtors: pl.DataFrame, now: datetime, default_time_zone: str) -> pl.DataFrame:
+    """Local date at ``now`` in each debtor's primary zone, computed once per distinct zone list."""
+    debtors = debtors.with_columns(pl.col("time_zones").fill_null(""))
+    distinct = debtors["time_zones"].unique().to_list()
+    mapping = {z: local_date(now, primary_zone(z, default_time_zone)) for z in distinct}
+    return debtors.with_columns(
+        pl.col("time_zones")
+        .replace_strict(mapping, default=None, return_dtype=pl.Date)
+        .cast(pl.Date)
+        .alias("local_date")
+    )
+
+
+def _consolidate(scoped: pl.DataFrame) -> pl.DataFrame:
+    """Accounts in scope → one row per debtor.
+
+    The most overdue account (oldest due date, then lowest id) fixes the currency and the tail; only
+    accounts in that currency are covered and summed. ``account_pks``/``account_refs`` list them by id.
+    Sorted by debtor, the head of each run is the most overdue account; most debtors hold one account
+    and skip the grouping entirely.
+    """
+    head = pl.col("debtor_pk").is_first_distinct()
+    ordered = scoped.sort("debtor_pk", "due_date", "account_pk").with_columns(
+        pl.when(head).then(pl.col("currency")).forward_fill().alias("__cur__")
+    )
+    covered = ordered.filter(pl.col("currency") == pl.col("__cur__")).drop("__cur__")
+    pk = pl.col("debtor_pk")
+    alone = (pk != pk.shift(1)).fill_null(True) & (pk != pk.shift(-1)).fill_null(True)
+    covered = covered.with_columns(alone.alias("__alone__"))
+    singles = covered.filter("__alone__").select(
+        "debtor_pk",
+        pl.col("account_pk").cast(pl.Utf8).alias("account_pks"),
+        pl.col("account_ref").alias("account_refs"),
+        pl.lit(1, dtype=pl.Int32).alias("n_accounts"),
+        tail_expr(pl.col("account_ref")).alias("account_tail"),
+        "currency",
+        pl.col("remaining").alias("amount_minor"),
+        "due_date",
+        "risk_score",
+    )
+    multis = (
+        covered.filter(~pl.col("__alone__"))
+        .group_by("debtor_pk")
+        .agg(
+            pl.col("account_pk").sort().cast(pl.Utf8).alias("account_pks"),
+            pl.col("account_ref").sort_by("account_pk").alias("account_refs"),
+            pl.len().cast(pl.Int32).alias("n_accounts"),
+            pl.col("account_ref").first().alias("account_tail"),
+            pl.col("currency").first(),
+            pl.col("remaining").sum().alias("amount_minor"),
+            pl.col("due_date").min(),
+            pl.col("risk_score").max(),
+        )
+        .with_columns(
+            pl.col("account_pks").list.join(","),
+            pl.col("account_refs").list.join(","),
+            tail_expr(pl.col("account_tail")).alias("account_tail"),
+        )
+    )
+    return pl.concat([singles, multis.select(singles.columns)]).with_columns(pl.lit(False).alias("paid"))
+
+
+def _flags(reader: _Reader, ids: list[int] | None) -> pl.DataFrame:
+    """Flags OR-ed over all of a debtor's accounts. Flagged accounts are rare: SQL returns only them,
+    with the six flags packed into one integer, and Polars does the grouping."""
+    any_flag = " OR ".join(f"a.{f}" for f in FLAGS)
+    packed = " + ".join(f"(CASE WHEN a.{f} THEN {1 << i} ELSE 0 END)" for i, f in enumerate(FLAGS))
+    frame = reader.frame(
+        [("a.debtor_id", "debtor_pk", pl.Int64), (packed, "bits", pl.Int64)],
+        f"FROM accounts AS a WHERE ({any_flag}) AND {{in}}",
+        [],
+        "a.debtor_id",
+        ids,
+    )
+    return frame.group_by("debtor_pk").agg(
+        *[((pl.col("bits") & (1 << i)) != 0).any().alias(f) for i, f in enumerate(FLAGS)]
+    )
+
+
+def _holds(reader: _Reader, now: datetime, ids: list[int] | None) -> pl.DataFrame:
+    """The active hold of each debtor at ``now``; with several, the most recently started names it."""
+    stamp = reader.instant_param(now)
+    started = "julianday(h.starts_at)" if reader.sqlite else "EXTRACT(EPOCH FROM h.starts_at)"
+    columns: list[Column] = [
+        ("h.debtor_id", "debtor_pk", pl.Int64),
+        ("h.reason", "hold_reason", pl.Utf8),
+        ("h.id", "hold_pk", pl.Int64),
+        (started, "starts_at", pl.Float64),
+    ]
+    frame = reader.frame(
+        columns,
+        "FROM debtor_holds AS h WHERE h.cleared_at IS NULL AND h.starts_at <= ? "
+        "AND (h.until IS NULL OR h.until > ?) AND {in}",
+        [stamp, stamp],
+        "h.debtor_id",
+        ids,
+    )
+    return (
+        frame.sort("debtor_pk", "starts_at", "hold_pk", descending=[False, True, True])
+        .unique("debtor_pk", keep="first", maintain_order=True)
+        .select("debtor_pk", "hold_reason")
+    )
+
+
+def _fill_out_of_scope(reader: _Reader, frame: pl.DataFrame) -> pl.DataFrame:
+    """Requested debtors with nothing in scope: paid, amount 0, described by their most overdue account."""
+    missing = frame.filter(pl.col("n_accounts").is_null())["debtor_pk"].to_list()
+    if not missing:
+        return frame
+    accounts = reader.frame(
+        [c for c in _ACCOUNT_COLUMNS if c[1] != "remaining"],
+        "FROM accounts AS a WHERE {in}",
+        [],
+        "a.debtor_id",
+        missing,
+    )
+    described = (
+        accounts.sort("debtor_pk", "due_date", "account_pk")
+        .group_by("debtor_pk")
+        .agg(
+            pl.col("account_ref").first().alias("__ref__"),
+            pl.col("currency").first().alias("__currency__"),
+            pl.col("due_date").first().alias("__due__"),
+            pl.col("risk_score").max().alias("__risk__"),
+        )
+    )
+    return (
+        frame.join(described, on="debtor_pk", how="left")
+        .with_columns(
+            pl.col("n_accounts").is_null().alias("paid"),
+            pl.coalesce("account_pks", pl.lit("")).alias("account_pks"),
+            pl.coalesce("account_refs", pl.lit("")).alias("account_refs"),
+            pl.coalesce("amount_minor", pl.lit(0, dtype=pl.Int64)).alias("amount_minor"),
+            pl.coalesce("currency", "__currency__").alias("currency"),
+            pl.coalesce("due_date", "__due__").alias("due_date"),
+            pl.coalesce("account_tail", tail_expr(pl.col("__ref__"))).alias("account_tail"),
+            pl.coalesce("risk_score", "__risk__").alias("risk_score"),
+            pl.coalesce("n_accounts", pl.lit(0, dtype=pl.Int32)).alias("n_accounts"),
+        )
+        .drop("__ref__", "__currency__", "__due__", "__risk__")
+    )
+
+
+def bucket_summary(frame: pl.DataFrame) -> pl.DataFrame:
+    """Debtors, accounts and amount per bucket and currency, in bucket order (for reports)."""
+    from dunning.portfolio.dpd import BUCKETS
+
+    order = pl.DataFrame({"bucket": list(BUCKETS), "__order__": list(range(len(BUCKETS)))})
+    return (
+        frame.filter(~pl.col("paid"))
+        .group_by("bucket", "currency")
+        .agg(
+            pl.len().alias("debtors"),
+            pl.col("n_accounts").sum().cast(pl.Int64).alias("accounts"),
+            pl.col("amount_minor").sum().alias("amount_minor"),
+        )
+        .join(order, on="bucket", how="left")
+        .sort("__order__", "currency")
+        .drop("__order__")
+    )
+
+
+__all__ = ["FRAME_SCHEMA", "bucket_summary", "load_debtor_frame", "tail_expr"]

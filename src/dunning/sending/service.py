@@ -1,0 +1,264 @@
+"""The sender: claim due messages, re-check them, hand them to a provider, record what happened.
+
+One batch is three short transactions around the provider call, so a crash at any point leaves
+every message in a state that says what is safe to do next::
+
+    1. claim           queued → claimed                                  commit
+    2. re-check        claimed → blocked (submit gate) | failed (no number)
+       hand-over       claimed → submitting | expired (window closed)    commit
+    3. provider.submit_batch(...)                      ← the only network step, outside any transaction
+    4. record          submitting → submitted | queued (retriable) | failed (permanent) | unknown
+                                                                         commit
+    5. receipts        submitted → delivered | undelivered | …           commit
+
+Never twice: only the worker holding the claim moves a message to ``submitting``, only from
+``claimed``, and nothing ever moves a message from ``submitting``/``unknown`` back to ``queued``
+unless the provider said it did not take it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from dunning.core.crypto import PersonalDataCipher
+from dunning.core.db import unit_of_work
+from dunning.core.errors import InputError, PermanentProviderError, RetriableProviderError
+from dunning.sending.outbox import (
+    ClaimedMessage,
+    ViolationLike,
+    block_at_submit,
+    claim_due,
+    default_worker_id,
+    expire_window_closed,
+    mark_submitting,
+    record_failed,
+    record_outcomes,
+    record_unknown,
+    release_stale_claims,
+    sender_lock,
+)
+from dunning.sending.providers.base import SmsProvider, SubmitOutcome
+from dunning.tracking.receipts import ReceiptSummary, apply_receipts
+
+log = logging.getLogger("dunning.sending")
+
+#: ``recheck(conn, claimed, now) -> {message_id: [violation, …]}``; absent or empty = allowed.
+RecheckFn = Callable[[Connection, Sequence[ClaimedMessage], datetime], Mapping[int, Sequence[ViolationLike]]]
+#: ``now`` may be a fixed instant (a replayed ``--now``) or a clock read at every batch.
+Now = datetime | Callable[[], datetime]
+
+NO_RECIPIENT = "no_recipient"
+
+
+def allow_all(_conn: Connection, _claimed: Sequence[ClaimedMessage], _now: datetime) -> dict[int, list[Any]]:
+    """A re-check that allows everything (for tests and tools that have no gate)."""
+    return {}
+
+
+@dataclass(slots=True)
+class SendSummary:
+    worker_id: str
+    provider: str
+    batches: int = 0
+    claimed: int = 0
+    blocked: int = 0
+    submitted: int = 0  # accepted by the provider
+    retried: int = 0  # back to queued for a later attempt
+    failed: int = 0  # permanent provider error, attempts exhausted, or no recipient number
+    expired: int = 0  # send window closed before submission
+    unknown: int = 0  # outcome unknown (provider crashed mid-batch); never resent
+    released: int = 0  # stale claims of a stopped sender put back in the queue
+    receipts: ReceiptSummary = field(default_factory=ReceiptSummary)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "worker_id": self.worker_id,
+            "provider": self.provider,
+            "batches": self.batches,
+            "claimed": self.claimed,
+            "blocked": self.blocked,
+            "submitted": self.submitted,
+            "retried": self.retried,
+            "failed": self.failed,
+            "expired": self.expired,
+            "unknown": self.unknown,
+            "released": self.released,
+            "receipts": self.receipts.as_dict(),
+        }
+
+
+def _clock(now: Now) -> Callable[[], datetime]:
+    if isinstance(now, datetime):
+        if now.tzinfo is None:
+            raise InputError("now must be timezone-aware", "now 必须带时区")
+        return lambda: now
+    return now
+
+
+async def send_due(
+    engine: Engine,
+    provider: SmsProvider,
+    *,
+    now: Now,
+    cipher: PersonalDataCipher,
+    recheck: RecheckFn,
+    worker_id: str | None = None,
+    batch_size: int = 500,
+    on_progress: Callable[[SendSummary], None] | None = None,
+    max_attempts: int = 3,
+    stale_after: timedelta = timedelta(minutes=10),
+    source: str | None = None,
+) -> SendSummary:
+    """Send every message due at ``now``, batch by batch, then apply the receipts that came back.
+
+    ``provider`` is opened (idempotently) but not closed: the caller owns it, so a long-running sender
+    can keep collecting receipts with :func:`collect_receipts`. On SQLite a second concurrent sender
+    raises ConcurrencyError. Retriable outcomes are requeued for ``now + retry_after`` (at least one
+    second, so a fixed ``now`` never retries within the same call) and fail after ``max_attempts``
+    hand-overs. Claims older than ``stale_after`` left by a sender that stopped are released first
+    (on SQLite, where this is the only sender, all leftover claims are).
+    """
+    if batch_size < 1:
+        raise InputError("batch size must be at least 1", "批量大小至少为 1")
+    if max_attempts < 1:
+        raise InputError("max attempts must be at least 1", "最大尝试次数至少为 1")
+    clock = _clock(now)
+    worker = worker_id or default_worker_id()
+    summary = SendSummary(worker_id=worker, provider=provider.name)
+    with sender_lock(engine):
+        await provider.open()
+        t = clock()
+        # On SQLite this process holds the only sender lock, so every leftover claim is stale.
+        older_than = timedelta(0) if engine.dialect.name == "sqlite" else stale_after
+        with unit_of_work(engine) as conn:
+            stale = release_stale_claims(conn, t, older_than)
+            summary.released += stale.released
+            summary.unknown += stale.unknown
+            summary.expired += expire_window_closed(conn, t)
+        while True:
+            t = clock()
+            with unit_of_work(engine) as conn:
+                claimed = claim_due(conn, worker, t, batch_size, cipher=cipher)
+            if not claimed:
+                break
+            summary.batches += 1
+            summary.claimed += len(claimed)
+            await _send_batch(engine, provider, claimed, t, recheck, worker, max_attempts, source, summary)
+            await _collect(engine, provider, t, summary.receipts)
+            if on_progress is not None:
+                on_progress(summary)
+        t = clock()
+        with unit_of_work(engine) as conn:
+            summary.expired += expire_window_closed(conn, t)
+        await _collect(engine, provider, t, summary.receipts)
+    log.info("send_due finished: %s", summary.as_dict())
+    return summary
+
+
+async def _send_batch(
+    engine: Engine,
+    provider: SmsProvider,
+    claimed: Sequence[ClaimedMessage],
+    now: datetime,
+    recheck: RecheckFn,
+    worker: str,
+    max_attempts: int,
+    source: str | None,
+    summary: SendSummary,
+) -> None:
+    with unit_of_work(engine) as conn:
+        verdicts = recheck(conn, claimed, now)
+        refused = [(c.message_id, list(verdicts.get(c.message_id) or ())) for c in claimed]
+        refused = [(mid, v) for mid, v in refused if v]
+        summary.blocked += block_at_submit(conn, refused, now, worker_id=worker)
+        held = {mid for mid, _ in refused}
+        missing = [c.message_id for c in claimed if c.to is None and c.message_id not in held]
+        summary.failed += len(
+            record_failed(
+                conn,
+                worker,
+                [(mid, None, "no recipient number on record / 无收件号码") for mid in missing],
+                now,
+                reason=NO_RECIPIENT,
+                from_states=("claimed",),
+            )
+        )
+        candidates = [c.message_id for c in claimed if c.message_id not in held and c.to is not None]
+        ready, expired = mark_submitting(conn, worker, candidates, now, provider=provider.name)
+        summary.expired += len(expired)
+    if not ready:
+        return
+    mine = set(ready)
+    batch = [c.outgoing(source) for c in claimed if c.message_id in mine]  # oldest first
+    try:
+        outcomes = await provider.submit_batch(batch, now=now)
+    except RetriableProviderError as exc:
+        outcomes = [SubmitOutcome.retry(s.message_id, None, exc.en, exc.retry_after) for s in batch]
+    except PermanentProviderError as exc:
+        outcomes = [SubmitOutcome.permanent(s.message_id, None, exc.en) for s in batch]
+    except BaseException:
+        # The batch may or may not have left: mark it unknown (never resent), then let it propagate.
+        with unit_of_work(engine) as conn:
+            summary.unknown += len(record_unknown(conn, worker, ready, now, "provider_exception"))
+        raise
+    seen: set[int] = set()
+    kept: list[SubmitOutcome] = []
+    for outcome in outcomes:
+        if outcome.message_id in mine and outcome.message_id not in seen:
+            seen.add(outcome.message_id)
+            kept.append(outcome)
+        else:
+            log.warning(
+                "provider %s returned a stray outcome for message %s", provider.name, outcome.message_id
+            )
+    with unit_of_work(engine) as conn:
+        counts = record_outcomes(conn, worker, kept, now, max_attempts=max_attempts)
+        silent = sorted(mine - seen)
+        if silent:
+            summary.unknown += len(record_unknown(conn, worker, silent, now, "no_outcome"))
+    summary.submitted += counts.submitted
+    summary.retried += counts.retried
+    summary.failed += counts.failed
+
+
+async def _collect(engine: Engine, provider: SmsProvider, now: datetime, into: ReceiptSummary) -> None:
+    receipts = await provider.drain_receipts()
+    if receipts:
+        with unit_of_work(engine) as conn:
+            into.merge(
+                apply_receipts(
+                    conn, receipts, now, provider=provider.name, id_format=provider.receipt_id_format
+                )
+            )
+
+
+async def collect_receipts(engine: Engine, provider: SmsProvider, *, now: datetime) -> ReceiptSummary:
+    """Apply the receipts the provider has received so far (one transaction)."""
+    summary = ReceiptSummary()
+    await _collect(engine, provider, now, summary)
+    return summary
+
+
+def send_due_sync(
+    engine: Engine,
+    provider: SmsProvider,
+    *,
+    now: Now,
+    cipher: PersonalDataCipher,
+    recheck: RecheckFn,
+    **options: Any,
+) -> SendSummary:
+    """Blocking wrapper for the CLI: opens the provider, runs :func:`send_due`, closes the provider."""
+
+    async def run() -> SendSummary:
+        async with provider:
+            return await send_due(engine, provider, now=now, cipher=cipher, recheck=recheck, **options)
+
+    return asyncio.run(run())

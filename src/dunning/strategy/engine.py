@@ -1,0 +1,205 @@
+"""Strategy assignment: which segment, step, template and send window each debtor gets today.
+
+``assign`` is set-based: segment conditions and step schedules become Polars expressions evaluated
+over the whole Debtor frame at once; no Python runs per row.
+
+Semantics
+- Segments are tried in file order; the first whose ``when`` matches a row wins (a null risk score
+  or region never matches a condition on it).
+- Within the segment, a step is due when ``days_past_due == day``, or, with ``every: N``, when
+  ``days_past_due`` is ``day + k·N`` (k ≥ 1) and before the next step's ``day``; repeats also stop
+  when the row leaves the segment, because another segment then matches.
+- Rows with no step due today, or whose balance is below ``exit.min_balance`` (major units of the
+  row's currency), are dropped.
+- ``template_multi`` (optional on a step) replaces ``template`` when the debtor's message covers
+  more than one account (``n_accounts > 1``), so totals are never presented as one account's debt.
+- ``exit_reason`` names the first ``exit.on`` condition that holds for a row (columns that are absent
+  are not evaluated). Rows are *kept*: the compliance gate blocks them and records why.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, Decimal
+
+import polars as pl
+
+from dunning.core.errors import InputError
+from dunning.core.money import exponent, is_known_currency
+from dunning.strategy.models import Segment, Step, Strategy
+
+#: Columns ``assign`` adds (``exit_reason`` is an addition to the pipeline contract).
+ASSIGN_SCHEMA: dict[str, pl.DataType] = {
+    "strategy_id": pl.Utf8(),
+    "segment_id": pl.Utf8(),
+    "step_id": pl.Utf8(),
+    "template_id": pl.Utf8(),
+    "window_start_min": pl.Int32(),
+    "window_end_min": pl.Int32(),
+    "arm": pl.Utf8(),
+    "probability": pl.Float64(),
+    "exit_reason": pl.Utf8(),
+}
+
+CHAMPION = "champion"
+
+_SEG = "__assign_segment"
+_STEP = "__assign_step"
+
+
+def _dpd() -> pl.Expr:
+    return pl.col("days_past_due")
+
+
+def _threshold(amount: Decimal, currency: str) -> int:
+    """Major-unit amount → the smallest integer minor amount m with m ≥ amount (ranges are [min, max))."""
+    return int(amount.scaleb(exponent(currency)).to_integral_value(rounding=ROUND_CEILING))
+
+
+def _bound(amount: Decimal, currencies: list[str]) -> pl.Expr:
+    return pl.col("currency").replace_strict(
+        {c: _threshold(amount, c) for c in currencies}, default=None, return_dtype=pl.Int64
+    )
+
+
+def _segment_match(segment: Segment, currencies: list[str]) -> pl.Expr:
+    when = segment.when
+    conditions: list[pl.Expr] = []
+    if when.buckets is not None:
+        ranges = []
+        for lo, hi in when.dpd_ranges():
+            r = pl.lit(True)
+            if lo is not None:
+                r = r & _dpd().ge(lo)
+            if hi is not None:
+                r = r & _dpd().le(hi)
+            ranges.append(r)
+        conditions.append(pl.any_horizontal(ranges))
+    if when.risk_score is not None:
+        risk = pl.col("risk_score")
+        if when.risk_score.min is not None:
+            conditions.append(risk >= when.risk_score.min)
+        if when.risk_score.max is not None:
+            conditions.append(risk < when.risk_score.max)
+    if when.balance is not None:
+        amount = pl.col("amount_minor")
+        if when.balance.min is not None:
+            conditions.append(amount >= _bound(when.balance.min, currencies))
+        if when.balance.max is not None:
+            conditions.append(amount < _bound(when.balance.max, currencies))
+    if when.regions is not None:
+        conditions.append(pl.col("region").str.to_uppercase().is_in(list(when.regions)))
+    if not conditions:
+        return pl.lit(True)
+    return pl.all_horizontal(conditions).fill_null(False)
+
+
+def _due(step: Step, next_day: int | None) -> pl.Expr:
+    dpd = _dpd()
+    exact = dpd.eq(step.day)
+    if step.every is None:
+        return exact
+    repeat = dpd.gt(step.day) & ((dpd - step.day) % step.every).eq(0)
+    if next_day is not None:
+        repeat = repeat & dpd.lt(next_day)
+    return exact | repeat
+
+
+def _exit_reason(strategy: Strategy, columns: set[str]) -> pl.Expr:
+    flags: dict[str, pl.Expr | None] = {
+        "paid": pl.col("paid") if "paid" in columns else None,
+        "dispute": pl.col("dispute") if "dispute" in columns else None,
+        "complaint": pl.col("complaint") if "complaint" in columns else None,
+        "bankrupt": pl.col("bankrupt") if "bankrupt" in columns else None,
+        "deceased": pl.col("deceased") if "deceased" in columns else None,
+        "promise_to_pay": (pl.col("hold_reason") == "ptp") if "hold_reason" in columns else None,
+        "hardship": (pl.col("hold_reason") == "hardship") if "hold_reason" in columns else None,
+    }
+    opt_out = [pl.col(c) for c in ("opt_out", "recipient_opted_out") if c in columns]
+    flags["opt_out"] = pl.any_horizontal(opt_out) if opt_out else None
+    chain: pl.Expr = pl.lit(None, dtype=pl.Utf8)
+    for condition in reversed(strategy.exit.on):
+        flag = flags[condition]
+        if flag is not None:
+            chain = pl.when(flag.fill_null(False)).then(pl.lit(condition)).otherwise(chain)
+    return chain
+
+
+def required_columns(strategy: Strategy) -> set[str]:
+    """Frame columns ``assign`` needs for this strategy."""
+    needed = {"days_past_due", "amount_minor", "currency"}
+    for segment in strategy.segments:
+        if segment.when.risk_score is not None:
+            needed.add("risk_score")
+        if segment.when.regions is not None:
+            needed.add("region")
+        if any(step.template_multi is not None for step in segment.steps):
+            needed.add("n_accounts")
+    return needed
+
+
+def assign(frame: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
+    """Keep the rows with a step due today and add the assignment columns (ASSIGN_SCHEMA)."""
+    absent = sorted(required_columns(strategy) - set(frame.columns))
+    if absent:
+        raise InputError(
+            f"assign: the frame lacks columns {absent} that strategy {strategy.id!r} needs",
+            f"assign：数据缺少策略 {strategy.id} 所需的列 {absent}",
+        )
+    base = frame.drop([c for c in ASSIGN_SCHEMA if c in frame.columns])
+    if base.height == 0:
+        return base.with_columns(
+            pl.lit(None, dtype=dtype).alias(name) for name, dtype in ASSIGN_SCHEMA.items()
+        )
+
+    currencies = [c for c in base.get_column("currency").unique().to_list() if c is not None]
+    unknown = [c for c in currencies if not is_known_currency(c)]
+    if unknown:
+        raise InputError(f"assign: unknown currency codes {unknown}", f"assign：未知币种代码 {unknown}")
+
+    segment_chain: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    for index in range(len(strategy.segments) - 1, -1, -1):
+        match = _segment_match(strategy.segments[index], currencies)
+        segment_chain = pl.when(match).then(pl.lit(index, dtype=pl.Int32)).otherwise(segment_chain)
+
+    steps: list[tuple[Segment, Step]] = []
+    step_chain: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    due_conditions: list[tuple[pl.Expr, int]] = []
+    for s_index, segment in enumerate(strategy.segments):
+        for i, step in enumerate(segment.steps):
+            next_day = segment.steps[i + 1].day if i + 1 < len(segment.steps) else None
+            due_conditions.append(((pl.col(_SEG) == s_index) & _due(step, next_day), len(steps)))
+            steps.append((segment, step))
+    for condition, key in reversed(due_conditions):
+        step_chain = pl.when(condition).then(pl.lit(key, dtype=pl.Int32)).otherwise(step_chain)
+
+    keep = pl.col(_STEP).is_not_null()
+    if strategy.exit.min_balance > 0:
+        keep = keep & (pl.col("amount_minor") >= _bound(strategy.exit.min_balance, currencies))
+
+    def lookup(values: list[object], dtype: pl.DataType) -> pl.Expr:
+        return pl.col(_STEP).replace_strict(dict(enumerate(values)), default=None, return_dtype=dtype)
+
+    single = lookup([st.template for _, st in steps], pl.Utf8())
+    template = single
+    if any(st.template_multi for _, st in steps):
+        multi = lookup([st.template_multi for _, st in steps], pl.Utf8())
+        template = pl.when((pl.col("n_accounts") > 1) & multi.is_not_null()).then(multi).otherwise(single)
+
+    out = (
+        base.with_columns(segment_chain.alias(_SEG))
+        .with_columns(step_chain.alias(_STEP))
+        .filter(keep.fill_null(False))
+        .with_columns(
+            strategy_id=pl.lit(strategy.id, dtype=pl.Utf8),
+            segment_id=lookup([seg.id for seg, _ in steps], pl.Utf8()),
+            step_id=lookup([st.id for _, st in steps], pl.Utf8()),
+            template_id=template,
+            window_start_min=lookup([st.window_minutes[0] for _, st in steps], pl.Int32()),
+            window_end_min=lookup([st.window_minutes[1] for _, st in steps], pl.Int32()),
+            arm=pl.lit(CHAMPION, dtype=pl.Utf8),
+            probability=pl.lit(1.0, dtype=pl.Float64),
+            exit_reason=_exit_reason(strategy, set(base.columns)),
+        )
+        .drop(_SEG, _STEP)
+    )
+    return out.select([*base.columns, *ASSIGN_SCHEMA])

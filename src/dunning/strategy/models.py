@@ -1,0 +1,270 @@
+"""Strategies as data: segments in priority order, each a cadence of steps, plus exit rules.
+
+A strategy file is validated completely when it is loaded; a strategy that loads can be assigned.
+Ranges are half-open everywhere: ``min`` ≤ value < ``max``.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from dunning.templates._yaml import Bilingual
+
+Profile = Literal["CN", "US"]
+ExitCondition = Literal[
+    "paid", "promise_to_pay", "dispute", "opt_out", "complaint", "bankrupt", "deceased", "hardship"
+]
+EscalationTarget = Literal["agent_queue", "dialler", "legal", "agency", "none"]
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+
+#: Delinquency buckets as inclusive DPD ranges (None = open). Names as in the Debtor frame's
+#: ``bucket`` column, plus the coarse M1–M3+ for convenience. Accounts are in scope from D-3.
+BUCKETS: dict[str, tuple[int | None, int | None]] = {
+    "pre-due": (None, -1),
+    "D0": (0, 0),
+    "1-3": (1, 3),
+    "4-7": (4, 7),
+    "8-15": (8, 15),
+    "16-30": (16, 30),
+    "31-60": (31, 60),
+    "61-90": (61, 90),
+    "90+": (91, None),
+    "M1": (1, 30),
+    "M2": (31, 60),
+    "M3": (61, 90),
+    "M3+": (91, None),
+}
+FIRST_DAY_IN_SCOPE = -3
+
+#: Hours a step's window may cover: the legal floor of each profile (COMPLIANCE.md). The compliance
+#: profile's own (possibly stricter) window is enforced again by the gate.
+LEGAL_WINDOW_MIN: dict[str, tuple[int, int]] = {"CN": (8 * 60, 22 * 60), "US": (8 * 60, 21 * 60)}
+DEFAULT_WINDOW_MIN: dict[str, tuple[int, int]] = {"CN": (8 * 60, 21 * 60), "US": (8 * 60, 21 * 60)}
+
+_WINDOW = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
+
+
+def _hhmm(minutes: int) -> str:
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def parse_window(text: str) -> tuple[int, int]:
+    """ "09:00-20:30" → (540, 1230) minutes of the local day; end may be 24:00; start < end."""
+    match = _WINDOW.match(text.strip())
+    if not match:
+        raise Bilingual(
+            f"发送时段 {text!r} 格式应为 HH:MM-HH:MM，如 09:00-20:00",
+            f"window {text!r} must look like HH:MM-HH:MM, e.g. 09:00-20:00",
+        )
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
+        raise Bilingual(f"发送时段 {text!r} 的时间无效", f"window {text!r} has an invalid time")
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start >= end:
+        raise Bilingual(
+            f"发送时段 {text!r} 的开始须早于结束（不跨午夜）",
+            f"window {text!r}: the start must be before the end (no crossing midnight)",
+        )
+    return start, end
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class RiskRange(_Model):
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> RiskRange:
+        if self.min is None and self.max is None:
+            raise Bilingual("risk_score 至少需要 min 或 max", "risk_score needs min or max")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise Bilingual("risk_score 的 min 须小于 max", "risk_score min must be below max")
+        return self
+
+
+class BalanceRange(_Model):
+    """Balance in major units of the row's currency (元, dollars)."""
+
+    min: Decimal | None = Field(default=None, ge=0)
+    max: Decimal | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BalanceRange:
+        if self.min is None and self.max is None:
+            raise Bilingual("balance 至少需要 min 或 max", "balance needs min or max")
+        if self.min is not None and self.max is not None and self.min >= self.max:
+            raise Bilingual("balance 的 min 须小于 max", "balance min must be below max")
+        return self
+
+
+class When(_Model):
+    """Conditions a row must meet, AND-ed; an absent condition matches everything."""
+
+    buckets: tuple[str, ...] | None = Field(default=None, min_length=1)
+    risk_score: RiskRange | None = None
+    balance: BalanceRange | None = None
+    regions: tuple[str, ...] | None = Field(default=None, min_length=1)
+
+    @field_validator("buckets")
+    @classmethod
+    def _known_buckets(cls, buckets: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if buckets is None:
+            return None
+        unknown = [b for b in buckets if b not in BUCKETS]
+        if unknown:
+            raise Bilingual(
+                f"未知账龄段 {unknown}；可用：{list(BUCKETS)}",
+                f"unknown buckets {unknown}; known: {list(BUCKETS)}",
+            )
+        return buckets
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, regions: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        if regions is None:
+            return None
+        if any(not r.strip() for r in regions):
+            raise Bilingual("地区代码不能为空", "a region code must not be empty")
+        return tuple(r.strip().upper() for r in regions)
+
+    @property
+    def matches_all(self) -> bool:
+        return (
+            self.buckets is None and self.risk_score is None and self.balance is None and self.regions is None
+        )
+
+    def dpd_ranges(self) -> list[tuple[int | None, int | None]]:
+        """Inclusive DPD ranges of the buckets; [(None, None)] when no bucket is named."""
+        if self.buckets is None:
+            return [(None, None)]
+        return [BUCKETS[b] for b in self.buckets]
+
+    def covers_day(self, day: int) -> bool:
+        return any((lo is None or day >= lo) and (hi is None or day <= hi) for lo, hi in self.dpd_ranges())
+
+
+class Step(_Model):
+    id: str = Field(pattern=ID_PATTERN)
+    day: int = Field(description="DPD on which to send; negative = before the due date")
+    every: int | None = Field(default=None, ge=1, description="repeat every N days until the next step")
+    template: str = Field(pattern=ID_PATTERN)
+    template_multi: str | None = Field(default=None, pattern=ID_PATTERN)
+    window: str
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        parse_window(value)
+        return value.strip()
+
+    @property
+    def window_minutes(self) -> tuple[int, int]:
+        return parse_window(self.window)
+
+
+class Escalation(_Model):
+    """What happens after the last step (recorded only; the follow-up domain acts on it)."""
+
+    to: EscalationTarget = "agent_queue"
+    note: str = ""
+
+
+class Segment(_Model):
+    id: str = Field(pattern=ID_PATTERN)
+    description: str = ""
+    when: When = Field(default_factory=When)
+    steps: tuple[Step, ...]
+    escalate: Escalation | None = None
+
+    @model_validator(mode="after")
+    def _cadence(self) -> Segment:
+        if not self.steps:
+            raise Bilingual("至少需要一个步骤", "at least one step is needed")
+        ids = [s.id for s in self.steps]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise Bilingual(f"步骤 id 重复：{dupes}", f"duplicate step ids: {dupes}")
+        for previous, step in zip(self.steps, self.steps[1:], strict=False):
+            if step.day <= previous.day:
+                raise Bilingual(
+                    f"步骤须按 day 严格递增：步骤 {step.id}（day {step.day}）"
+                    f"不晚于 {previous.id}（day {previous.day}）",
+                    f"steps must have strictly increasing days: step {step.id!r} (day {step.day}) "
+                    f"is not after {previous.id!r} (day {previous.day})",
+                )
+        for step in self.steps:
+            if step.day < FIRST_DAY_IN_SCOPE:
+                raise Bilingual(
+                    f"步骤 {step.id} 的 day {step.day} 早于纳入范围的 D{FIRST_DAY_IN_SCOPE}，永远不会发送",
+                    f"step {step.id!r}: day {step.day} is before D{FIRST_DAY_IN_SCOPE}, "
+                    "when accounts enter scope; it would never send",
+                )
+            if not self.when.covers_day(step.day):
+                raise Bilingual(
+                    f"步骤 {step.id} 的 day {step.day} 不在本分群的账龄段 "
+                    f"{list(self.when.buckets or [])} 内，永远不会发送",
+                    f"step {step.id!r}: day {step.day} is outside the segment's buckets "
+                    f"{list(self.when.buckets or [])}; it would never send",
+                )
+        return self
+
+
+class ExitRules(_Model):
+    on: tuple[ExitCondition, ...] = ("paid", "promise_to_pay", "dispute", "opt_out", "complaint")
+    min_balance: Decimal = Field(default=Decimal(0), ge=0, description="major units; below it no reminder")
+
+
+class Strategy(_Model):
+    id: str = Field(pattern=ID_PATTERN)
+    profile: Profile
+    version: int = Field(ge=1)
+    description: str = ""
+    exit: ExitRules = Field(default_factory=ExitRules)
+    segments: tuple[Segment, ...]
+
+    @field_validator("profile", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _whole(self) -> Strategy:
+        if not self.segments:
+            raise Bilingual("至少需要一个分群", "at least one segment is needed")
+        ids = [s.id for s in self.segments]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise Bilingual(f"分群 id 重复：{dupes}", f"duplicate segment ids: {dupes}")
+        for segment in self.segments[:-1]:
+            if segment.when.matches_all:
+                raise Bilingual(
+                    f"分群 {segment.id} 没有任何条件（匹配全部），其后的分群永远不会被选中；请把它放在最后",
+                    f"segment {segment.id!r} has no conditions (matches everything), so the segments "
+                    "after it can never match; move it to the end",
+                )
+        lo, hi = LEGAL_WINDOW_MIN[self.profile]
+        for segment in self.segments:
+            for step in segment.steps:
+                start, end = step.window_minutes
+                if start < lo or end > hi:
+                    raise Bilingual(
+                        f"分群 {segment.id} 步骤 {step.id}：发送时段 {step.window} "
+                        f"超出 {self.profile} 法定时段 {_hhmm(lo)}-{_hhmm(hi)}",
+                        f"segment {segment.id!r} step {step.id!r}: window {step.window} is outside the "
+                        f"{self.profile} legal hours {_hhmm(lo)}-{_hhmm(hi)}",
+                    )
+        return self
+
+    def segment(self, segment_id: str) -> Segment:
+        for s in self.segments:
+            if s.id == segment_id:
+                return s
+        raise KeyError(segment_id)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dunning.cli.main import app
+from dunning.templates import default_templates_text, load_templates
+
+runner = CliRunner()
+
+
+def test_list_falls_back_to_shipped_examples(in_tmp: Path) -> None:
+    result = runner.invoke(app, ["templates", "list", "--json"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    ids = {r["id"] for r in rows}
+    assert "cn-early" in ids
+    sent = [r for r in rows if r["id"] == "cn-early" and r["sent"]]
+    assert [r["version"] for r in sent] == [1]
+    assert all(r["encoding"] == "UCS-2" and r["segments"] == 1 for r in rows if r["state"] == "approved")
+    table = runner.invoke(app, ["templates", "list"])
+    assert table.exit_code == 0 and "cn-multi-late" in table.stdout
+
+
+def test_preview(in_tmp: Path) -> None:
+    result = runner.invoke(
+        app, ["templates", "preview", "cn-early", "--version", "2", "--now", "2026-11-28T09:00:00+08:00"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "张*您好" in result.stdout and "UCS-2" in result.stdout
+    assert "不会被发送" in result.stdout  # a draft
+    data = json.loads(
+        runner.invoke(
+            app, ["templates", "preview", "cn-due", "--json", "--now", "2026-11-28T09:00:00+08:00"]
+        ).stdout
+    )
+    assert data["version"] == 2 and data["sendable"] is True and data["segments"] == 1
+    missing = runner.invoke(app, ["templates", "preview", "nope"])
+    assert missing.exit_code == 1 and "没有模板" in missing.output
+
+
+def test_approve_writes_the_file(in_tmp: Path) -> None:
+    path = in_tmp / "templates.yaml"
+    no_file = runner.invoke(app, ["templates", "approve", "cn-early", "2", "--by", "王五"])
+    assert no_file.exit_code == 1 and "dunning init" in no_file.output
+    path.write_text(default_templates_text("CN"), encoding="utf-8")
+    result = runner.invoke(
+        app, ["templates", "approve", "cn-early", "2", "--by", "王五", "--now", "2026-11-28T09:00:00+08:00"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "已审批 / Approved" in result.stdout
+    catalog = load_templates(path)
+    assert catalog["cn-early"].approved is not None and catalog["cn-early"].approved.version == 2
+    assert catalog["cn-early"].approved.approved_by == "王五"
+    again = runner.invoke(app, ["templates", "approve", "cn-early", "2", "--by", "王五"])
+    assert again.exit_code == 2 and "already approved" in again.output
+    unknown = runner.invoke(app, ["templates", "approve", "cn-early", "9", "--by", "王五"])
+    assert unknown.exit_code == 1 and "第 9 版" in unknown.output
+    listing = json.loads(runner.invoke(app, ["templates", "list", "--json"]).stdout)
+    assert [r["version"] for r in listing if r["id"] == "cn-early" and r["sent"]] == [2]
