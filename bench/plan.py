@@ -123,8 +123,8 @@ def main() -> None:
     seconds = float(result["seconds"])
     rate = args.accounts / seconds
     print(
-        f"planned {result['queued']:,} queued + {result['blocked']:,} blocked of {result['debtors_in_scope']:,} "
-        f"debtors in scope ({args.accounts:,} accounts)",
+        f"planned {result['queued']:,} queued + {result['blocked']:,} blocked "
+        f"of {result['debtors_in_scope']:,} debtors in scope ({args.accounts:,} accounts)",
         file=sys.stderr,
     )
     print(f"stages (s): {result['stage_seconds']}", file=sys.stderr)

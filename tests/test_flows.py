@@ -41,7 +41,9 @@ def _statuses(engine: Engine) -> dict[str, int]:
         return dict(conn.execute(sa.select(Message.status, sa.func.count()).group_by(Message.status)).all())
 
 
-def test_plan_twice_never_plans_duplicates(engine: Engine, cipher: PersonalDataCipher, config: DailyConfig) -> None:
+def test_plan_twice_never_plans_duplicates(
+    engine: Engine, cipher: PersonalDataCipher, config: DailyConfig
+) -> None:
     with unit_of_work(engine) as conn:
         populate_synthetic(conn, 2000, 11, NOW, "CN", cipher)
     with unit_of_work(engine) as conn:
@@ -126,7 +128,7 @@ def test_send_and_receipts_for_one_debtor(
 def test_payment_between_plan_and_send_blocks_at_submit(
     engine: Engine, cipher: PersonalDataCipher, config: DailyConfig, tmp_path: Path
 ) -> None:
-    debtor_pk, message_id = _one_debtor_day(engine, cipher, config)
+    _debtor_pk, message_id = _one_debtor_day(engine, cipher, config)
     # A payment written by another process (no cancellation hook ran): the submit-time gate catches it.
     with unit_of_work(engine) as conn:
         conn.execute(sa.text("UPDATE accounts SET paid_minor = outstanding_minor, status = 'paid'"))
@@ -146,9 +148,11 @@ def test_payment_between_plan_and_send_blocks_at_submit(
 def test_payment_file_cancels_queued_messages(
     engine: Engine, cipher: PersonalDataCipher, config: DailyConfig, tmp_path: Path
 ) -> None:
-    debtor_pk, message_id = _one_debtor_day(engine, cipher, config)
+    _debtor_pk, _message_id = _one_debtor_day(engine, cipher, config)
     payments = tmp_path / "payments.csv"
-    payments.write_text("payment_id,account_id,amount,currency,paid_at\nP1,D1-A,1234.50,CNY,2026-11-28T10:01:00+08:00\n")
+    payments.write_text(
+        "payment_id,account_id,amount,currency,paid_at\nP1,D1-A,1234.50,CNY,2026-11-28T10:01:00+08:00\n"
+    )
     with unit_of_work(engine) as conn:
         result = import_file(conn, "payments", payments, cipher=cipher, profile="CN", now=NOW)
         cancelled = after_import(conn, result, NOW)
@@ -223,3 +227,20 @@ def test_recheck_runs_the_same_rules_at_submit(config: DailyConfig) -> None:
     # The profile's window is the legal one.
     assert config.window.start_min == 8 * 60 and config.window.end_min == 21 * 60
     assert asyncio.iscoroutinefunction(send_day) is False
+
+
+def test_a_template_missing_from_the_catalog_blocks_instead_of_crashing(
+    engine: Engine, cipher: PersonalDataCipher, config: DailyConfig
+) -> None:
+    from dataclasses import replace
+
+    from dunning.templates.models import TemplateCatalog
+
+    empty = replace(config, catalog=TemplateCatalog([], source="empty"))
+    with unit_of_work(engine) as conn:
+        add_debtor(conn, cipher, "D1", due_date=date(2026, 11, 23))
+        result = plan_day(conn, empty, NOW)
+    assert result.queued == 0 and result.blocked == 1
+    assert any(rule.startswith("template.") for rule in result.blocked_by_rule)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(Message.body, Message.status)).one() == ("", "blocked")

@@ -33,7 +33,7 @@ US_TEMPLATES = (
     "Pay in the app or call 1-800-555-0100. Reply STOP to opt out.",
     "Harbor Lending: {name}, ${amount} is due {m}/{d}. Late payments may be reported to credit bureaus. "
     "Call 1-800-555-0100. Reply STOP to opt out.",
-    "Harbor Lending: {name}, {n} accounts are past due, ${amount} in total, oldest {dpd} days. "
+    "Harbor Lending: {name}, your {n} accounts total ${amount}; the oldest payment is {dpd} days past due. "
     "Ask about a payment plan at 1-800-555-0100. Reply STOP to opt out.",
 )
 
@@ -61,6 +61,8 @@ def build_frame(rows: int, seed: int = 7, profile: str = "CN") -> pl.DataFrame:
     def share(p: float) -> list[bool]:
         return [rng.random() < p for _ in range(rows)]
 
+    cn = profile == "CN"
+    regions = ["11", "31", "44", None] if cn else ["CA", "TX", "NY", "FL", "MA", None]
     now = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)
     minute = [rng.randint(480, 1259) for _ in range(rows)]
     return pl.DataFrame(
@@ -69,11 +71,16 @@ def build_frame(rows: int, seed: int = 7, profile: str = "CN") -> pl.DataFrame:
             "body": bodies,
             "local_minute_min": pl.Series(minute, dtype=pl.Int32),
             "local_minute_max": pl.Series(minute, dtype=pl.Int32),
-            "sends_today": pl.Series([rng.randint(0, 1) for _ in range(rows)], dtype=pl.Int32),
-            "sends_7d": pl.Series([rng.randint(0, 5) for _ in range(rows)], dtype=pl.Int32),
+            # Mostly within the caps (the planner respects them), a few over: CN 2/7, US 1/3.
+            "sends_today": pl.Series(
+                [int(rng.random() < 0.03) + (cn and rng.random() < 0.5) for _ in range(rows)]
+            ),
+            "sends_7d": pl.Series(
+                [rng.randint(0, 5 if cn else 2) + (rng.random() < 0.03) for _ in range(rows)]
+            ),
             "scheduled_at": pl.datetime_range(now, now + timedelta(seconds=rows - 1), "1s", eager=True),
             "last_sent_at": pl.Series([now - timedelta(hours=30)] * rows),
-            "region": [rng.choice(["11", "31", "44", None]) for _ in range(rows)],
+            "region": [rng.choice(regions) for _ in range(rows)],
             "paid": share(0.001),
             "opt_out": share(0.002),
             "recipient_opted_out": share(0.001),
@@ -82,7 +89,7 @@ def build_frame(rows: int, seed: int = 7, profile: str = "CN") -> pl.DataFrame:
             "bankrupt": share(0.0005),
             "deceased": share(0.0002),
             "time_barred": share(0.01),
-            "hold_reason": [rng.choice(["ptp"] + [None] * 7) for _ in range(rows)],
+            "hold_reason": ["ptp" if rng.random() < 0.03 else None for _ in range(rows)],
             "recipient_relation": [rng.choice(["self"] * 49 + ["spouse"]) for _ in range(rows)],
             "recipient_verified": share(0.98),
             "template_approved": share(0.999),
@@ -106,7 +113,8 @@ def main() -> None:
     allowed = out.filter(pl.col("violations").list.len() == 0).height
     mean_len = frame["body"].str.len_chars().mean()
     print(
-        f"evaluate: {args.rows:,} rows (mean body {mean_len:.0f} chars), best of {args.repeat}: {best:.2f} s"
+        f"evaluate ({args.profile}): {args.rows:,} rows, mean body {mean_len:.0f} chars, "
+        f"best of {args.repeat}: {best:.2f} s"
     )
     print(f"allowed {allowed:,}, blocked {args.rows - allowed:,}")
 

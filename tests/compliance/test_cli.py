@@ -150,10 +150,11 @@ def test_profile_shows_audited_overrides(isolated: Path, wide: None) -> None:
     assert "22:30" in result.output and "night pilot" in result.output and "Li Compliance" in result.output
 
 
-def test_unknown_profile(isolated: Path) -> None:
-    result = runner.invoke(app, ["compliance", "rules", "--profile", "UK"])
+@pytest.mark.parametrize("command", ["rules", "profile", "check-text", "corpus"])
+def test_unknown_profile(isolated: Path, command: str) -> None:
+    result = runner.invoke(app, ["compliance", command, "--profile", "UK"], input="")
     assert result.exit_code == 2
-    assert "CN" in result.output
+    assert "CN" in result.output and "Traceback" not in result.output
 
 
 def test_corpus_command(isolated: Path, wide: None) -> None:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import polars as pl
@@ -50,6 +51,12 @@ def test_rules_with_absent_columns_are_skipped(cn: ComplianceProfile) -> None:
 def test_empty_frame(cn: ComplianceProfile) -> None:
     out = evaluate(pl.DataFrame(schema={"body": pl.String}), cn)
     assert out.height == 0 and out.schema["violations"] == pl.List(pl.String)
+
+
+def test_missing_body_is_an_empty_message(cn: ComplianceProfile) -> None:
+    frame = pl.DataFrame({"body": [None, ""]}, schema={"body": pl.String})
+    required = ["required.signature", "required.creditor", "required.amount", "required.overdue"]
+    assert evaluate(frame, cn)["violations"].to_list() == [[*required, "required.contact"]] * 2
 
 
 def test_existing_violations_column_is_replaced(cn: ComplianceProfile) -> None:
@@ -169,6 +176,10 @@ def test_catalogue(cn: ComplianceProfile, us: ComplianceProfile) -> None:
     assert len({r for r in content if r.startswith(("content.", "personal_data."))}) >= 12
     for rule_id, lexicons in FORBIDDEN.items():
         assert set(lexicons) == {"CN", "US"}, rule_id
+        # Gaps stay shorter than the 8-character filler that replaces a masked reassurance.
+        for pattern in lexicons["CN"].cjk_patterns:
+            assert all(int(n) < 8 for n in re.findall(r"\.\{0,(\d+)\}", pattern)), pattern
+            assert ".*" not in pattern and ".+" not in pattern, pattern
 
 
 def test_violation_records(cn: ComplianceProfile) -> None:

@@ -19,6 +19,7 @@ from rich.progress import (
     BarColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -127,7 +128,7 @@ def demo_command(
         for kind in ("accounts", "contacts", "payments"):
             task = progress.add_task(f"导入 / Import {kind}", total=1.0)
 
-            def step(_stage: str, fraction: float, task_id: int = task) -> None:
+            def step(_stage: str, fraction: float, task_id: TaskID = task) -> None:
                 progress.update(task_id, completed=fraction)
 
             with unit_of_work(engine) as conn:

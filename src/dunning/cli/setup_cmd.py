@@ -44,4 +44,5 @@ def init_command(
     migrate(s.database_url)
     console.print(f"数据库已就绪 / Database ready: {redact_url(s.database_url)}")
     for path in write_example_files(Path.cwd(), chosen):
-        console.print(f"已写入 / Wrote {path}")
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        console.print(f"已写入 / Wrote {shown}")

@@ -102,7 +102,9 @@ class CorpusReport:
 
 
 def corpus_profile(name: str) -> ComplianceProfile:
-    return default_profile(name, Settings(**CORPUS_DEPLOYMENT[name.upper()]))
+    """The shipped defaults of profile ``name`` for the corpus deployment."""
+    checked = default_profile(name, Settings())  # raises InputError for an unknown name
+    return default_profile(checked.name, Settings(**CORPUS_DEPLOYMENT[checked.name]))
 
 
 def load_corpus(name: str) -> list[CorpusCase]:

@@ -99,7 +99,8 @@ def _any(patterns: Iterable[str]) -> str:
 
 def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
     if name == NORM:
-        expr = normalise_expr(pl.col(BODY).cast(pl.String))
+        # No body is an empty message: it lacks every required element and says nothing forbidden.
+        expr = normalise_expr(pl.col(BODY).cast(pl.String).fill_null(""))
     elif name == STRIPPED:
         expr = pl.col(NORM).str.replace_all(SEPARATORS, "")
     elif name == COMPACT:

@@ -105,44 +105,41 @@ def evaluate(frame: pl.DataFrame, profile: ComplianceProfile, stage: str = "plan
     row, mask, flagged = "__compliance_row", "__compliance_mask", "__compliance_screen"
     first = _with_features(frame.lazy().with_row_index(row), profile, [e for _, e in dense] + [screen])
     # Dense results as bits of one integer: a list per row for 1M rows costs more than all the checks.
+    assert len(dense) <= 64, "more dense rules than bits in the mask"
     first = first.with_columns(_bits(dense).alias(mask), screen.alias(flagged))
     # The streaming engine splits the column into morsels and uses every core for the regex passes.
     result = first.select(*frame.columns, row, mask, flagged).collect(engine="streaming")
 
-    # Only rows with a dense hit or a screen flag go further: (row, rule) pairs, in catalogue order.
-    found: list[pl.DataFrame] = []
-    hit = result.filter(pl.col(mask) != 0)
-    if hit.height:
-        found.append(hit.select(row, _flags(_decoded(mask, dense)).alias("rule")))
+    # Only rows with a dense hit or a screen flag go further, as (row, rule) pairs: building a list
+    # per row is the dearest step of all, so it is done for the rows that have something in it.
+    order = {rule.id: i for i, rule in enumerate(active)}
+    pairs: list[pl.DataFrame] = []
+    hit = result.filter(pl.col(mask) != 0).select(row, mask)
+    for i, (rule_id, _) in enumerate(dense):
+        bit = pl.lit(1 << i, dtype=pl.UInt64)
+        pairs.append(hit.filter((pl.col(mask) & bit) != 0).select(row, *_pair(rule_id, order)))
     screened = result.filter(pl.col(flagged)).drop(mask, flagged)
     if sparse and screened.height:
-        second = _with_features(screened.lazy(), profile, [e for _, e in sparse])
-        found.append(second.select(row, _flags(sparse).alias("rule")).collect())
+        lf = _with_features(screened.lazy(), profile, [e for _, e in sparse])
+        flags = lf.select(row, *[expr.alias(rule_id) for rule_id, expr in sparse]).collect()
+        pairs += [flags.filter(pl.col(rule_id)).select(row, *_pair(rule_id, order)) for rule_id, _ in sparse]
     empty = pl.lit([], dtype=pl.List(pl.String))
-    if not found:
+    found = pl.concat(pairs) if pairs else pl.DataFrame()
+    if found.height == 0:
         return result.select(*frame.columns, empty.alias("violations"))
-    order = {rule.id: i for i, rule in enumerate(active)}
-    pairs = pl.concat(found).explode("rule").drop_nulls("rule")
-    lists = (
-        pairs.with_columns(pl.col("rule").replace_strict(order, return_dtype=pl.Int32).alias("order"))
-        .group_by(row)
-        .agg(pl.col("rule").sort_by("order").alias("violations"))
-    )
+    lists = found.group_by(row).agg(pl.col("rule").sort_by("order").alias("violations"))
     result = result.join(lists, on=row, how="left", maintain_order="left")
     return result.select(*frame.columns, pl.col("violations").fill_null(empty))
+
+
+def _pair(rule_id: str, order: dict[str, int]) -> tuple[pl.Expr, pl.Expr]:
+    return pl.lit(rule_id).alias("rule"), pl.lit(order[rule_id], dtype=pl.Int32).alias("order")
 
 
 def _bits(checks: list[tuple[str, pl.Expr]]) -> pl.Expr:
     if not checks:
         return pl.lit(0, dtype=pl.UInt64)
     return pl.sum_horizontal([expr.cast(pl.UInt64) * (1 << i) for i, (_, expr) in enumerate(checks)])
-
-
-def _decoded(mask: str, checks: list[tuple[str, pl.Expr]]) -> list[tuple[str, pl.Expr]]:
-    return [
-        (rule_id, (pl.col(mask) & pl.lit(1 << i, dtype=pl.UInt64)) != 0)
-        for i, (rule_id, _) in enumerate(checks)
-    ]
 
 
 def _screen(screens: list[Screen]) -> pl.Expr:
@@ -164,11 +161,6 @@ def _with_features(lf: pl.LazyFrame, profile: ComplianceProfile, exprs: list[pl.
     for stage_exprs in feature_exprs(profile, needed):
         lf = lf.with_columns(stage_exprs)
     return lf
-
-
-def _flags(checks: list[tuple[str, pl.Expr]]) -> pl.Expr:
-    flags: list[pl.Expr] = [pl.when(expr).then(pl.lit(rule_id)) for rule_id, expr in checks]
-    return pl.concat_list(flags or [pl.lit(None, pl.String)]).list.drop_nulls()
 
 
 def context_frame(records: Sequence[Mapping[str, Any]]) -> pl.DataFrame:

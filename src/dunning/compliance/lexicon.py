@@ -6,9 +6,10 @@ words on the ``words`` form (" sue " does not match "issue"). Entries are writte
 normalised when the patterns are built, so a traditional or full-width entry works too.
 
 ``{a,b}`` in an entry expands to every alternative ("{call,notify} your boss" is two phrases).
-``*_patterns`` are regular expressions written against the normalised form (simplified, lower case,
-no separators for Chinese) for what a list cannot say, such as a verb and an object a few
-characters apart.
+``cjk_patterns`` are regular expressions over the compact form (simplified, lower case, no
+separators) for what a list cannot say, such as a verb and an object a few characters apart. A gap
+of arbitrary characters must stay under 8 (".{0,6}"): masked reassurances become 8 filler
+characters, and a pattern must not be able to reach across one.
 
 What must NOT be matched matters as much: truthful statements pass (credit reporting, contractual
 interest, lawful court action on debt that is not time-barred, hardship and instalment offers,
@@ -49,21 +50,18 @@ class Lexicon:
     cjk: tuple[str, ...] = ()
     cjk_patterns: tuple[str, ...] = ()
     latin: tuple[str, ...] = ()
-    latin_patterns: tuple[str, ...] = ()
 
 
 def _lex(
     cjk: str = "",
     latin: str | list[str] = "",
     cjk_patterns: tuple[str, ...] = (),
-    latin_patterns: tuple[str, ...] = (),
 ) -> Lexicon:
     latin_entries = latin if isinstance(latin, list) else [e for e in latin.split("|") if e.strip()]
     return Lexicon(
         cjk=_split(cjk),
         cjk_patterns=cjk_patterns,
         latin=tuple(p for entry in latin_entries for p in expand(entry.strip())),
-        latin_patterns=latin_patterns,
     )
 
 

@@ -366,7 +366,7 @@ def _phone(_: ComplianceProfile) -> pl.Expr:
 
 
 def _length(p: ComplianceProfile) -> pl.Expr:
-    body = pl.col(BODY).cast(pl.String)
+    body = pl.col(BODY).cast(pl.String).fill_null("")
     parts = []
     if p.max_chars is not None:
         parts.append(body.str.len_chars() > p.max_chars)

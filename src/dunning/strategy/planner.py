@@ -168,7 +168,9 @@ def load_history(conn: Connection, debtor_pks: Sequence[int] | None, since: date
     placeholders = ", ".join(f"'{s}'" for s in NOT_COUNTED)
     sql = (
         "SELECT id, debtor_id, slot_date, COALESCE(submitted_at, scheduled_at) FROM messages "
-        f"WHERE scheduled_at >= :since AND status NOT IN ({placeholders})"
+        f"WHERE scheduled_at >= :since AND status NOT IN ({placeholders}) "
+        # Expired in the outbox (never submitted) never reached anyone.
+        "AND NOT (status = 'expired' AND submitted_at IS NULL)"
     )
     params: dict[str, object] = {"since": _bind_dt(conn, since)}
     frame = read_frame(
@@ -307,6 +309,14 @@ def write_plan(
     """Bulk-write today's messages (queued or blocked), their first event and any violations."""
     if frame.is_empty():
         return
+    # A row that could not be rendered (its template vanished, a value was missing) has no body; the
+    # gate has blocked it for the missing elements, and the record keeps an empty body.
+    frame = frame.with_columns(
+        pl.col("body").fill_null(""),
+        pl.col("encoding").fill_null("GSM-7"),
+        pl.col("segments").fill_null(0),
+        pl.col("template_version").fill_null(0),
+    )
     stamped = frame.with_columns(
         plan_run=pl.lit(run_id),
         status=pl.when(pl.col("violations").list.len() > 0)

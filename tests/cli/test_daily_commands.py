@@ -1,0 +1,108 @@
+"""The top-level commands a user runs: init, plan, send, run, demo."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dunning.cli.main import app
+from dunning.core.settings import reset_settings_cache
+
+runner = CliRunner()
+NOW = "2026-11-28T10:00:00+08:00"
+PHONE = re.compile(r"1\d{10}")
+
+
+def _ok(args: list[str]) -> str:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def portfolio(workdir: Path) -> Path:
+    _ok(["init"])
+    _ok(
+        [
+            "sample",
+            "--accounts",
+            "600",
+            "--seed",
+            "5",
+            "--profile",
+            "CN",
+            "--out",
+            "data",
+            "--as-of",
+            "2026-11-28",
+        ]
+    )
+    for kind in ("accounts", "contacts", "payments"):
+        _ok(["import", kind, f"data/{kind}.csv", "--now", NOW])
+    return workdir
+
+
+def test_init_writes_example_files_once(workdir: Path) -> None:
+    out = _ok(["init"])
+    assert "strategy.yaml" in out and "templates.yaml" in out and "compliance.yaml" in out
+    assert (workdir / "strategy.yaml").exists()
+    (workdir / "strategy.yaml").write_text((workdir / "strategy.yaml").read_text() + "\n# edited\n")
+    second = _ok(["init"])  # upgrades the schema, keeps the user's files
+    assert "strategy.yaml" not in second
+    assert (workdir / "strategy.yaml").read_text().endswith("# edited\n")
+
+
+def test_plan_dry_run_then_plan_then_send(portfolio: Path) -> None:
+    dry = json.loads(_ok(["plan", "--now", NOW, "--dry-run", "--json"]))
+    assert dry["dry_run"] and dry["queued"] > 0
+    planned = json.loads(_ok(["plan", "--now", NOW, "--json"]))
+    assert planned["queued"] == dry["queued"] and planned["blocked"] == dry["blocked"]
+    again = json.loads(_ok(["plan", "--now", NOW, "--json"]))
+    assert again["queued"] == 0 and again["already_planned"] == planned["queued"] + planned["blocked"]
+    sent = json.loads(_ok(["send", "--now", NOW, "--json"]))
+    assert sent["submitted"] > 0  # those whose window is open at 10:00; the rest wait for theirs
+    report = json.loads(_ok(["report", "--now", NOW, "--json"]))
+    assert report["planned"] == planned["queued"] + planned["blocked"]
+    assert report["sent"] == sent["submitted"]
+    assert sum(report["blocked_by_rule"].values()) >= planned["blocked"]
+
+
+def test_run_prints_plan_send_and_report_without_personal_data(portfolio: Path) -> None:
+    out = _ok(["run", "--now", NOW])
+    assert "排期 / Plan" in out and "发送 / Send" in out and "每日报表 / Daily report" in out
+    assert not PHONE.search(out)
+
+
+def test_bad_now_is_a_clear_error(workdir: Path) -> None:
+    result = runner.invoke(app, ["plan", "--now", "tomorrow"])
+    assert result.exit_code == 2
+    assert "ISO 8601" in result.output and "Traceback" not in result.output
+
+
+def test_demo_runs_the_whole_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key in ("DUNNING_DATABASE_URL", "DUNNING_PROFILE", "DUNNING_PROVIDER_URL", "DUNNING_SECRET_KEY"):
+        monkeypatch.setenv(key, "placeholder")
+        monkeypatch.delenv(key)
+    reset_settings_cache()
+    try:
+        out = _ok(["demo", "--dir", str(tmp_path / "demo"), "--accounts", "800", "--now", NOW])
+    finally:
+        reset_settings_cache()
+    demo = tmp_path / "demo"
+    assert (demo / "dunning.db").exists() and (demo / "outbox.jsonl").exists()
+    lines = (demo / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(lines) > 50
+    assert "已送达 / Delivered" in out and "按规则拦截 / Blocked by rule" in out
+    assert not PHONE.search(out)
+    # A second demo into the same directory starts afresh; a foreign directory is refused.
+    _ok(["demo", "--dir", str(demo), "--accounts", "100", "--now", NOW])
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "keep.txt").write_text("x")
+    refused = runner.invoke(app, ["demo", "--dir", str(foreign)])
+    assert refused.exit_code == 2 and (foreign / "keep.txt").exists()
