@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from dunning.compliance import ComplianceProfile, Violation, evaluate, explain, load_profile
 from dunning.core.crypto import PersonalDataCipher
+from dunning.core.frames import read_frame
 from dunning.core.settings import Settings
 from dunning.portfolio.models import Contact
 from dunning.portfolio.repository import load_debtor_frame
@@ -189,48 +190,38 @@ _EIGHT_DAYS = timedelta(days=8)
 
 
 def _message_facts(conn: Connection, ids: Sequence[int]) -> pl.DataFrame:
-    rows = conn.execute(
-        sa.select(
-            Message.id,
-            Message.debtor_id,
-            Message.contact_id,
-            Message.body,
-            Message.segments,
-            Message.template_id,
-            Message.template_version,
-        ).where(Message.id.in_(ids))
-    ).all()
-    return pl.DataFrame(
-        [tuple(r) for r in rows],
-        schema={
-            "message_pk": pl.Int64,
-            "debtor_pk": pl.Int64,
-            "contact_pk": pl.Int64,
-            "body": pl.String,
-            "segments": pl.Int32,
-            "template_id": pl.String,
-            "template_version": pl.Int32,
-        },
-        orient="row",
-    )
+    statement = sa.select(
+        Message.id,
+        Message.debtor_id,
+        Message.contact_id,
+        Message.body,
+        Message.segments,
+        Message.template_id,
+        Message.template_version,
+    ).where(Message.id.in_(ids))
+    schema = {
+        "message_pk": pl.Int64,
+        "debtor_pk": pl.Int64,
+        "contact_pk": pl.Int64,
+        "body": pl.String,
+        "segments": pl.Int32,
+        "template_id": pl.String,
+        "template_version": pl.Int32,
+    }
+    return read_frame(conn, statement, schema=schema)
 
 
 def _recipient_facts(conn: Connection, contact_pks: Sequence[int]) -> pl.DataFrame:
-    rows = conn.execute(
-        sa.select(Contact.id, Contact.relation, Contact.verified, Contact.opted_out_at.is_not(None)).where(
-            Contact.id.in_(contact_pks)
-        )
-    ).all()
-    return pl.DataFrame(
-        [tuple(r) for r in rows],
-        schema={
-            "contact_pk": pl.Int64,
-            "recipient_relation": pl.String,
-            "recipient_verified": pl.Boolean,
-            "recipient_opted_out": pl.Boolean,
-        },
-        orient="row",
-    )
+    statement = sa.select(
+        Contact.id, Contact.relation, Contact.verified, Contact.opted_out_at.is_not(None)
+    ).where(Contact.id.in_(contact_pks))
+    schema = {
+        "contact_pk": pl.Int64,
+        "recipient_relation": pl.String,
+        "recipient_verified": pl.Boolean,
+        "recipient_opted_out": pl.Boolean,
+    }
+    return read_frame(conn, statement, schema=schema)
 
 
 def _approved_expr(catalog: TemplateCatalog) -> pl.Expr:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Annotated, Any
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -38,14 +40,19 @@ PLAN_LABELS = {
 }
 
 
-def render_plan(result: PlanResult) -> None:
-    title = "排期 / Plan" + ("（试算 / dry run）" if result.dry_run else "")
-    table = Table(title=f"{title} — {result.now.isoformat()}")
+def metric_table(title: str, labels: dict[str, tuple[str, str]], data: Mapping[str, Any]) -> Table:
+    """A two-column table of bilingual metric names and their values."""
+    table = Table(title=title)
     table.add_column("指标 / Metric")
     table.add_column("数值 / Value", justify="right")
-    data = result.as_dict()
-    for key, (zh, en) in PLAN_LABELS.items():
+    for key, (zh, en) in labels.items():
         table.add_row(f"{zh} / {en}", f"{data[key]:,}")
+    return table
+
+
+def render_plan(result: PlanResult) -> None:
+    title = "排期 / Plan" + ("（试算 / dry run）" if result.dry_run else "")
+    table = metric_table(f"{title} — {result.now.isoformat()}", PLAN_LABELS, result.as_dict())
     table.add_row("耗时 / Seconds", f"{result.seconds:.2f}")
     console.print(table)
     if result.blocked_by_rule:
@@ -89,10 +96,7 @@ def plan_command(now: NowOption = None, dry_run: DryRunOption = False, as_json: 
         render_plan(result)
 
 
-def send_with_progress(config: DailyConfig, instant_now: object, *, quiet: bool = False) -> SendSummary:
-    from datetime import datetime
-
-    assert isinstance(instant_now, datetime)
+def send_with_progress(config: DailyConfig, instant_now: datetime, *, quiet: bool = False) -> SendSummary:
     s = settings()
     provider = provider_from(s)
     with Progress(
@@ -126,12 +130,7 @@ SEND_LABELS = {
 
 
 def render_send(summary: SendSummary) -> None:
-    table = Table(title=f"发送 / Send — {summary.provider}")
-    table.add_column("指标 / Metric")
-    table.add_column("数值 / Value", justify="right")
-    data = summary.as_dict()
-    for key, (zh, en) in SEND_LABELS.items():
-        table.add_row(f"{zh} / {en}", f"{data[key]:,}")
+    table = metric_table(f"发送 / Send — {summary.provider}", SEND_LABELS, summary.as_dict())
     receipts = summary.receipts.as_dict()
     table.add_row("回执匹配 / Receipts matched", f"{receipts.get('matched', 0):,}")
     console.print(table)

@@ -11,24 +11,26 @@ from typing import Any
 
 import polars as pl
 from sqlalchemy.engine import Connection
+from sqlalchemy.sql import Executable
 
 UTC_DATETIME = pl.Datetime("us", "UTC")
 
 
 def read_frame(
     conn: Connection,
-    sql: str,
+    sql: str | Executable,
     params: Mapping[str, Any] | None = None,
     *,
     schema: Mapping[str, pl.DataType | type[pl.DataType]],
 ) -> pl.DataFrame:
-    """Run ``sql`` (SQLAlchemy text with :named params) and return the rows as a typed frame.
+    """Run ``sql`` (a Core statement, or text with :named params) and return the rows as a typed frame.
 
     ``schema`` names every selected column in order; Datetime columns come back as UTC.
     """
     import sqlalchemy as sa
 
-    result = conn.execute(sa.text(sql), dict(params or {}))
+    statement = sa.text(sql) if isinstance(sql, str) else sql
+    result = conn.execute(statement, dict(params or {}))
     rows = result.fetchall()
     names = list(schema)
     if not rows:

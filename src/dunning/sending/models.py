@@ -14,10 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dunning.core.db import Base, UTCDateTime
 
-# queued → claimed → submitted → delivered | undelivered | rejected | expired | failed
-# blocked (gate), cancelled (payment/opt-out before submit), unknown (crash while in flight)
-FINAL_STATES = ("delivered", "undelivered", "rejected", "expired", "failed", "blocked", "cancelled")
-SENT_STATES = ("submitted", "delivered", "undelivered", "expired", "unknown")
+# queued → claimed → submitting → submitted → delivered | undelivered | rejected | expired | failed
+# blocked (gate), cancelled (payment/opt-out before submit), unknown (crash while in flight, never
+# resent). See docs/decisions/0006-outbox-states-and-crash-safety.md.
 
 
 class Message(Base):
