@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
 from time import perf_counter
@@ -153,8 +154,11 @@ def demo_command(
     with unit_of_work(engine) as conn:
         report = daily_report(conn, times[-1] if times else instant, DEMO_ZONE[profile])
     render_report(report)
+    elapsed = perf_counter() - started
+    command = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "dunning" else "dunning"
     console.print(
-        f"\n完成，用时 {perf_counter() - started:.1f} 秒 / Done in {perf_counter() - started:.1f} s. "
+        f"\n完成，用时 {elapsed:.1f} 秒 / Done in {elapsed:.1f} s.\n"
         f"发送记录 / Sent messages: {work / 'outbox.jsonl'}\n"
-        f"继续探索 / Explore: cd {work} && dunning report --now {instant.isoformat()}"
+        f"继续探索 / Explore: cd {work} && {command} report --now {instant.isoformat()}",
+        soft_wrap=True,
     )
