@@ -19,6 +19,7 @@ Options, in the provider URL's query string (all optional):
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import random
 import secrets
@@ -172,6 +173,6 @@ class SinkProvider(SmsProvider):
             "body": sms.body,
         }
 
+    @abc.abstractmethod
     async def _emit(self, lines: list[dict[str, Any]], accepted: list[tuple[OutgoingSms, str]]) -> None:
         """Write the accepted messages; raising here leaves the batch *unknown* (never resent)."""
-        raise NotImplementedError
