@@ -65,6 +65,20 @@ def bare_read(db: Path) -> float:
     return time.perf_counter() - started
 
 
+def peak_memory_mb() -> float:
+    """This process's own peak resident memory.
+
+    VmHWM belongs to the address space that exec created; getrusage's ru_maxrss would also count the
+    parent's peak at fork time (Linux keeps it across exec), i.e. the portfolio set-up.
+    """
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def plan_phase(db: Path, profile: str) -> dict[str, object]:
     os.environ["DUNNING_DATABASE_URL"] = f"sqlite:///{db}"
     os.environ["DUNNING_SECRET_KEY"] = KEY
@@ -82,7 +96,7 @@ def plan_phase(db: Path, profile: str) -> dict[str, object]:
     with unit_of_work(make_engine(settings.database_url)) as conn:
         result = plan_day(conn, config, now)
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_memory_mb()
     return {"seconds": seconds, "peak_mb": peak_mb, **result.as_dict()}
 
 

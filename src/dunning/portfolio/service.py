@@ -57,6 +57,11 @@ _CHUNK = 5000
 # Flags whose change means queued messages must be reconsidered (time_barred changes wording only).
 _STATE_FLAGS = ("dispute", "complaint", "bankrupt", "deceased", "opt_out")
 
+CONTACT_COLUMNS = (
+    "debtor_id", "phone_enc", "phone_hash", "phone_masked", "relation", "verified", "primary",
+    "opted_out_at", "created_at", "updated_at",
+)  # fmt: skip
+
 debtors_t = cast(sa.Table, Debtor.__table__)
 contacts_t = cast(sa.Table, Contact.__table__)
 accounts_t = cast(sa.Table, Account.__table__)
@@ -449,12 +454,9 @@ def _own_numbers(
     bulk_insert(
         conn,
         contacts_t,
-        (
-            "debtor_id", "phone_enc", "phone_hash", "phone_masked", "relation", "verified", "primary",
-            "opted_out_at", "created_at", "updated_at",
-        ),
+        CONTACT_COLUMNS,
         inserts,
-    )  # fmt: skip
+    )
     _update_many(conn, contacts_t, ("primary", "updated_at"), updates)
     counts.inserted += len(inserts)
     counts.updated += len(updates)
@@ -612,12 +614,9 @@ def _apply_contacts(
     bulk_insert(
         conn,
         contacts_t,
-        (
-            "debtor_id", "phone_enc", "phone_hash", "phone_masked", "relation", "verified", "primary",
-            "opted_out_at", "created_at", "updated_at",
-        ),
+        CONTACT_COLUMNS,
         inserts,
-    )  # fmt: skip
+    )
     _update_many(conn, contacts_t, ("relation", "verified", "updated_at"), updates)
     counts.inserted = len(inserts)
     counts.updated = len(updates)
