@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from time import perf_counter
-from typing import Any
 
 import polars as pl
 import sqlalchemy as sa
@@ -23,6 +22,7 @@ from dunning.core.frames import read_frame
 from dunning.core.settings import Settings
 from dunning.portfolio.models import Contact
 from dunning.portfolio.repository import load_debtor_frame
+from dunning.portfolio.service import ImportResult
 from dunning.sending.models import Message
 from dunning.sending.outbox import ClaimedMessage, cancel_queued_for_debtors
 from dunning.sending.providers.base import SmsProvider, build_provider
@@ -267,26 +267,31 @@ def send_day(
 
 def send_times(conn: Connection, now: datetime) -> list[datetime]:
     """The distinct instants at which queued messages become due, from ``now`` on (for replaying a day)."""
-    rows = conn.execute(
-        sa.select(sa.func.min(Message.scheduled_at), Message.scheduled_at)
-        .where(Message.status == "queued", Message.window_end > now)
-        .group_by(Message.scheduled_at)
-        .order_by(Message.scheduled_at)
-    ).all()
-    return sorted({max(now, _aware(at)) for _, at in rows})
+    due = conn.execute(
+        sa.select(Message.scheduled_at).distinct().where(Message.status == "queued", Message.window_end > now)
+    ).scalars()
+    return sorted({max(now, at) for at in due})
 
 
-def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+COUNTED = (
+    "batches",
+    "claimed",
+    "blocked",
+    "submitted",
+    "retried",
+    "failed",
+    "expired",
+    "unknown",
+    "released",
+)
 
 
 def merge_summaries(parts: Sequence[SendSummary]) -> SendSummary:
     """One summary for several sender passes over a day."""
     total = SendSummary(worker_id=parts[0].worker_id, provider=parts[0].provider)
     for part in parts:
-        for name in ("batches", "claimed", "blocked", "submitted", "retried", "failed", "expired", "unknown"):
+        for name in COUNTED:
             setattr(total, name, getattr(total, name) + getattr(part, name))
-        total.released += part.released
         total.receipts.merge(part.receipts)
     return total
 
@@ -295,9 +300,9 @@ def provider_from(settings: Settings) -> SmsProvider:
     return build_provider(settings.provider_url)
 
 
-def after_import(conn: Connection, result: Any, now: datetime) -> int:
+def after_import(conn: Connection, result: ImportResult, now: datetime) -> int:
     """A payment, opt-out, dispute, complaint, bankruptcy or death cancels queued messages at once."""
-    debtor_pks = list(getattr(result, "affected_debtor_pks", ()) or ())
+    debtor_pks = sorted(result.affected_debtor_pks)
     if not debtor_pks:
         return 0
     return cancel_queued_for_debtors(conn, debtor_pks, now, "portfolio_update")
