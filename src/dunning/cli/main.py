@@ -38,6 +38,7 @@ def _register() -> None:
         report_cmd,
         send_cmd,
         setup_cmd,
+        smsc_cmd,
         templates_cmd,
     )
 

@@ -1,0 +1,158 @@
+"""Behaviours of the SMSC simulator: one named scenario each, plus the knobs they share.
+
+A :class:`Scenario` is a frozen dataclass. :func:`make_scenario` starts from the preset of a
+:class:`ScenarioName` and overrides any field by keyword, so a CLI or a pytest fixture can say
+``make_scenario("throttle", tps=50)``.
+
+Shared knobs (every scenario): credentials to check, receipt delay and outcome rates (seeded),
+TPS per bind, id format start value, scripted MO replies. The scenario name selects the single
+misbehaviour:
+
+* ``normal``: answers everything promptly.
+* ``drop_connection_after_n``: on each connection, after ``drop_after`` submits were answered,
+  the next submit_sm closes the connection without an answer (and is not recorded).
+* ``stall_responses``: on each connection, after ``stall_after`` answered submits, further
+  submits are accepted and recorded (``answered=False``) but never answered; receipts still come.
+* ``generic_nack``: every ``nack_every``-th submit_sm is answered with generic_nack
+  (``nack_status``) and not accepted.
+* ``bind_refusal``: every bind is refused with ``bind_status`` (ESME_RBINDFAIL by default).
+* ``receipts_before_responses``: a submit's receipts are written before its submit_sm_resp.
+* ``hex_ids``: message ids are lower-case hexadecimal (starting at ``id_start``).
+* ``throttle``: ``tps`` (default 10) submits per second per bind, sliding 1-second window;
+  above it ESME_RTHROTTLED. ``tps`` may also be set in any other scenario.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final, Literal
+
+from dunning.sending.providers.smpp.pdu import Status
+
+__all__ = [
+    "OUTCOMES",
+    "PRESETS",
+    "MoScript",
+    "ReceiptMode",
+    "Scenario",
+    "ScenarioName",
+    "make_scenario",
+]
+
+#: Final receipt states the simulator can produce, in the order the rates are accumulated.
+OUTCOMES: Final = ("DELIVRD", "UNDELIV", "REJECTD", "EXPIRED")
+
+ReceiptMode = Literal["requested", "always", "never"]
+
+
+class ScenarioName(StrEnum):
+    NORMAL = "normal"
+    DROP_CONNECTION_AFTER_N = "drop_connection_after_n"
+    STALL_RESPONSES = "stall_responses"
+    GENERIC_NACK = "generic_nack"
+    BIND_REFUSAL = "bind_refusal"
+    RECEIPTS_BEFORE_RESPONSES = "receipts_before_responses"
+    HEX_IDS = "hex_ids"
+    THROTTLE = "throttle"
+
+
+@dataclass(frozen=True, slots=True)
+class MoScript:
+    """One scripted debtor reply: sent ``delay`` seconds after the first successful bind."""
+
+    source: str
+    text: str
+    destination: str = ""
+    delay: float = 0.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Scenario:
+    name: ScenarioName = ScenarioName.NORMAL
+    #: Checked on bind when set: a wrong system_id gets ESME_RINVSYSID, a wrong password ESME_RINVPASWD.
+    system_id: str | None = None
+    password: str | None = None
+    #: Seconds between the submit_sm_resp and its receipt(s).
+    receipt_delay: float = 0.05
+    #: "requested": follow registered_delivery (1 = always, 2 = on failure only); or force.
+    receipts: ReceiptMode = "requested"
+    #: Relative rates of DELIVRD / UNDELIV / REJECTD / EXPIRED; missing states have rate 0.
+    outcomes: Mapping[str, float] = field(default_factory=lambda: {"DELIVRD": 1.0})
+    seed: int = 0
+    #: Submits per second per bind (sliding 1-second window); None = unlimited.
+    tps: float | None = None
+    #: First message id (the counter is shared by all binds of one simulator).
+    id_start: int = 1
+    drop_after: int = 10
+    stall_after: int = 0
+    nack_every: int = 3
+    nack_status: int = Status.ESME_RSYSERR
+    bind_status: int = Status.ESME_RBINDFAIL
+    mo_script: tuple[MoScript, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.outcomes) - set(OUTCOMES)
+        if unknown:
+            raise ValueError(f"unknown outcome(s) {sorted(unknown)}; expected {OUTCOMES}")
+        rates = list(self.outcomes.values())
+        if any(r < 0 or not math.isfinite(r) for r in rates) or sum(rates) <= 0:
+            raise ValueError("outcome rates must be finite, non-negative and not all zero")
+        if self.tps is not None and self.tps <= 0:
+            raise ValueError("tps must be positive")
+        if self.receipt_delay < 0:
+            raise ValueError("receipt_delay must not be negative")
+        if self.drop_after < 0 or self.stall_after < 0 or self.nack_every < 1:
+            raise ValueError("drop_after and stall_after must be >= 0, nack_every >= 1")
+        if self.id_start < 0:
+            raise ValueError("id_start must not be negative")
+        if self.receipts not in ("requested", "always", "never"):
+            raise ValueError(f"receipts must be requested, always or never, not {self.receipts!r}")
+
+    def format_id(self, n: int) -> str:
+        return f"{n:x}" if self.name == ScenarioName.HEX_IDS else str(n)
+
+    def cumulative_outcomes(self) -> list[tuple[float, str]]:
+        total = sum(self.outcomes.values())
+        out: list[tuple[float, str]] = []
+        acc = 0.0
+        for state in OUTCOMES:
+            rate = self.outcomes.get(state, 0.0)
+            if rate > 0:
+                acc += rate / total
+                out.append((acc, state))
+        return out
+
+
+PRESETS: Final[dict[ScenarioName, Scenario]] = {
+    ScenarioName.NORMAL: Scenario(),
+    ScenarioName.DROP_CONNECTION_AFTER_N: Scenario(name=ScenarioName.DROP_CONNECTION_AFTER_N),
+    ScenarioName.STALL_RESPONSES: Scenario(name=ScenarioName.STALL_RESPONSES),
+    ScenarioName.GENERIC_NACK: Scenario(name=ScenarioName.GENERIC_NACK),
+    ScenarioName.BIND_REFUSAL: Scenario(name=ScenarioName.BIND_REFUSAL),
+    ScenarioName.RECEIPTS_BEFORE_RESPONSES: Scenario(name=ScenarioName.RECEIPTS_BEFORE_RESPONSES),
+    ScenarioName.HEX_IDS: Scenario(name=ScenarioName.HEX_IDS, id_start=0xABC000),
+    ScenarioName.THROTTLE: Scenario(name=ScenarioName.THROTTLE, tps=10),
+}
+
+
+def make_scenario(name: ScenarioName | str = ScenarioName.NORMAL, **options: Any) -> Scenario:
+    """The preset for ``name`` with fields overridden by ``options`` (``None`` values are ignored)."""
+    try:
+        key = ScenarioName(name)
+    except ValueError:
+        choices = ", ".join(s.value for s in ScenarioName)
+        raise ValueError(f"unknown scenario {name!r}; choose one of {choices}") from None
+    fields = {f.name for f in dataclasses.fields(Scenario)} - {"name"}
+    bad = set(options) - fields
+    if bad:
+        raise TypeError(f"unknown scenario option(s): {', '.join(sorted(bad))}")
+    changes = {k: v for k, v in options.items() if v is not None}
+    if "mo_script" in changes:
+        changes["mo_script"] = tuple(
+            m if isinstance(m, MoScript) else MoScript(*m) for m in changes["mo_script"]
+        )
+    return dataclasses.replace(PRESETS[key], **changes)

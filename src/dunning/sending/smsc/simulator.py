@@ -1,0 +1,569 @@
+"""A built-in SMPP 3.4 SMSC for the demo, the tests and the benchmark (issue 3).
+
+An asyncio server on loopback that speaks the same codec as our client (:mod:`..providers.smpp.pdu`):
+bind_transceiver, enquire_link, unbind, submit_sm (with a message id), generic_nack for PDUs it
+cannot decode, delivery receipts (deliver_sm, esm_class 0x04, ``receipted_message_id`` and
+``message_state`` TLVs, the appendix-B text) after a delay with seeded outcome rates, a TPS per bind
+(ESME_RTHROTTLED), scripted MO replies, and the misbehaviours of :mod:`.scenarios`.
+
+Every accepted submit is recorded in :attr:`Simulator.received` (and optionally appended as one
+JSON line to a journal file), so a test can compare what the SMSC got with the database. A
+concatenated message is several submits, each recorded and receipted on its own.
+
+Receipts whose bind has gone are written to another live bind, or kept until one binds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import contextlib
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, Final
+
+from dunning.sending.providers.smpp import pdu as P
+from dunning.sending.providers.smpp.text import ESM_UDHI, TextDecodeError, decode_text, encode_text, parse_udh
+
+from .scenarios import Scenario, ScenarioName, make_scenario
+
+__all__ = ["MESSAGE_STATES", "Received", "Simulator", "SimulatorThread", "serve"]
+
+log = logging.getLogger(__name__)
+
+ESM_RECEIPT: Final = 0x04
+#: message_state TLV values (SMPP 3.4, 5.2.28) for the final receipt states.
+MESSAGE_STATES: Final[dict[str, int]] = {"DELIVRD": 2, "EXPIRED": 3, "UNDELIV": 5, "REJECTD": 8}
+_ERR_CODES: Final[dict[str, str]] = {"DELIVRD": "000", "UNDELIV": "001", "REJECTD": "002", "EXPIRED": "003"}
+_DATE_FORMAT: Final = "%y%m%d%H%M"
+
+
+@dataclass(frozen=True, slots=True)
+class Received:
+    """One submit_sm the simulator accepted (gave a message id to)."""
+
+    message_id: str
+    source: str
+    destination: str
+    text: str | None  # None when the body could not be decoded
+    sequence: int
+    time: float  # epoch seconds
+    system_id: str
+    data_coding: int
+    esm_class: int
+    registered_delivery: int
+    part_ref: int | None = None
+    part_total: int | None = None
+    part_seq: int | None = None
+    answered: bool = True  # False: accepted but the response was withheld (stall_responses)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class _PendingReceipt:
+    session: _Session
+    record: Received
+    state: str
+    submitted: datetime
+
+
+def _receipt_text(record: Received, state: str, submitted: datetime, done: datetime) -> bytes:
+    snippet = "".join(ch if " " <= ch <= "~" else "?" for ch in (record.text or "")[:20])
+    dlvrd = "001" if state == "DELIVRD" else "000"
+    return (
+        f"id:{record.message_id} sub:001 dlvrd:{dlvrd} submit date:{submitted.strftime(_DATE_FORMAT)}"
+        f" done date:{done.strftime(_DATE_FORMAT)} stat:{state} err:{_ERR_CODES[state]} text:{snippet}"
+    ).encode("ascii")
+
+
+class _Session(asyncio.Protocol):
+    """One ESME connection."""
+
+    def __init__(self, sim: Simulator) -> None:
+        self.sim = sim
+        self.reader = P.PduReader()
+        self.transport: asyncio.Transport | None = None
+        self.bound = False
+        self.system_id = ""
+        self.sequence = 0
+        self.answered = 0  # submits answered on this connection (drop/stall counters)
+        self.submits = 0  # submit_sm seen on this connection (generic_nack counter)
+        self.window: collections.deque[float] = collections.deque()
+
+    # -- asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        self.sim._sessions.add(self)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self.bound = False
+        self.sim._sessions.discard(self)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            frames = self.reader.feed(data)
+        except P.DecodeError as exc:
+            self.write(exc.nack())
+            self.close()
+            return
+        for frame in frames:
+            if self.transport is None:
+                return
+            try:
+                pdu = P.decode(frame)
+            except P.DecodeError as exc:
+                self.sim.stats["nacked"] += 1
+                self.write(exc.nack())
+                continue
+            self.handle(pdu)
+
+    # -- helpers
+
+    @property
+    def alive(self) -> bool:
+        return self.transport is not None and not self.transport.is_closing()
+
+    def write(self, pdu: P.AnyPdu) -> None:
+        if self.alive:
+            assert self.transport is not None
+            self.transport.write(P.encode(pdu))
+
+    def close(self, *, abort: bool = False) -> None:
+        if self.transport is not None:
+            if abort:
+                self.transport.abort()
+            else:
+                self.transport.close()
+
+    def next_sequence(self) -> int:
+        self.sequence = self.sequence % 0x7FFFFFFF + 1
+        return self.sequence
+
+    # -- PDUs
+
+    def handle(self, pdu: P.AnyPdu) -> None:
+        if isinstance(pdu, P.BindTransceiver):
+            self.on_bind(pdu)
+        elif isinstance(pdu, P.EnquireLink):
+            self.write(P.EnquireLinkResp(sequence=pdu.sequence))
+        elif isinstance(pdu, P.Unbind):
+            self.write(P.UnbindResp(sequence=pdu.sequence))
+            self.bound = False
+            self.close()
+        elif isinstance(pdu, P.SubmitSm):
+            if not self.bound:
+                self.write(P.SubmitSmResp(sequence=pdu.sequence, command_status=P.Status.ESME_RINVBNDSTS))
+            else:
+                self.on_submit(pdu)
+        elif isinstance(pdu, P.DeliverSm):
+            # An ESME does not deliver to an SMSC.
+            self.write(P.DeliverSmResp(sequence=pdu.sequence, command_status=P.Status.ESME_RINVCMDID))
+        # Responses (deliver_sm_resp, enquire_link_resp, generic_nack, ...) need no answer.
+
+    def on_bind(self, pdu: P.BindTransceiver) -> None:
+        sc = self.sim.scenario
+        status: int = P.Status.ESME_ROK
+        if self.bound:
+            status = P.Status.ESME_RALYBND
+        elif sc.name == ScenarioName.BIND_REFUSAL:
+            status = sc.bind_status
+        elif sc.system_id is not None and pdu.system_id != sc.system_id:
+            status = P.Status.ESME_RINVSYSID
+        elif sc.password is not None and pdu.password != sc.password:
+            status = P.Status.ESME_RINVPASWD
+        if status:
+            self.sim.stats["bind_refused"] += 1
+            self.write(P.BindTransceiverResp(sequence=pdu.sequence, command_status=status))
+            return
+        self.bound = True
+        self.system_id = pdu.system_id
+        self.sim.stats["binds"] += 1
+        self.write(P.BindTransceiverResp(sequence=pdu.sequence, system_id=self.sim.system_id))
+        self.sim._on_bound(self)
+
+    def throttled(self) -> bool:
+        tps = self.sim.scenario.tps
+        if tps is None:
+            return False
+        now = time.monotonic()
+        while self.window and now - self.window[0] >= 1.0:
+            self.window.popleft()
+        if len(self.window) >= tps:
+            return True
+        self.window.append(now)
+        return False
+
+    def on_submit(self, pdu: P.SubmitSm) -> None:
+        sim, sc = self.sim, self.sim.scenario
+        self.submits += 1
+        if sc.name == ScenarioName.DROP_CONNECTION_AFTER_N and self.answered >= sc.drop_after:
+            sim.stats["dropped"] += 1
+            self.close(abort=True)
+            return
+        if sc.name == ScenarioName.GENERIC_NACK and self.submits % sc.nack_every == 0:
+            sim.stats["nacked"] += 1
+            self.write(P.GenericNack(sequence=pdu.sequence, command_status=sc.nack_status))
+            return
+        if self.throttled():
+            sim.stats["throttled"] += 1
+            self.write(P.SubmitSmResp(sequence=pdu.sequence, command_status=P.Status.ESME_RTHROTTLED))
+            return
+        stall = sc.name == ScenarioName.STALL_RESPONSES and self.answered >= sc.stall_after
+        record = sim._record(self, pdu, answered=not stall)
+        resp = P.SubmitSmResp(sequence=pdu.sequence, message_id=record.message_id)
+        state = sim._draw_outcome()
+        wanted = _receipt_wanted(sc.receipts, pdu.registered_delivery, state)
+        submitted = datetime.now(UTC)
+        if sc.name == ScenarioName.RECEIPTS_BEFORE_RESPONSES:
+            if wanted:
+                sim._deliver_receipt(_PendingReceipt(self, record, state, submitted))
+            self.write(resp)
+            self.answered += 1
+            return
+        if stall:
+            sim.stats["stalled"] += 1
+        else:
+            self.write(resp)
+            self.answered += 1
+        if wanted:
+            sim._schedule_receipt(_PendingReceipt(self, record, state, submitted))
+
+
+def _receipt_wanted(mode: str, registered_delivery: int, state: str) -> bool:
+    if mode == "always":
+        return True
+    if mode == "never":
+        return False
+    rd = registered_delivery & 0x03
+    return rd == 1 or (rd == 2 and state != "DELIVRD")
+
+
+class Simulator:
+    """The SMSC. ``async with Simulator("throttle", tps=5) as sim: ... sim.port ...``.
+
+    ``scenario`` is a :class:`Scenario`, or a scenario name whose preset is adjusted by
+    ``options`` (see :func:`make_scenario`). ``journal`` appends one JSON line per accepted submit.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario | ScenarioName | str = ScenarioName.NORMAL,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        journal: str | Path | None = None,
+        system_id: str = "dunning-smsc",
+        **options: Any,
+    ) -> None:
+        if isinstance(scenario, Scenario):
+            if options:
+                raise TypeError("pass options either in the Scenario or as keywords, not both")
+            self.scenario = scenario
+        else:
+            self.scenario = make_scenario(scenario, **options)
+        self.host = host
+        self._requested_port = port
+        self.system_id = system_id
+        self.journal_path = Path(journal) if journal is not None else None
+        self.received: list[Received] = []
+        self.stats: collections.Counter[str] = collections.Counter()
+        self._sessions: set[_Session] = set()
+        self._rng = random.Random(self.scenario.seed)
+        self._cumulative = self.scenario.cumulative_outcomes()
+        self._next_id = self.scenario.id_start
+        self._server: asyncio.Server | None = None
+        self._journal: IO[str] | None = None
+        self._backlog: list[_PendingReceipt] = []
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._mo_script_started = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    # -- lifecycle
+
+    @property
+    def port(self) -> int:
+        if self._server is None or not self._server.sockets:
+            raise RuntimeError("simulator not started")
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self) -> None:
+        if self._server is not None:
+            return
+        self._loop = asyncio.get_running_loop()
+        if self.journal_path is not None:
+            self._journal = self.journal_path.open("a", encoding="utf-8")
+        self._server = await self._loop.create_server(
+            lambda: _Session(self), self.host, self._requested_port, reuse_address=True
+        )
+        log.info("SMSC simulator on %s:%d, scenario %s", self.host, self.port, self.scenario.name)
+
+    async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
+        for task in list(self._tasks):
+            task.cancel()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if self._server is not None:
+            self._server.close()
+            for session in list(self._sessions):
+                session.close(abort=True)
+            await self._server.wait_closed()
+            self._server = None
+        if self._journal is not None:
+            self._journal.close()
+            self._journal = None
+
+    async def __aenter__(self) -> Simulator:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+    @property
+    def bound_sessions(self) -> int:
+        return sum(1 for s in self._sessions if s.bound and s.alive)
+
+    # -- MO
+
+    async def send_mo(self, source: str, text: str, destination: str = "") -> bool:
+        """Deliver a debtor reply (deliver_sm, esm_class 0) on the most recent live bind.
+
+        Returns False when no ESME is bound.
+        """
+        session = self._pick_session(None)
+        if session is None:
+            return False
+        body = encode_text(text)
+        short, tlvs = body.data, {}
+        if len(body.data) > P.MAX_SHORT_MESSAGE:
+            short, tlvs = b"", {int(P.Tag.MESSAGE_PAYLOAD): body.data}
+        session.write(
+            P.DeliverSm(
+                sequence=session.next_sequence(),
+                source_addr_ton=1,
+                source_addr_npi=1,
+                source_addr=source,
+                destination_addr=destination,
+                data_coding=body.data_coding,
+                short_message=short,
+                tlvs=tlvs,
+            )
+        )
+        self.stats["mo"] += 1
+        return True
+
+    async def _run_mo_script(self) -> None:
+        start = time.monotonic()
+        for mo in self.scenario.mo_script:
+            wait = mo.delay - (time.monotonic() - start)
+            if wait > 0:
+                await asyncio.sleep(wait)
+            await self.send_mo(mo.source, mo.text, mo.destination)
+
+    # -- internals used by sessions
+
+    def _on_bound(self, session: _Session) -> None:
+        backlog, self._backlog = self._backlog, []
+        for pending in backlog:
+            self._deliver_receipt(pending)
+        if self.scenario.mo_script and not self._mo_script_started:
+            self._mo_script_started = True
+            task = asyncio.get_running_loop().create_task(self._run_mo_script())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _record(self, session: _Session, pdu: P.SubmitSm, *, answered: bool) -> Received:
+        message_id = self.scenario.format_id(self._next_id)
+        self._next_id += 1
+        data = pdu.short_message or pdu.tlvs.get(P.Tag.MESSAGE_PAYLOAD, b"")
+        udhi = bool(pdu.esm_class & ESM_UDHI)
+        ref = total = seq = None
+        text: str | None
+        try:
+            if udhi:
+                concat, data = parse_udh(data)
+                if concat is not None:
+                    ref, total, seq = concat.reference, concat.total, concat.seq
+            text = decode_text(data, pdu.data_coding)
+        except TextDecodeError:
+            text = None
+        record = Received(
+            message_id=message_id,
+            source=pdu.source_addr,
+            destination=pdu.destination_addr,
+            text=text,
+            sequence=pdu.sequence,
+            time=time.time(),
+            system_id=session.system_id,
+            data_coding=pdu.data_coding,
+            esm_class=pdu.esm_class,
+            registered_delivery=pdu.registered_delivery,
+            part_ref=ref,
+            part_total=total,
+            part_seq=seq,
+            answered=answered,
+        )
+        self.received.append(record)
+        self.stats["accepted"] += 1
+        if self._journal is not None:
+            self._journal.write(record.to_json() + "\n")
+            self._journal.flush()
+        return record
+
+    def _draw_outcome(self) -> str:
+        r = self._rng.random()
+        for bound, state in self._cumulative:
+            if r < bound:
+                return state
+        return self._cumulative[-1][1]
+
+    def _schedule_receipt(self, pending: _PendingReceipt) -> None:
+        loop = asyncio.get_running_loop()
+        handle: asyncio.TimerHandle
+
+        def fire() -> None:
+            self._timers.discard(handle)
+            self._deliver_receipt(pending)
+
+        handle = loop.call_later(self.scenario.receipt_delay, fire)
+        self._timers.add(handle)
+
+    def _pick_session(self, preferred: _Session | None) -> _Session | None:
+        if preferred is not None and preferred.bound and preferred.alive:
+            return preferred
+        live = [s for s in self._sessions if s.bound and s.alive]
+        if preferred is not None:
+            same = [s for s in live if s.system_id == preferred.system_id]
+            live = same or live
+        return max(live, key=id) if live else None
+
+    def _deliver_receipt(self, pending: _PendingReceipt) -> None:
+        session = self._pick_session(pending.session)
+        if session is None:
+            self._backlog.append(pending)
+            return
+        record, state = pending.record, pending.state
+        done = max(datetime.now(UTC), pending.submitted + timedelta(seconds=self.scenario.receipt_delay))
+        session.write(
+            P.DeliverSm(
+                sequence=session.next_sequence(),
+                source_addr_ton=1,
+                source_addr_npi=1,
+                source_addr=record.destination,
+                destination_addr=record.source,
+                esm_class=ESM_RECEIPT,
+                data_coding=0x01,
+                short_message=_receipt_text(record, state, pending.submitted, done),
+                tlvs={
+                    P.Tag.RECEIPTED_MESSAGE_ID: record.message_id.encode("ascii") + b"\x00",
+                    P.Tag.MESSAGE_STATE: bytes((MESSAGE_STATES[state],)),
+                },
+            )
+        )
+        self.stats["receipts"] += 1
+        self.stats[f"receipts_{state}"] += 1
+
+
+class SimulatorThread:
+    """Runs a :class:`Simulator` on its own event loop in a daemon thread (tests, benchmarks).
+
+    ``with SimulatorThread("hex_ids") as sim: connect to 127.0.0.1:sim.port``.
+    """
+
+    def __init__(self, scenario: Scenario | ScenarioName | str = ScenarioName.NORMAL, **kwargs: Any) -> None:
+        self.simulator = Simulator(scenario, **kwargs)
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="smsc-simulator", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.simulator.port
+
+    @property
+    def received(self) -> list[Received]:
+        return self.simulator.received
+
+    def call(self, fn: Callable[[], Any], timeout: float = 5.0) -> Any:
+        """Run an async callable on the simulator's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(fn(), self._loop).result(timeout)
+
+    def send_mo(self, source: str, text: str, destination: str = "") -> bool:
+        return bool(self.call(lambda: self.simulator.send_mo(source, text, destination)))
+
+    def start(self) -> SimulatorThread:
+        self._thread.start()
+        self.call(self.simulator.start)
+        return self
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        try:
+            self.call(self.simulator.stop)
+        finally:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(5)
+            self._loop.close()
+
+    def __enter__(self) -> SimulatorThread:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+async def _serve(
+    host: str,
+    port: int,
+    scenario: Scenario | ScenarioName | str,
+    on_ready: Callable[[Simulator], None] | None,
+    journal: str | Path | None,
+    options: dict[str, Any],
+) -> None:
+    sim = Simulator(scenario, host=host, port=port, journal=journal, **options)
+    await sim.start()
+    try:
+        if on_ready is not None:
+            on_ready(sim)
+        await asyncio.Event().wait()
+    finally:
+        await sim.stop()
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 2775,
+    scenario: Scenario | ScenarioName | str = ScenarioName.NORMAL,
+    *,
+    on_ready: Callable[[Simulator], None] | None = None,
+    journal: str | Path | None = None,
+    **options: Any,
+) -> None:
+    """Run the simulator until interrupted (the ``dunning smsc`` entry point).
+
+    ``port=0`` binds an ephemeral port; ``on_ready(sim)`` is called once listening (default:
+    print ``host:port`` and the scenario). ``options`` override the scenario preset.
+    """
+
+    def announce(sim: Simulator) -> None:
+        print(f"SMSC simulator listening on {sim.host}:{sim.port} (scenario {sim.scenario.name})", flush=True)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve(host, port, scenario, on_ready or announce, journal, options))
