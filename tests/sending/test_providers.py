@@ -49,7 +49,7 @@ def test_registry_builds_by_scheme_and_redacts(tmp_path: Path) -> None:
     assert isinstance(build_provider("console://"), ConsoleProvider)
     assert {"file", "console"} <= set(available_schemes())
     with pytest.raises(ConfigError) as info:
-        build_provider("smpp://user:s3cret@smsc.example:2775")
+        build_provider("nosuch://user:s3cret@smsc.example:2775")
     assert "s3cret" not in info.value.en and "s3cret" not in info.value.zh
     assert "user:***@smsc.example" in info.value.en
     assert "未知的短信通道" in info.value.zh

@@ -282,8 +282,9 @@ def _as_factory(obj: object) -> ProviderFactory:
 def _builtin_factories() -> dict[str, ProviderFactory]:
     from dunning.sending.providers.console import ConsoleProvider
     from dunning.sending.providers.file import FileProvider
+    from dunning.sending.providers.smpp.provider import SmppProvider
 
-    return {"file": FileProvider.from_url, "console": ConsoleProvider.from_url}
+    return {"file": FileProvider.from_url, "console": ConsoleProvider.from_url, "smpp": SmppProvider.from_url}
 
 
 def _plugin_factory(scheme: str) -> ProviderFactory | None:
