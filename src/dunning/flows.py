@@ -16,7 +16,15 @@ import polars as pl
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dunning.compliance import ComplianceProfile, Violation, evaluate, explain, load_profile
+from dunning.compliance import (
+    ComplianceProfile,
+    Violation,
+    evaluate,
+    explain,
+    load_profile,
+    record_violations,
+    violation_records,
+)
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.frames import read_frame
 from dunning.core.settings import Settings
@@ -91,23 +99,6 @@ def load_config(settings: Settings) -> DailyConfig:
     )
 
 
-def describer(profile: ComplianceProfile) -> Callable[[str], dict[str, str]]:
-    cache: dict[str, dict[str, str]] = {}
-
-    def describe(rule_id: str) -> dict[str, str]:
-        if rule_id not in cache:
-            v = explain(rule_id, profile)
-            cache[rule_id] = {
-                "category": v.category,
-                "legal_basis": v.legal_basis,
-                "reason_zh": v.reason_zh,
-                "reason_en": v.reason_en,
-            }
-        return cache[rule_id]
-
-    return describe
-
-
 def plan_day(conn: Connection, config: DailyConfig, now: datetime, *, dry_run: bool = False) -> PlanResult:
     """Plan today's slot for every debtor in scope, in one unit of work."""
     started = perf_counter()
@@ -122,7 +113,9 @@ def plan_day(conn: Connection, config: DailyConfig, now: datetime, *, dry_run: b
         assign=lambda f: assign(f, config.strategy),
         render=lambda f: render_frame(f, config.catalog, config.context),
         evaluate=lambda f: evaluate(f, config.profile, stage="plan"),
-        describe=describer(config.profile),
+        record_blocked=lambda c, blocked, at: record_violations(
+            c, violation_records(blocked, config.profile, "plan", at)
+        ),
         dry_run=dry_run,
     )
     result.stage_seconds = {"load": round(load_seconds, 3), **result.stage_seconds}

@@ -6,7 +6,7 @@ import polars as pl
 from sqlalchemy.engine import Connection
 
 from dunning.compliance.models import ComplianceViolation
-from dunning.core.db import bulk_insert
+from dunning.core.frames import insert_frame
 
 __all__ = ["record_violations"]
 
@@ -19,6 +19,5 @@ def record_violations(conn: Connection, records: pl.DataFrame) -> int:
     Set-based (COPY on PostgreSQL, executemany on SQLite); the caller's transaction commits them
     together with the messages they explain.
     """
-    rows = records.select(_COLUMNS).rows()
-    bulk_insert(conn, ComplianceViolation.__table__, _COLUMNS, rows)  # type: ignore[arg-type]
-    return len(rows)
+    insert_frame(conn, ComplianceViolation.__tablename__, records.select(_COLUMNS))
+    return records.height

@@ -29,6 +29,8 @@ NOT_COUNTED = ("blocked", "cancelled", "failed", "rejected")
 SLOT = "day"
 
 Stage = Callable[[pl.DataFrame], pl.DataFrame]
+#: Store why messages were blocked: a frame of ``message_id`` + ``violations`` (rule ids), decided at.
+RecordBlocked = Callable[[Connection, pl.DataFrame, datetime], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,7 +305,7 @@ def write_plan(
     *,
     run_id: str,
     now: datetime,
-    describe: Callable[[str], dict[str, str]],
+    record_blocked: RecordBlocked,
     result: PlanResult,
 ) -> None:
     """Bulk-write today's messages (queued or blocked), their first event and any violations."""
@@ -347,11 +349,7 @@ def write_plan(
             ).where(Message.plan_run == run_id),
         )
     )
-    blocked = (
-        stamped.filter(pl.col("status") == "blocked")
-        .select("plan_key", pl.col("violations").alias("rule"))
-        .explode("rule")
-    )
+    blocked = stamped.filter(pl.col("status") == "blocked").select("plan_key", "violations")
     if not blocked.is_empty():
         # Ids of the blocked rows this run actually wrote (another planner may have won a key).
         written = read_frame(
@@ -360,23 +358,7 @@ def write_plan(
             {"run": run_id},
             schema={"message_id": pl.Int64, "plan_key": pl.String},
         )
-        rules = blocked.get_column("rule").unique().to_list()
-        described = pl.DataFrame([{"rule": r, **describe(r)} for r in rules])
-        violations = (
-            blocked.join(written, on="plan_key", how="inner")
-            .join(described, on="rule", how="left")
-            .select(
-                "message_id",
-                pl.lit("plan").alias("stage"),
-                "rule",
-                "category",
-                "legal_basis",
-                "reason_zh",
-                "reason_en",
-                pl.lit(now, UTC_DATETIME).alias("decided_at"),
-            )
-        )
-        insert_frame(conn, "compliance_violations", violations)
+        record_blocked(conn, blocked.join(written, on="plan_key", how="inner"), now)
     # Figures from what was actually written (a concurrent planner may have taken some keys).
     counts = dict(
         conn.execute(
@@ -420,7 +402,7 @@ def run_plan(
     assign: Stage,
     render: Stage,
     evaluate: Stage,
-    describe: Callable[[str], dict[str, str]],
+    record_blocked: RecordBlocked,
     dry_run: bool = False,
 ) -> PlanResult:
     started = perf_counter()
@@ -438,7 +420,7 @@ def run_plan(
         )
     if not dry_run:
         t = perf_counter()
-        write_plan(conn, frame, run_id=result.run_id, now=now, describe=describe, result=result)
+        write_plan(conn, frame, run_id=result.run_id, now=now, record_blocked=record_blocked, result=result)
         result.lap("write", t)
     result.seconds = perf_counter() - started
     return result
