@@ -27,7 +27,7 @@ from dunning.compliance import (
 )
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.frames import read_frame
-from dunning.core.settings import Settings
+from dunning.core.settings import PROFILE_TIME_ZONE, Settings
 from dunning.portfolio.models import Contact
 from dunning.portfolio.repository import load_debtor_frame
 from dunning.portfolio.service import ImportResult
@@ -49,8 +49,6 @@ from dunning.strategy.planner import (
 from dunning.templates.catalog import load_default_templates, load_templates
 from dunning.templates.models import TemplateCatalog
 from dunning.templates.render import RenderContext, render_frame
-
-DEFAULT_ZONE = {"CN": "Asia/Shanghai", "US": "America/New_York"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +92,7 @@ def load_config(settings: Settings) -> DailyConfig:
         strategy=strategy,
         catalog=catalog,
         context=RenderContext.from_settings(settings),
-        default_zone=DEFAULT_ZONE[name],
+        default_zone=PROFILE_TIME_ZONE[name],
         notices=tuple(notices),
     )
 

@@ -1,5 +1,5 @@
 """Analytics: reports now; features, experiments and the simulator later."""
 
-from dunning.analytics.report import DEFAULT_ZONE, daily_report, debtors_in_scope
+from dunning.analytics.report import daily_report, debtors_in_scope
 
-__all__ = ["DEFAULT_ZONE", "daily_report", "debtors_in_scope"]
+__all__ = ["daily_report", "debtors_in_scope"]

@@ -36,7 +36,6 @@ violations: sa.Table = ComplianceViolation.__table__  # type: ignore[assignment]
 accounts: sa.Table = Account.__table__  # type: ignore[assignment]
 
 #: The report's default zone per compliance profile.
-DEFAULT_ZONE = {"CN": "Asia/Shanghai", "US": "America/New_York"}
 SCOPE_DAYS_AHEAD = 3
 FAILED_STATES = ("undelivered", "rejected", "expired", "failed")
 IN_PROGRESS_STATES = ("claimed", "submitting")

@@ -30,9 +30,9 @@ from dunning.cli.common import console, handle_errors, now_from
 from dunning.cli.main import app
 from dunning.core.clock import zone
 from dunning.core.errors import InputError
+from dunning.core.settings import PROFILE_TIME_ZONE
 
 MARKER = ".dunning-demo"
-DEMO_ZONE = {"CN": "Asia/Shanghai", "US": "America/New_York"}
 
 
 def _prepare(directory: Path) -> Path:
@@ -53,7 +53,7 @@ def _prepare(directory: Path) -> Path:
 
 def _default_now(profile: str) -> datetime:
     """10:00 today in the profile's main zone: inside every send window, so the demo always sends."""
-    tz = zone(DEMO_ZONE[profile])
+    tz = zone(PROFILE_TIME_ZONE[profile])
     return datetime.combine(datetime.now(tz).date(), time(10, 0), tzinfo=tz)
 
 
@@ -81,7 +81,7 @@ def demo_command(
     from dunning.portfolio.service import import_file
 
     profile = profile.upper()
-    if profile not in DEMO_ZONE:
+    if profile not in PROFILE_TIME_ZONE:
         raise InputError(
             f"--profile must be CN or US, got {profile!r}", f"--profile 须为 CN 或 US：{profile!r}"
         )
@@ -102,7 +102,7 @@ def demo_command(
     console.print(
         Panel.fit(
             f"演示目录 / Demo directory: {work}\n"
-            f"基准时间 / As of: {instant.astimezone(zone(DEMO_ZONE[profile])).isoformat()}\n"
+            f"基准时间 / As of: {instant.astimezone(zone(PROFILE_TIME_ZONE[profile])).isoformat()}\n"
             f"配置 / Profile: {profile}   账户 / Accounts: {accounts:,}   种子 / Seed: {seed}",
             title="dunning demo",
         )
@@ -122,7 +122,7 @@ def demo_command(
     )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("生成样本 / Sample portfolio", total=1)
-        local_day = instant.astimezone(zone(DEMO_ZONE[profile])).date()
+        local_day = instant.astimezone(zone(PROFILE_TIME_ZONE[profile])).date()
         files = write_sample(generate(accounts, seed, profile, local_day), work / "data")
         progress.update(task, completed=1)
 
@@ -152,7 +152,7 @@ def demo_command(
     sent = merge_summaries([send_with_progress(config, at) for at in times or [instant]])
     render_send(sent)
     with unit_of_work(engine) as conn:
-        report = daily_report(conn, times[-1] if times else instant, DEMO_ZONE[profile])
+        report = daily_report(conn, times[-1] if times else instant, PROFILE_TIME_ZONE[profile])
     render_report(report)
     elapsed = perf_counter() - started
     command = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "dunning" else "dunning"

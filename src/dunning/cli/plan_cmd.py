@@ -22,6 +22,7 @@ from dunning.cli.common import (
 )
 from dunning.cli.main import app
 from dunning.core.db import unit_of_work
+from dunning.core.settings import PROFILE_TIME_ZONE
 from dunning.flows import DailyConfig, load_config, plan_day, provider_from, send_day
 from dunning.sending.service import SendSummary
 from dunning.strategy.planner import PlanResult
@@ -140,7 +141,7 @@ def render_send(summary: SendSummary) -> None:
 @handle_errors
 def run_command(now: NowOption = None, as_json: JsonOption = False) -> None:
     """一日全流程：排期 + 发送 + 回执 + 报表 / The day: plan + send + receipts + report."""
-    from dunning.analytics.report import DEFAULT_ZONE, daily_report
+    from dunning.analytics.report import daily_report
     from dunning.cli.report_cmd import render as render_report
 
     instant = now_from(now)
@@ -156,7 +157,7 @@ def run_command(now: NowOption = None, as_json: JsonOption = False) -> None:
     if not as_json:
         render_send(sent)
     with unit_of_work(engine()) as conn:
-        report = daily_report(conn, instant, DEFAULT_ZONE.get(s.profile, "UTC"))
+        report = daily_report(conn, instant, PROFILE_TIME_ZONE.get(s.profile, "UTC"))
     if as_json:
         echo_json({"plan": planned.as_dict(), "send": sent.as_dict(), "report": report})
     else:

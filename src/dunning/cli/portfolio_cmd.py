@@ -34,8 +34,8 @@ from dunning.cli.main import app
 from dunning.core.db import unit_of_work
 from dunning.core.errors import ImportRejected, InputError
 from dunning.core.money import format_money
+from dunning.core.settings import PROFILE_TIME_ZONE
 from dunning.portfolio.importers import (
-    DEFAULT_TIME_ZONE,
     OPTIONAL,
     REQUIRED,
     FileKind,
@@ -68,7 +68,7 @@ ProfileOption = Annotated[
 
 def _profile(value: str | None) -> str:
     chosen = (value or settings().profile).upper()
-    if chosen not in DEFAULT_TIME_ZONE:
+    if chosen not in PROFILE_TIME_ZONE:
         raise InputError(
             f"--profile must be CN or US, got {value!r}", f"--profile 须为 CN 或 US，收到 {value!r}"
         )
@@ -264,7 +264,7 @@ def buckets_command(now: NowOption = None, profile: ProfileOption = None) -> Non
     """按逾期分段统计债务人、账户、金额 / Debtors, accounts and amount per DPD bucket."""
     chosen = _profile(profile)
     at: datetime = now_from(now)
-    zone = DEFAULT_TIME_ZONE[chosen]
+    zone = PROFILE_TIME_ZONE[chosen]
     with unit_of_work(engine()) as conn:
         frame = load_debtor_frame(conn, at, default_time_zone=zone)
     summary = bucket_summary(frame)

@@ -7,10 +7,11 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from dunning.analytics.report import DEFAULT_ZONE, LABELS, daily_report
+from dunning.analytics.report import LABELS, daily_report
 from dunning.cli.common import NowOption, console, echo_json, engine, handle_errors, now_from, settings
 from dunning.cli.main import app
 from dunning.core.db import unit_of_work
+from dunning.core.settings import PROFILE_TIME_ZONE
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="输出 JSON（键名稳定）/ JSON output with stable keys")
@@ -29,7 +30,7 @@ ZoneOption = Annotated[
 def report_command(now: NowOption = None, as_json: JsonOption = False, tz: ZoneOption = None) -> None:
     """当日报表：计划、拦截、发送、送达、费用 / Daily report: planned, blocked, sent, delivered, cost."""
     instant = now_from(now)
-    time_zone = tz or DEFAULT_ZONE.get(settings().profile, "UTC")
+    time_zone = tz or PROFILE_TIME_ZONE.get(settings().profile, "UTC")
     with unit_of_work(engine()) as conn:
         report = daily_report(conn, instant, time_zone)
     if as_json:

@@ -25,6 +25,9 @@ from dunning.core.errors import ConfigError
 
 Profile = Literal["CN", "US"]
 
+#: Each profile's main time zone: the default for debtors without one, and the zone of reports.
+PROFILE_TIME_ZONE: dict[str, str] = {"CN": "Asia/Shanghai", "US": "America/New_York"}
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(

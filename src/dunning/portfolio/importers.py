@@ -44,6 +44,7 @@ from dunning.core.errors import InputError
 from dunning.core.masking import mask_name, mask_phone
 from dunning.core.money import exponent, is_known_currency, parse_amount, to_minor
 from dunning.core.phone import PROFILE_REGION, PhoneError, parse_phone
+from dunning.core.settings import PROFILE_TIME_ZONE
 from dunning.portfolio.models import RELATIONS
 
 FileKind = Literal["accounts", "contacts", "payments"]
@@ -61,7 +62,6 @@ OPTIONAL: dict[FileKind, tuple[str, ...]] = {
     "payments": (),
 }
 # The profile's zone for naive timestamps and for debtors without any zone information.
-DEFAULT_TIME_ZONE = {"CN": "Asia/Shanghai", "US": "America/New_York"}
 
 LINE = "__line__"
 MAX_ID = 64
@@ -689,7 +689,7 @@ def validate(kind: FileKind, raw: RawTable, profile: str) -> Validated:
             kind, pl.DataFrame(), file_errors, raw.frame.height, present, ignored, True, raw.encoding
         )
     checker = _Checker(raw, kind)
-    zone = DEFAULT_TIME_ZONE[profile]
+    zone = PROFILE_TIME_ZONE[profile]
     if kind == "accounts":
         checker.text("account_id", MAX_ID, ("id", "编号"), required=True)
         checker.text("debtor_id", MAX_ID, ("id", "编号"), required=True)

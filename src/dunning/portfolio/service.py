@@ -41,8 +41,8 @@ from dunning.core.db import UTCDateTime, bulk_insert, is_sqlite
 from dunning.core.errors import ImportRejected
 from dunning.core.masking import mask_name, mask_phone
 from dunning.core.phone import time_zones_for
+from dunning.core.settings import PROFILE_TIME_ZONE
 from dunning.portfolio.importers import (
-    DEFAULT_TIME_ZONE,
     FLAGS,
     FileKind,
     RowError,
@@ -301,7 +301,7 @@ def _apply_accounts(
     if frame.is_empty():
         return
     frame = frame.sort("line")
-    default_zone = DEFAULT_TIME_ZONE[profile]
+    default_zone = PROFILE_TIME_ZONE[profile]
     per_debtor = frame.group_by("debtor_id", maintain_order=True).agg(
         pl.col("name").last(),
         pl.col("phone").last().alias("primary_phone"),

@@ -32,7 +32,8 @@ from sqlalchemy.engine import Connection
 from dunning.core.clock import local_date
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import SQLITE_DATETIME, bulk_insert, is_sqlite
-from dunning.portfolio.importers import DEFAULT_TIME_ZONE, FLAGS
+from dunning.core.settings import PROFILE_TIME_ZONE
+from dunning.portfolio.importers import FLAGS
 from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
 from dunning.portfolio.sample import SamplePortfolio, generate
 
@@ -127,7 +128,7 @@ def populate_synthetic(
     Returns the number of rows written per table.
     """
     profile = profile.upper()
-    as_of = local_date(now, DEFAULT_TIME_ZONE[profile])
+    as_of = local_date(now, PROFILE_TIME_ZONE[profile])
     portfolio = generate(n_accounts, seed, profile, as_of)
     with _bulk_load_cache(conn):
         return write_portfolio(conn, portfolio, now, cipher, seed=seed)
