@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import typer
@@ -11,6 +10,7 @@ from dunning.cli.common import console, handle_errors, settings
 from dunning.cli.main import app
 from dunning.core.db import migrate
 from dunning.core.urls import redact_url
+from dunning.defaults import read_default
 
 
 def write_example_files(directory: Path, profile: str) -> list[Path]:
@@ -26,7 +26,7 @@ def write_example_files(directory: Path, profile: str) -> list[Path]:
         path = target if target.is_absolute() else directory / target
         if path.exists():
             continue
-        data = resources.files("dunning.defaults").joinpath(source).read_text(encoding="utf-8")
+        data = read_default(source)
         path.write_text(data, encoding="utf-8")
         written.append(path)
     return written

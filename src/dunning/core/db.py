@@ -160,10 +160,9 @@ def bulk_insert(
     if conn.dialect.name == "postgresql" and on_conflict_do_nothing is None:
         raw = conn.connection.driver_connection
         assert raw is not None
-        bind = [table.c[c].type for c in columns]
         with raw.cursor() as cur, cur.copy(f'COPY "{table.name}" ({cols}) FROM STDIN') as copy:
             for row in rows:
-                copy.write_row(_pg_values(row, bind))
+                copy.write_row(row)
         return
     marks = (
         ", ".join(["%s"] * len(columns))
@@ -178,11 +177,8 @@ def bulk_insert(
     assert raw_conn is not None
     cur = raw_conn.cursor()
     try:
-        if conn.dialect.name == "sqlite":
-            cur.executemany(sql, [_sqlite_values(r) for r in rows])
-        else:
-            bind = [table.c[c].type for c in columns]
-            cur.executemany(sql, [_pg_values(r, bind) for r in rows])
+        sqlite = conn.dialect.name == "sqlite"
+        cur.executemany(sql, [_sqlite_values(r) for r in rows] if sqlite else rows)
     finally:
         cur.close()
 
@@ -191,9 +187,10 @@ def bulk_insert(
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
+def datetime_param(value: datetime, *, sqlite: bool) -> Any:
+    """A UTC instant as a raw DBAPI parameter: SQLAlchemy's text form on SQLite, as is elsewhere."""
+    return value.astimezone(UTC).strftime(SQLITE_DATETIME) if sqlite else value
+
+
 def _sqlite_values(row: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(v.astimezone(UTC).strftime(SQLITE_DATETIME) if isinstance(v, datetime) else v for v in row)
-
-
-def _pg_values(row: Sequence[Any], _types: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(row)
+    return tuple(datetime_param(v, sqlite=True) if isinstance(v, datetime) else v for v in row)

@@ -35,6 +35,9 @@ def read_frame(
     names = list(schema)
     if not rows:
         return pl.DataFrame(schema={n: _final_dtype(schema[n]) for n in names})
+    if not isinstance(sql, str):
+        # A Core statement: SQLAlchemy's column types already turned values into Python objects.
+        return pl.DataFrame(rows, schema={n: _final_dtype(schema[n]) for n in names}, orient="row")
     raw_schema = {n: _wire_dtype(schema[n], conn) for n in names}
     frame = pl.DataFrame(rows, schema=raw_schema, orient="row")
     return frame.with_columns(_convert(n, schema[n], conn) for n in names)

@@ -16,7 +16,7 @@ import polars as pl
 from sqlalchemy.engine import Connection
 
 from dunning.core.clock import local_date
-from dunning.core.db import SQLITE_DATETIME, is_sqlite
+from dunning.core.db import datetime_param, is_sqlite
 from dunning.core.masking import account_tail
 from dunning.portfolio.dpd import PRE_DUE_DAYS, bucket_expr, dpd_expr, in_scope_expr, primary_zone
 
@@ -77,7 +77,7 @@ class _Reader:
         return value.isoformat() if self.sqlite else value
 
     def instant_param(self, value: datetime) -> Any:
-        return value.astimezone(UTC).strftime(SQLITE_DATETIME) if self.sqlite else value
+        return datetime_param(value, sqlite=self.sqlite)
 
     def frame(
         self,

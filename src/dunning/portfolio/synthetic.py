@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 
 from dunning.core.clock import local_date
 from dunning.core.crypto import PersonalDataCipher
-from dunning.core.db import SQLITE_DATETIME, bulk_insert, is_sqlite
+from dunning.core.db import bulk_insert, datetime_param, is_sqlite
 from dunning.core.settings import PROFILE_TIME_ZONE
 from dunning.portfolio.importers import FLAGS
 from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
@@ -142,7 +142,7 @@ def write_portfolio(
     now = now.astimezone(UTC)
 
     def stamp(value: datetime) -> Any:
-        return value.astimezone(UTC).strftime(SQLITE_DATETIME) if sqlite else value
+        return datetime_param(value, sqlite=sqlite)
 
     def stamps(col: str) -> pl.Expr:
         return pl.col(col).dt.strftime(_SQLITE_POLARS_DATETIME) if sqlite else pl.col(col)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from dunning.core.errors import ConfigError
+from dunning.defaults import read_default
 from dunning.strategy.models import Profile, Strategy
 from dunning.templates._yaml import config_error, parse_yaml, read_text
 
@@ -29,11 +29,7 @@ def load_strategy(path: Path | str) -> Strategy:
 
 
 def default_strategy_text(profile: Profile) -> str:
-    return (
-        resources.files("dunning.defaults")
-        .joinpath(f"strategy_{profile.lower()}.yaml")
-        .read_text(encoding="utf-8")
-    )
+    return read_default(f"strategy_{profile.lower()}.yaml")
 
 
 def load_default_strategy(profile: Profile) -> Strategy:

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dunning.core.clock import local_window_utc, zone
+from dunning.core.db import UTCDateTime
 from dunning.core.frames import UTC_DATETIME, insert_frame, read_frame
 from dunning.sending.models import Message, MessageEvent
 
@@ -166,32 +167,28 @@ def _local_minute(at: datetime, tz: str) -> int:
 
 
 def load_history(conn: Connection, debtor_pks: Sequence[int] | None, since: datetime) -> pl.DataFrame:
-    """Counted messages since ``since``: one row each (message_pk, debtor_pk, slot_date, sent_at)."""
-    placeholders = ", ".join(f"'{s}'" for s in NOT_COUNTED)
-    sql = (
-        "SELECT id, debtor_id, slot_date, COALESCE(submitted_at, scheduled_at) FROM messages "
-        f"WHERE scheduled_at >= :since AND status NOT IN ({placeholders}) "
+    """Counted messages since ``since``: one row each (message_pk, debtor_pk, slot_date, sent_at).
+
+    ``debtor_pks`` narrows the read to those debtors (the submit-time re-check of one batch).
+    """
+    statement = sa.select(
+        Message.id,
+        Message.debtor_id,
+        Message.slot_date,
+        sa.func.coalesce(Message.submitted_at, Message.scheduled_at, type_=UTCDateTime),
+    ).where(
+        Message.scheduled_at >= since,
+        Message.status.not_in(NOT_COUNTED),
         # Expired in the outbox (never submitted) never reached anyone.
-        "AND NOT (status = 'expired' AND submitted_at IS NULL)"
-    )
-    params: dict[str, object] = {"since": _bind_dt(conn, since)}
-    frame = read_frame(
-        conn,
-        sql,
-        params,
-        schema={"message_pk": pl.Int64, "debtor_pk": pl.Int64, "slot_date": pl.Date, "sent_at": pl.Datetime},
+        ~sa.and_(Message.status == "expired", Message.submitted_at.is_(None)),
     )
     if debtor_pks is not None:
-        frame = frame.filter(pl.col("debtor_pk").is_in(list(debtor_pks)))
-    return frame
-
-
-def _bind_dt(conn: Connection, value: datetime) -> object:
-    if conn.dialect.name == "sqlite":
-        from dunning.core.db import SQLITE_DATETIME
-
-        return value.astimezone(UTC).strftime(SQLITE_DATETIME)
-    return value
+        statement = statement.where(Message.debtor_id.in_(list(debtor_pks)))
+    return read_frame(
+        conn,
+        statement,
+        schema={"message_pk": pl.Int64, "debtor_pk": pl.Int64, "slot_date": pl.Date, "sent_at": pl.Datetime},
+    )
 
 
 def attach_history(

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 from datetime import datetime
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ import yaml
 from pydantic import ValidationError
 
 from dunning.core.errors import ConfigError, InputError
+from dunning.defaults import read_default
 from dunning.templates._yaml import config_error, load_yaml, parse_yaml, read_text
 from dunning.templates.models import Profile, TemplateCatalog, TemplateFile, TemplateVersion
 
@@ -42,11 +42,7 @@ def load_templates(path: Path | str) -> TemplateCatalog:
 
 
 def default_templates_text(profile: Profile) -> str:
-    return (
-        resources.files("dunning.defaults")
-        .joinpath(f"templates_{profile.lower()}.yaml")
-        .read_text(encoding="utf-8")
-    )
+    return read_default(f"templates_{profile.lower()}.yaml")
 
 
 def load_default_templates(profile: Profile) -> TemplateCatalog:
