@@ -89,6 +89,9 @@ class SubmitOutcome:
     retry_after: float | None = None  # seconds, for retriable outcomes
     error_code: str | None = None  # the provider's status code, e.g. "0x0000000B"
     error: str | None = None
+    #: The id of every part of a concatenated message, in part order (the first equals
+    #: ``provider_message_id``); empty when the provider gives one id per message.
+    part_ids: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.accepted and not self.provider_message_id:
@@ -97,8 +100,8 @@ class SubmitOutcome:
             raise ValueError("an outcome cannot be both accepted and retriable")
 
     @classmethod
-    def ok(cls, message_id: int, provider_message_id: str) -> SubmitOutcome:
-        return cls(message_id, True, provider_message_id)
+    def ok(cls, message_id: int, provider_message_id: str, part_ids: Sequence[str] = ()) -> SubmitOutcome:
+        return cls(message_id, True, provider_message_id, part_ids=tuple(part_ids))
 
     @classmethod
     def retry(
@@ -126,12 +129,34 @@ class Receipt:
     at: datetime  # when the provider says the final state was reached (timezone-aware)
     error_code: str | None = None
     raw: str | None = None  # the provider's text, for the record; must never hold a clear number
+    #: The handset the message went to (clear E.164 or digits), when the provider says; used only to
+    #: reconcile a message whose submission outcome is unknown. Never logged, never stored in clear.
+    handset: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.status not in RECEIPT_STATUSES:
             raise ValueError(f"unknown receipt status {self.status!r}")
         if self.at.tzinfo is None:
             raise ValueError("receipt time must be timezone-aware")
+
+
+@dataclass(frozen=True, slots=True)
+class InboundSms:
+    """A message from a handset (an MO reply). ``sender`` and ``text`` are personal data: never log."""
+
+    sender: str  # the handset, E.164 with "+" when the provider gives an international number
+    text: str
+    received_at: datetime  # timezone-aware
+    recipient: str = ""  # our number / short code it was sent to
+    provider_reference: str | None = None  # the provider's id for the MO, when it has one
+
+    def __post_init__(self) -> None:
+        if self.received_at.tzinfo is None:
+            raise ValueError("inbound time must be timezone-aware")
+
+    def __repr__(self) -> str:
+        sender = mask_phone(self.sender)
+        return f"InboundSms(sender={sender!r}, recipient={self.recipient!r}, chars={len(self.text)})"
 
 
 class SmsProvider(abc.ABC):
@@ -173,6 +198,10 @@ class SmsProvider(abc.ABC):
     @abc.abstractmethod
     async def drain_receipts(self) -> list[Receipt]:
         """Return and forget the final receipts received so far. Never blocks waiting for more."""
+
+    async def drain_inbound(self) -> list[InboundSms]:
+        """Return and forget the replies (MO messages) received so far; none by default."""
+        return []
 
     async def __aenter__(self) -> Self:
         await self.open()

@@ -19,19 +19,20 @@ Receipts arrive on the sessions' ``on_receipt`` callbacks; final ones are kept u
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Coroutine, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from dunning.core.errors import RetriableProviderError
-from dunning.sending.providers.base import OutgoingSms, Receipt, SmsProvider, SubmitOutcome
+from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SmsProvider, SubmitOutcome
 from dunning.sending.providers.smpp.config import SmppConfig
-from dunning.sending.providers.smpp.pdu import DeliverSm, Status, SubmitSm
+from dunning.sending.providers.smpp.pdu import DeliverSm, Status, SubmitSm, Tag
 from dunning.sending.providers.smpp.ratelimit import TokenBucket
 from dunning.sending.providers.smpp.receipts import DeliveryReceipt
 from dunning.sending.providers.smpp.session import BindError, SessionConfig, SmppSession, SubmitResult
-from dunning.sending.providers.smpp.text import split
+from dunning.sending.providers.smpp.text import ESM_UDHI, TextDecodeError, decode_text, split
 
 log = logging.getLogger("dunning.sending")
 
@@ -48,6 +49,11 @@ def _address(addr: str) -> tuple[str, int, int]:
     return addr, 5, 0
 
 
+def _handset(addr: str, ton: int) -> str:
+    """An international number (TON 1) as +E.164; anything else as given."""
+    return f"+{addr}" if ton == 1 and addr.isdigit() else addr
+
+
 def _code(status: int | None) -> str | None:
     return None if status is None else f"0x{status:08X}"
 
@@ -62,6 +68,7 @@ class SmppProvider(SmsProvider):
         self.sessions: list[SmppSession] = []
         self.bucket: TokenBucket | None = None
         self._receipts: list[Receipt] = []
+        self._inbound: list[InboundSms] = []
         self._reference = 0
         self._next = 0
 
@@ -84,7 +91,9 @@ class SmppProvider(SmsProvider):
         await self.close()
         self.bucket = TokenBucket(self.config.tps)
         sessions = [
-            SmppSession(self._session_config(), bucket=self.bucket, on_receipt=self._on_receipt)
+            SmppSession(
+                self._session_config(), bucket=self.bucket, on_receipt=self._on_receipt, on_mo=self._on_mo
+            )
             for _ in range(self.config.binds)
         ]
         results = await asyncio.gather(*(s.connect() for s in sessions), return_exceptions=True)
@@ -107,13 +116,35 @@ class SmppProvider(SmsProvider):
 
     # -- receipts -----------------------------------------------------------------------------
 
-    def _on_receipt(self, receipt: DeliveryReceipt, _pdu: DeliverSm) -> None:
+    def _on_receipt(self, receipt: DeliveryReceipt, pdu: DeliverSm) -> None:
         out = receipt.to_receipt(datetime.now(UTC))
         if out is not None:
-            self._receipts.append(out)
+            # A receipt's source is the handset the message went to (SMPP 3.4, 2.11).
+            handset = _handset(pdu.source_addr, pdu.source_addr_ton)
+            self._receipts.append(dataclasses.replace(out, handset=handset or None))
+
+    def _on_mo(self, pdu: DeliverSm) -> None:
+        body = pdu.short_message or pdu.tlvs.get(Tag.MESSAGE_PAYLOAD, b"")
+        try:
+            text = decode_text(body, pdu.data_coding, udhi=bool(pdu.esm_class & ESM_UDHI))
+        except TextDecodeError:
+            log.warning("smpp: undecodable MO (data_coding %d) dropped", pdu.data_coding)
+            return
+        self._inbound.append(
+            InboundSms(
+                sender=_handset(pdu.source_addr, pdu.source_addr_ton),
+                text=text,
+                received_at=datetime.now(UTC),
+                recipient=pdu.destination_addr,
+            )
+        )
 
     async def drain_receipts(self) -> list[Receipt]:
         out, self._receipts = self._receipts, []
+        return out
+
+    async def drain_inbound(self) -> list[InboundSms]:
+        out, self._inbound = self._inbound, []
         return out
 
     # -- submission ---------------------------------------------------------------------------
@@ -177,7 +208,8 @@ class SmppProvider(SmsProvider):
         if all(p.accepted for p in parts):
             first = parts[0].message_id
             if first:
-                return SubmitOutcome.ok(message_id, first)
+                ids = tuple(p.message_id or "" for p in parts) if len(parts) > 1 else ()
+                return SubmitOutcome.ok(message_id, first, ids)
             return None  # accepted without an id: cannot be tracked, and must not be resent
         failed = [p for p in parts if not p.accepted]
         worst = next((p for p in failed if p.outcome == "permanent"), failed[0])
