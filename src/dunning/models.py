@@ -4,7 +4,8 @@ from dunning.access.models import Operator
 from dunning.compliance.models import ComplianceViolation
 from dunning.core.db import Base
 from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
-from dunning.sending.models import Message, MessageEvent
+from dunning.sending.models import Message, MessageEvent, MessagePart, ParkedReceipt
+from dunning.tracking.models import InboundMessage
 
 metadata = Base.metadata
 
@@ -14,9 +15,12 @@ __all__ = [
     "Contact",
     "Debtor",
     "DebtorHold",
+    "InboundMessage",
     "Message",
     "MessageEvent",
+    "MessagePart",
     "Operator",
+    "ParkedReceipt",
     "Payment",
     "metadata",
 ]

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.masking import mask_phone
 from dunning.models import Account, Contact, Debtor, Message, MessageEvent
+from dunning.sending.outbox import normalise_provider_id
 from dunning.sending.providers.base import OutgoingSms, Receipt, SmsProvider, SubmitOutcome
 
 debtors: sa.Table = Debtor.__table__  # type: ignore[assignment]
@@ -122,6 +123,9 @@ def _message_values(debtor_id: int, contact_id: int | None, **over: Any) -> dict
         "status": "queued",
         "provider": None,
         "provider_message_id": None,
+        "provider_message_key": None,
+        "claimed_by": None,
+        "claimed_at": None,
         "submitted_at": None,
         "created_at": T0,
         "updated_at": T0,
@@ -129,6 +133,8 @@ def _message_values(debtor_id: int, contact_id: int | None, **over: Any) -> dict
     unknown = set(over) - set(values)
     assert not unknown, f"unknown message columns {unknown}"
     values.update(over)
+    if values["provider_message_id"] is not None and "provider_message_key" not in over:
+        values["provider_message_key"] = normalise_provider_id(values["provider_message_id"])
     return values
 
 

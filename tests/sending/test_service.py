@@ -347,8 +347,8 @@ def test_collect_receipts_later(engine: Engine, cipher: PersonalDataCipher) -> N
     with engine.begin() as conn:
         assert status_of(conn, mid) == "submitted"
     provider.arrived = True
-    summary = asyncio.run(collect_receipts(engine, provider, now=T0 + timedelta(minutes=1)))
-    assert summary.matched == 1
+    summary = asyncio.run(collect_receipts(engine, provider, now=T0 + timedelta(minutes=1), cipher=cipher))
+    assert summary.receipts.matched == 1
     with engine.begin() as conn:
         assert status_of(conn, mid) == "delivered"
         assert_projection_consistent(conn)

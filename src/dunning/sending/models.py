@@ -25,6 +25,7 @@ class Message(Base):
         sa.UniqueConstraint("plan_key"),
         sa.Index("ix_messages_status_scheduled", "status", "scheduled_at"),
         sa.Index("ix_messages_debtor_scheduled", "debtor_id", "scheduled_at"),
+        sa.Index("ix_messages_provider_key", "provider", "provider_message_key"),
     )
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
@@ -56,6 +57,9 @@ class Message(Base):
     status: Mapped[str] = mapped_column(sa.String(16))
     provider: Mapped[str | None] = mapped_column(sa.String(64))
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(128), index=True)
+    # provider_message_id in matching form (tracking.receipts.normalise_provider_id), indexed with
+    # provider so a receipt quoting the id differently (zeros, case) is still an index look-up.
+    provider_message_key: Mapped[str | None] = mapped_column(sa.String(128))
     claimed_by: Mapped[str | None] = mapped_column(sa.String(128))
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -76,3 +80,54 @@ class MessageEvent(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(sa.String(128))
     detail: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class MessagePart(Base):
+    """One part of a concatenated message, with its own provider id and receipt.
+
+    Only messages of more than one part have rows; the message becomes final when every part is
+    (or after a timeout, from the parts known), and the worst part's state wins.
+    """
+
+    __tablename__ = "message_parts"
+    __table_args__ = (sa.Index("ix_message_parts_provider_key", "provider", "provider_message_key"),)
+
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    part_no: Mapped[int] = mapped_column(sa.Integer, primary_key=True)  # 1-based
+    parts_total: Mapped[int] = mapped_column(sa.Integer)
+    provider: Mapped[str] = mapped_column(sa.String(64))
+    provider_message_id: Mapped[str] = mapped_column(sa.String(128))
+    provider_message_key: Mapped[str] = mapped_column(sa.String(128))
+    status: Mapped[str | None] = mapped_column(sa.String(16))  # a receipt status, None until one came
+    error_code: Mapped[str | None] = mapped_column(sa.String(32))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ParkedReceipt(Base):
+    """A receipt that matched no message yet (it overtook its submit_sm_resp, or its message's
+    outcome is unknown); matching is retried until it resolves or is given up as an orphan."""
+
+    __tablename__ = "parked_receipts"
+    __table_args__ = (
+        sa.Index("ix_parked_receipts_provider_key", "provider", "provider_message_key"),
+        sa.Index("ix_parked_receipts_open", "resolved_at", "next_try_at"),
+    )
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    provider: Mapped[str | None] = mapped_column(sa.String(64))
+    provider_message_id: Mapped[str] = mapped_column(sa.String(128))
+    provider_message_key: Mapped[str] = mapped_column(sa.String(128))
+    status: Mapped[str] = mapped_column(sa.String(16))
+    error_code: Mapped[str | None] = mapped_column(sa.String(32))
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    handset_hash: Mapped[str | None] = mapped_column(sa.String(64))  # keyed hash, never the number
+    raw: Mapped[str | None] = mapped_column(sa.Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(sa.Integer, default=0)
+    next_try_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # resolution: "matched" | "reconciled" | "duplicate" | "orphaned"
+    resolution: Mapped[str | None] = mapped_column(sa.String(16))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"))

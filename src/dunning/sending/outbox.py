@@ -48,13 +48,14 @@ from dunning.core.db import bulk_insert
 from dunning.core.errors import ConcurrencyError, ConfigError
 from dunning.core.masking import mask_phone
 from dunning.portfolio.models import Contact
-from dunning.sending.models import Message, MessageEvent
+from dunning.sending.models import Message, MessageEvent, MessagePart
 from dunning.sending.providers.base import OutgoingSms, SubmitOutcome
 
 messages: sa.Table = Message.__table__  # type: ignore[assignment]
 message_events: sa.Table = MessageEvent.__table__  # type: ignore[assignment]
 violations_table: sa.Table = ComplianceViolation.__table__  # type: ignore[assignment]
 contacts: sa.Table = Contact.__table__  # type: ignore[assignment]
+message_parts: sa.Table = MessagePart.__table__  # type: ignore[assignment]
 
 QUEUED = "queued"
 CLAIMED = "claimed"
@@ -504,14 +505,28 @@ def clean_provider_id(value: str) -> str:
     return value.strip().strip("\x00").strip()
 
 
+def normalise_provider_id(value: str) -> str:
+    """The matching form of a provider id (``provider_message_key``): trimmed (blanks and NULs),
+    lower-case, without leading zeros. Receipts are matched on this form (tracking.receipts)."""
+    return clean_provider_id(value).lower().lstrip("0")
+
+
 def record_submitted(
     conn: Connection,
     worker_id: str,
     accepted: Sequence[tuple[int, str]],
     now: datetime,
+    *,
+    part_ids: Mapping[int, Sequence[str]] | None = None,
+    provider: str | None = None,
 ) -> int:
-    """``(message_id, provider_message_id)`` pairs the provider accepted → ``submitted``."""
+    """``(message_id, provider_message_id)`` pairs the provider accepted → ``submitted``.
+
+    ``part_ids`` gives, for a concatenated message, the provider id of every part (in order): one
+    ``message_parts`` row each, so each part's receipt finds its message (tracking.receipts).
+    """
     pid = {mid: clean_provider_id(p) for mid, p in accepted}
+    key = {mid: normalise_provider_id(p) for mid, p in pid.items()}
     moved = transition(
         conn,
         pid,
@@ -520,11 +535,21 @@ def record_submitted(
         now=now,
         where=[messages.c.claimed_by == worker_id],
         values={"submitted_at": now},
-        per_row={"provider_message_id": pid},
+        per_row={"provider_message_id": pid, "provider_message_key": key},
     )
     append_events(
         conn, [(m, SUBMITTED, now, worker_id, detail_json(provider_message_id=pid[m])) for m in moved]
     )
+    parts = part_ids or {}
+    rows = [
+        (m, n, len(parts[m]), provider or "", clean_provider_id(p), normalise_provider_id(p))
+        for m in moved
+        if len(parts.get(m, ())) > 1
+        for n, p in enumerate(parts[m], 1)
+    ]
+    if rows:
+        columns = ("message_id", "part_no", "parts_total", "provider", "provider_message_id")
+        bulk_insert(conn, message_parts, (*columns, "provider_message_key"), rows)
     return len(moved)
 
 
@@ -657,17 +682,21 @@ def record_outcomes(
     now: datetime,
     *,
     max_attempts: int,
+    provider: str | None = None,
 ) -> OutcomeCounts:
-    """Record one batch of provider outcomes (accepted / retriable / permanent) in one go."""
+    """Record one batch of provider outcomes (accepted / retriable / permanent) in one go.
+
+    ``provider`` (its name) labels the per-part rows of concatenated messages."""
     counts = OutcomeCounts()
     accepted = [(o.message_id, o.provider_message_id or "") for o in outcomes if o.accepted]
+    part_ids = {o.message_id: o.part_ids for o in outcomes if o.accepted and len(o.part_ids) > 1}
     retries = [
         (o.message_id, o.error_code, o.error or "retriable", o.retry_after or 0.0)
         for o in outcomes
         if o.retriable
     ]
     permanent = [(o.message_id, o.error_code, o.error or "rejected") for o in outcomes if o.permanent_error]
-    counts.submitted = record_submitted(conn, worker_id, accepted, now)
+    counts.submitted = record_submitted(conn, worker_id, accepted, now, part_ids=part_ids, provider=provider)
     requeued, exhausted = record_retries(conn, worker_id, retries, now, max_attempts=max_attempts)
     failed = record_failed(conn, worker_id, permanent, now, from_states=IN_FLIGHT)
     counts.retried = len(requeued)
@@ -711,6 +740,31 @@ def cancel_queued_for_debtors(
         stmt = (
             messages.update()
             .where(one_of(conn, messages.c.debtor_id, chunk), messages.c.status.in_(CANCELLABLE))
+            .values(status=CANCELLED, updated_at=now, final_at=now, error=f"cancelled: {reason}")
+            .returning(messages.c.id)
+        )
+        ids.extend(conn.execute(stmt).scalars().all())
+    ids.sort()
+    detail = detail_json(reason=reason)
+    append_events(conn, [(i, CANCELLED, now, actor, detail) for i in ids])
+    return len(ids)
+
+
+def cancel_queued_for_contacts(
+    conn: Connection,
+    contact_pks: Iterable[int],
+    now: datetime,
+    reason: str,
+    *,
+    actor: str | None = None,
+) -> int:
+    """A number opted out: queued or claimed messages addressed to it → ``cancelled``."""
+    wanted = sorted(set(contact_pks))
+    ids: list[int] = []
+    for chunk in chunks(wanted):
+        stmt = (
+            messages.update()
+            .where(one_of(conn, messages.c.contact_id, chunk), messages.c.status.in_(CANCELLABLE))
             .values(status=CANCELLED, updated_at=now, final_at=now, error=f"cancelled: {reason}")
             .returning(messages.c.id)
         )

@@ -45,7 +45,8 @@ from dunning.sending.outbox import (
     sender_lock,
 )
 from dunning.sending.providers.base import SmsProvider, SubmitOutcome
-from dunning.tracking.receipts import ReceiptSummary, apply_receipts
+from dunning.tracking.receipts import ReceiptSummary, apply_receipts, finalise_overdue_parts, retry_parked
+from dunning.tracking.replies import ReplySummary, default_is_opt_out, store_replies
 
 log = logging.getLogger("dunning.sending")
 
@@ -75,7 +76,9 @@ class SendSummary:
     expired: int = 0  # send window closed before submission
     unknown: int = 0  # outcome unknown (provider crashed mid-batch); never resent
     released: int = 0  # stale claims of a stopped sender put back in the queue
+    stopped: bool = False  # a stop was requested (SIGTERM): claiming ended early, nothing was lost
     receipts: ReceiptSummary = field(default_factory=ReceiptSummary)
+    replies: ReplySummary = field(default_factory=ReplySummary)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,7 +93,9 @@ class SendSummary:
             "expired": self.expired,
             "unknown": self.unknown,
             "released": self.released,
+            "stopped": self.stopped,
             "receipts": self.receipts.as_dict(),
+            "replies": self.replies.as_dict(),
         }
 
 
@@ -115,6 +120,9 @@ async def send_due(
     max_attempts: int = 3,
     stale_after: timedelta = timedelta(minutes=10),
     source: str | None = None,
+    stop: asyncio.Event | None = None,
+    await_receipts: float = 0.0,
+    is_opt_out: Callable[[str], bool] = default_is_opt_out,
 ) -> SendSummary:
     """Send every message due at ``now``, batch by batch, then apply the receipts that came back.
 
@@ -124,6 +132,11 @@ async def send_due(
     second, so a fixed ``now`` never retries within the same call) and fail after ``max_attempts``
     hand-overs. Claims older than ``stale_after`` left by a sender that stopped are released first
     (on SQLite, where this is the only sender, all leftover claims are).
+
+    ``stop`` (set by a SIGTERM handler) ends the run between batches: the batch in hand is finished
+    and recorded, nothing more is claimed. ``await_receipts`` keeps collecting for up to that many
+    seconds after the last batch while messages of this run still await their receipts. Replies
+    received meanwhile are stored and opt-outs (``is_opt_out``) obeyed at once.
     """
     if batch_size < 1:
         raise InputError("batch size must be at least 1", "批量大小至少为 1")
@@ -142,7 +155,8 @@ async def send_due(
             summary.released += stale.released
             summary.unknown += stale.unknown
             summary.expired += expire_window_closed(conn, t)
-        while True:
+        collector = _Collector(engine, provider, cipher, is_opt_out, summary)
+        while not (stop is not None and stop.is_set()):
             t = clock()
             with unit_of_work(engine) as conn:
                 claimed = claim_due(conn, worker, t, batch_size, cipher=cipher)
@@ -151,13 +165,18 @@ async def send_due(
             summary.batches += 1
             summary.claimed += len(claimed)
             await _send_batch(engine, provider, claimed, t, recheck, worker, max_attempts, source, summary)
-            await _collect(engine, provider, t, summary.receipts)
+            await collector.collect(t)
             if on_progress is not None:
                 on_progress(summary)
+        summary.stopped = stop is not None and stop.is_set()
         t = clock()
         with unit_of_work(engine) as conn:
             summary.expired += expire_window_closed(conn, t)
-        await _collect(engine, provider, t, summary.receipts)
+        await collector.collect(t, retry=True)
+        if await_receipts > 0:
+            await collector.linger(clock, await_receipts, stop)
+        with unit_of_work(engine) as conn:
+            finalise_overdue_parts(conn, clock())
     log.info("send_due finished: %s", summary.as_dict())
     return summary
 
@@ -219,7 +238,7 @@ async def _send_batch(
                 "provider %s returned a stray outcome for message %s", provider.name, outcome.message_id
             )
     with unit_of_work(engine) as conn:
-        counts = record_outcomes(conn, worker, kept, now, max_attempts=max_attempts)
+        counts = record_outcomes(conn, worker, kept, now, max_attempts=max_attempts, provider=provider.name)
         silent = sorted(mine - seen)
         if silent:
             summary.unknown += len(record_unknown(conn, worker, silent, now, "no_outcome"))
@@ -228,21 +247,84 @@ async def _send_batch(
     summary.failed += counts.failed
 
 
-async def _collect(engine: Engine, provider: SmsProvider, now: datetime, into: ReceiptSummary) -> None:
-    receipts = await provider.drain_receipts()
-    if receipts:
-        with unit_of_work(engine) as conn:
-            into.merge(
-                apply_receipts(
-                    conn, receipts, now, provider=provider.name, id_format=provider.receipt_id_format
+class _Collector:
+    """Receipts and replies the provider has received so far → the database, one transaction."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        provider: SmsProvider,
+        cipher: PersonalDataCipher,
+        is_opt_out: Callable[[str], bool],
+        summary: SendSummary,
+    ) -> None:
+        self.engine = engine
+        self.provider = provider
+        self.cipher = cipher
+        self.is_opt_out = is_opt_out
+        self.summary = summary
+
+    async def collect(self, now: datetime, *, retry: bool = True) -> int:
+        """Apply what arrived; with ``retry``, also retry the parked receipts that are due."""
+        provider = self.provider
+        receipts = await provider.drain_receipts()
+        replies = await provider.drain_inbound()
+        with unit_of_work(self.engine) as conn:
+            if replies:
+                self.summary.replies.merge(
+                    store_replies(
+                        conn,
+                        replies,
+                        now,
+                        cipher=self.cipher,
+                        provider=provider.name,
+                        is_opt_out=self.is_opt_out,
+                    )
                 )
-            )
+            if receipts:
+                self.summary.receipts.merge(
+                    apply_receipts(
+                        conn,
+                        receipts,
+                        now,
+                        provider=provider.name,
+                        id_format=provider.receipt_id_format,
+                        phone_hash=self.cipher.lookup_hash,
+                    )
+                )
+            if retry:
+                self.summary.receipts.merge(
+                    retry_parked(conn, now, provider=provider.name, id_format=provider.receipt_id_format)
+                )
+        return len(receipts) + len(replies)
+
+    async def linger(self, clock: Callable[[], datetime], seconds: float, stop: asyncio.Event | None) -> None:
+        """Keep collecting until this run's messages have their receipts, or ``seconds`` pass."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while loop.time() < deadline and not (stop is not None and stop.is_set()):
+            if self._awaiting() == 0:
+                return
+            await asyncio.sleep(0.05)
+            await self.collect(clock())
+
+    def _awaiting(self) -> int:
+        receipts = self.summary.receipts
+        final = receipts.matched - receipts.reconciled
+        return max(0, self.summary.submitted - final)
 
 
-async def collect_receipts(engine: Engine, provider: SmsProvider, *, now: datetime) -> ReceiptSummary:
-    """Apply the receipts the provider has received so far (one transaction)."""
-    summary = ReceiptSummary()
-    await _collect(engine, provider, now, summary)
+async def collect_receipts(
+    engine: Engine,
+    provider: SmsProvider,
+    *,
+    now: datetime,
+    cipher: PersonalDataCipher,
+    is_opt_out: Callable[[str], bool] = default_is_opt_out,
+) -> SendSummary:
+    """Apply the receipts and replies the provider has received so far (one transaction)."""
+    summary = SendSummary(worker_id=default_worker_id(), provider=provider.name)
+    await _Collector(engine, provider, cipher, is_opt_out, summary).collect(now)
     return summary
 
 

@@ -1,17 +1,19 @@
-"""Tracking: receipts now; replies, payment attribution and the event log's readers later."""
+"""Tracking: receipts (parts, parking, reconciliation) and replies; payment attribution later."""
 
 from dunning.tracking.receipts import (
     ReceiptSummary,
     apply_receipts,
     candidate_keys,
+    finalise_overdue_parts,
     normalise_provider_id,
-    normalised_id_sql,
+    retry_parked,
 )
 
 __all__ = [
     "ReceiptSummary",
     "apply_receipts",
     "candidate_keys",
+    "finalise_overdue_parts",
     "normalise_provider_id",
-    "normalised_id_sql",
+    "retry_parked",
 ]
