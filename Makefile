@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+NODE_DIR := tests/interop/node
+NODE_STAMP := $(NODE_DIR)/node_modules/.installed-stamp
 
 .PHONY: demo test lint bench install
 
@@ -16,10 +18,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# node-smpp, the independent SMSC of tests/interop (needs node and npm)
+$(NODE_STAMP): $(NODE_DIR)/package-lock.json
+	npm ci --prefix $(NODE_DIR) --no-audit --no-fund
+	touch $(NODE_STAMP)
+
 demo: $(STAMP)
 	$(VENV)/bin/dunning demo
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	DUNNING_TEST_DB=sqlite $(PY) -m pytest -n 2 -q
 	DUNNING_TEST_DB=postgresql $(PY) -m pytest -n 2 -q
 
@@ -30,3 +37,4 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) bench/plan.py --accounts 1000000
+	$(PY) bench/send.py --messages 20000

@@ -7,6 +7,8 @@ an open connection (one unit of work) or an engine when it must commit in severa
 from __future__ import annotations
 
 import asyncio
+import signal
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -236,10 +238,19 @@ def send_day(
     *,
     batch_size: int = 500,
     on_progress: Callable[[SendSummary], None] | None = None,
+    await_receipts: float = 0.0,
 ) -> SendSummary:
-    """Send everything due at ``now`` through ``provider``, re-checking each message first."""
+    """Send everything due at ``now`` through ``provider``, re-checking each message first.
+
+    SIGTERM (and Ctrl-C) stop it gracefully: no new claims, the batch in hand is finished and
+    recorded, the window drains and the provider unbinds. Replies are stored and opt-outs obeyed
+    with the profile's keywords.
+    """
 
     async def go() -> SendSummary:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        handled = _on_signals(loop, stop)
         try:
             return await send_due(
                 engine,
@@ -249,11 +260,32 @@ def send_day(
                 recheck=recheck_before_submit(config),
                 batch_size=batch_size,
                 on_progress=on_progress,
+                stop=stop,
+                await_receipts=await_receipts,
+                is_opt_out=config.profile.is_opt_out,
             )
         finally:
-            await provider.close()
+            try:
+                await provider.close()
+            finally:
+                for sig in handled:
+                    loop.remove_signal_handler(sig)
 
     return asyncio.run(go())
+
+
+def _on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> list[signal.Signals]:
+    """SIGTERM/SIGINT set ``stop`` (main thread of a POSIX process only; elsewhere a no-op)."""
+    if threading.current_thread() is not threading.main_thread():
+        return []
+    handled = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - not POSIX
+            continue
+        handled.append(sig)
+    return handled
 
 
 def send_times(conn: Connection, now: datetime) -> list[datetime]:

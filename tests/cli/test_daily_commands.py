@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -94,9 +95,22 @@ def test_demo_runs_the_whole_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     finally:
         reset_settings_cache()
     demo = tmp_path / "demo"
-    assert (demo / "dunning.db").exists() and (demo / "outbox.jsonl").exists()
-    lines = (demo / "outbox.jsonl").read_text(encoding="utf-8").splitlines()
-    assert len(lines) > 50
+    # The demo spoke SMPP to the built-in SMSC: every message sent is in the SMSC's journal, once.
+    assert (demo / "dunning.db").exists() and (demo / "smsc-journal.jsonl").exists()
+    journal = [
+        json.loads(line) for line in (demo / "smsc-journal.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert len(journal) > 50
+    first_parts = [j["message_id"] for j in journal if j["part_seq"] in (None, 1)]
+    assert len(first_parts) == len(set(first_parts))
+    with sqlite3.connect(demo / "dunning.db") as db:
+        sent = dict(
+            db.execute(
+                "SELECT provider_message_id, status FROM messages WHERE provider_message_id IS NOT NULL"
+            )
+        )
+    assert set(sent) == set(first_parts)
+    assert set(sent.values()) <= {"delivered", "undelivered", "rejected", "expired"}  # all receipts in
     assert "已送达 / Delivered" in out and "按规则拦截 / Blocked by rule" in out
     assert not PHONE.search(out)
     # A second demo into the same directory starts afresh; a foreign directory is refused.

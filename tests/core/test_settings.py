@@ -38,3 +38,13 @@ def test_redacted_hides_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DUNNING_SECRET_KEY", "a2V5")
     shown = Settings().redacted()
     assert "s3cret" not in str(shown) and shown["secret_key"] == "***"
+
+
+def test_every_password_of_a_routed_provider_value_is_hidden() -> None:
+    from dunning.core.urls import redact_url
+
+    value = "smpp://a:pw1@h:1?route_prefix=+86 | smpp://b:p@ss2@h:2?source=x@y\nfile:///tmp/o.jsonl"
+    shown = redact_url(value)
+    assert "pw1" not in shown and "ss2" not in shown
+    assert shown == "smpp://a:***@h:1?route_prefix=+86 | smpp://b:***@h:2?source=x@y\nfile:///tmp/o.jsonl"
+    assert redact_url("smpp://a@h:1") == "smpp://a@h:1"

@@ -142,3 +142,26 @@ def test_an_ambiguous_handset_is_parked_not_guessed(engine: Engine, cipher: Pers
         summary = apply_receipts(conn, [receipt], AT, phone_hash=cipher.lookup_hash)
         assert (summary.matched, summary.unmatched_count) == (0, 1)
         assert {status_of(conn, a), status_of(conn, b)} == {"unknown"}
+
+
+def test_another_reading_of_the_id_hitting_a_final_message_is_parked_not_a_duplicate(
+    engine: Engine, cipher: PersonalDataCipher
+) -> None:
+    """Decimal "5504" read as hex is 0x1580 = "1580": an older, delivered message. The receipt belongs to
+    a message whose outcome is not recorded yet, so it must wait, not be dropped as a duplicate."""
+    with engine.begin() as conn:
+        old_debtor, old_contact = add_debtor(conn, cipher, "OLD")
+        old = add_message(
+            conn,
+            old_debtor,
+            old_contact,
+            status="delivered",
+            provider="smpp",
+            provider_message_id=str(0x5504),
+        )
+        mid = _submitting(conn, cipher, "NEW")
+        early = apply_receipts(conn, [Receipt("5504", "delivered", AT)], AT, provider="smpp")
+        assert (early.matched, early.duplicates, early.unmatched_count) == (0, 0, 1)
+        _accept(conn, mid, "5504")
+        assert retry_parked(conn, AT, provider="smpp").matched == 1
+        assert status_of(conn, mid) == "delivered" and status_of(conn, old) == "delivered"

@@ -89,13 +89,16 @@ def demo_command(
     work = _prepare(directory)
     started = perf_counter()
 
-    # Embedded defaults inside the demo directory; a provider URL from the environment is honoured.
+    # Embedded defaults inside the demo directory: SQLite, and the built-in SMSC simulator over real
+    # SMPP on loopback. A provider URL from the environment is honoured.
     os.chdir(work)
     os.environ["DUNNING_DATABASE_URL"] = f"sqlite:///{work / 'dunning.db'}"
     os.environ["DUNNING_PROFILE"] = profile
     os.environ.pop("DUNNING_SECRET_KEY", None)
+    journal = work / "smsc-journal.jsonl"
     os.environ.setdefault(
-        "DUNNING_PROVIDER_URL", f"file://{work / 'outbox.jsonl'}?seed={seed}&undelivered=0.04&rejected=0.005"
+        "DUNNING_PROVIDER_URL",
+        f"smsc://embedded?seed={seed}&undelivered=0.04&rejected=0.005&journal={journal}",
     )
     reset_settings_cache()
     settings = get_settings()
@@ -158,7 +161,7 @@ def demo_command(
     command = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "dunning" else "dunning"
     console.print(
         f"\n完成，用时 {elapsed:.1f} 秒 / Done in {elapsed:.1f} s.\n"
-        f"发送记录 / Sent messages: {work / 'outbox.jsonl'}\n"
+        f"短信中心收到的提交 / What the SMSC received: {journal}\n"
         f"继续探索 / Explore: cd {work} && {command} report --now {instant.isoformat()}",
         soft_wrap=True,
     )

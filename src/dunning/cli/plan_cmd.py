@@ -115,7 +115,14 @@ def send_with_progress(config: DailyConfig, instant_now: datetime, *, quiet: boo
             progress.update(task, completed=summary.claimed)
 
         return send_day(
-            engine(), config, provider, cipher(), instant_now, batch_size=s.sender_batch, on_progress=tick
+            engine(),
+            config,
+            provider,
+            cipher(),
+            instant_now,
+            batch_size=s.sender_batch,
+            on_progress=tick,
+            await_receipts=s.receipt_wait,
         )
 
 
@@ -128,12 +135,30 @@ SEND_LABELS = {
     "expired": ("窗口已过未发", "Expired (window closed)"),
     "unknown": ("状态未知（不重发）", "Unknown (never resent)"),
 }
+RECEIPT_LABELS = {
+    "matched": ("回执匹配", "Receipts matched"),
+    "reconciled": ("其中对账补回（未知→终态）", "of which reconciled (unknown → final)"),
+    "unmatched": ("暂存待匹配回执", "Receipts parked for a later match"),
+}
+REPLY_LABELS = {
+    "stored": ("收到回复", "Replies stored"),
+    "opt_outs": ("退订回复", "Opt-out replies"),
+    "cancelled": ("因退订取消", "Cancelled by opt-out"),
+}
 
 
 def render_send(summary: SendSummary) -> None:
     table = metric_table(f"发送 / Send — {summary.provider}", SEND_LABELS, summary.as_dict())
     receipts = summary.receipts.as_dict()
-    table.add_row("回执匹配 / Receipts matched", f"{receipts.get('matched', 0):,}")
+    for key, (zh, en) in RECEIPT_LABELS.items():
+        if key == "matched" or receipts[key]:
+            table.add_row(f"{zh} / {en}", f"{receipts[key]:,}")
+    replies = summary.replies.as_dict()
+    for key, (zh, en) in REPLY_LABELS.items():
+        if replies[key]:
+            table.add_row(f"{zh} / {en}", f"{replies[key]:,}")
+    if summary.stopped:
+        table.add_row("已按信号停止 / Stopped on signal", "✓")
     console.print(table)
 
 

@@ -53,8 +53,12 @@ class Settings(BaseSettings):
     templates_file: Path = Path("templates.yaml")
     compliance_file: Path = Path("compliance.yaml")
 
-    provider_url: str = "file://outbox.jsonl"
+    # The built-in SMSC simulator over real SMPP on loopback; a real SMSC: smpp://id:pw@host:port?tps=…
+    provider_url: str = "smsc://embedded"
     sender_batch: int = 500
+    # After the last batch, keep collecting receipts this many seconds while any are outstanding
+    # (later ones are delivered by the SMSC at the next bind and matched then).
+    receipt_wait: float = 10.0
 
     @field_validator("profile", mode="before")
     @classmethod

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+import re
+
+# scheme://user:password@ — anywhere in the text, so a value holding several URLs (a routed
+# DUNNING_PROVIDER_URL) has every password hidden, not only the first.
+_CREDENTIALS = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^\s/@:|?#]*):[^\s/|?#]*@")
 
 
 def redact_url(url: str) -> str:
-    """Replace a password in ``scheme://user:password@host`` with ``***``."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit((parts.scheme, f"{user}:***@{netloc}", parts.path, parts.query, parts.fragment))
+    """Replace the password of every ``scheme://user:password@host`` in ``url`` with ``***``."""
+    return _CREDENTIALS.sub(lambda m: f"{m.group('head')}:***@", url)

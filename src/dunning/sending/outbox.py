@@ -778,12 +778,18 @@ def cancel_queued_for_contacts(
 def release_stale_claims(conn: Connection, now: datetime, older_than: timedelta) -> StaleClaims:
     """Recover from a sender that stopped: claims older than ``older_than`` that were never handed to
     a provider go back to ``queued``; messages stuck in ``submitting`` that long become ``unknown``
-    (they may have left — never resent automatically).
+    (they may have left — never resent automatically). ``older_than`` of zero (SQLite, where the
+    caller holds the only sender lock) means every leftover, whatever its time: a restart replaying
+    the same ``--now`` must recover the dead sender's messages too.
     """
     cutoff = now - older_than
+
+    def older(column: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        return column < cutoff if older_than > timedelta(0) else sa.true()
+
     stale = conn.execute(
         sa.select(messages.c.id, messages.c.claimed_by).where(
-            messages.c.status == CLAIMED, messages.c.claimed_at < cutoff
+            messages.c.status == CLAIMED, older(messages.c.claimed_at)
         )
     ).all()
     worker = {int(r.id): r.claimed_by for r in stale}
@@ -793,7 +799,7 @@ def release_stale_claims(conn: Connection, now: datetime, older_than: timedelta)
         from_states=(CLAIMED,),
         to_state=QUEUED,
         now=now,
-        where=[messages.c.claimed_at < cutoff],
+        where=[older(messages.c.claimed_at)],
         values={"claimed_by": None, "claimed_at": None},
     )
     append_events(
@@ -802,7 +808,7 @@ def release_stale_claims(conn: Connection, now: datetime, older_than: timedelta)
     )
     stuck = (
         conn.execute(
-            sa.select(messages.c.id).where(messages.c.status == SUBMITTING, messages.c.updated_at < cutoff)
+            sa.select(messages.c.id).where(messages.c.status == SUBMITTING, older(messages.c.updated_at))
         )
         .scalars()
         .all()
@@ -813,7 +819,7 @@ def release_stale_claims(conn: Connection, now: datetime, older_than: timedelta)
         from_states=(SUBMITTING,),
         to_state=UNKNOWN,
         now=now,
-        where=[messages.c.updated_at < cutoff],
+        where=[older(messages.c.updated_at)],
     )
     append_events(
         conn, [(m, UNKNOWN, now, None, detail_json(reason="sender_stopped_in_flight")) for m in unknown]

@@ -19,18 +19,21 @@ unless the provider said it did not take it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import unit_of_work
 from dunning.core.errors import InputError, PermanentProviderError, RetriableProviderError
 from dunning.sending.outbox import (
+    SUBMITTED,
     ClaimedMessage,
     ViolationLike,
     block_at_submit,
@@ -38,6 +41,7 @@ from dunning.sending.outbox import (
     default_worker_id,
     expire_window_closed,
     mark_submitting,
+    messages,
     record_failed,
     record_outcomes,
     record_unknown,
@@ -56,6 +60,7 @@ RecheckFn = Callable[[Connection, Sequence[ClaimedMessage], datetime], Mapping[i
 Now = datetime | Callable[[], datetime]
 
 NO_RECIPIENT = "no_recipient"
+_COLLECT_INTERVAL = 0.25  # seconds between receipt collections while a batch is in flight
 
 
 def allow_all(_conn: Connection, _claimed: Sequence[ClaimedMessage], _now: datetime) -> dict[int, list[Any]]:
@@ -156,18 +161,26 @@ async def send_due(
             summary.unknown += stale.unknown
             summary.expired += expire_window_closed(conn, t)
         collector = _Collector(engine, provider, cipher, is_opt_out, summary)
-        while not (stop is not None and stop.is_set()):
-            t = clock()
-            with unit_of_work(engine) as conn:
-                claimed = claim_due(conn, worker, t, batch_size, cipher=cipher)
-            if not claimed:
-                break
-            summary.batches += 1
-            summary.claimed += len(claimed)
-            await _send_batch(engine, provider, claimed, t, recheck, worker, max_attempts, source, summary)
-            await collector.collect(t)
-            if on_progress is not None:
-                on_progress(summary)
+        done = asyncio.Event()
+        background = asyncio.create_task(collector.every(clock, _COLLECT_INTERVAL, done))
+        try:
+            while not (stop is not None and stop.is_set()):
+                t = clock()
+                with unit_of_work(engine) as conn:
+                    claimed = claim_due(conn, worker, t, batch_size, cipher=cipher)
+                if not claimed:
+                    break
+                summary.batches += 1
+                summary.claimed += len(claimed)
+                await _send_batch(
+                    engine, provider, claimed, t, recheck, worker, max_attempts, source, summary
+                )
+                await collector.collect(t)
+                if on_progress is not None:
+                    on_progress(summary)
+        finally:
+            done.set()
+            await background
         summary.stopped = stop is not None and stop.is_set()
         t = clock()
         with unit_of_work(engine) as conn:
@@ -296,22 +309,37 @@ class _Collector:
                 self.summary.receipts.merge(
                     retry_parked(conn, now, provider=provider.name, id_format=provider.receipt_id_format)
                 )
+        # Committed: only now may the provider confirm them to its peer (see SmsProvider.acknowledge).
+        await provider.acknowledge()
         return len(receipts) + len(replies)
+
+    async def every(self, clock: Callable[[], datetime], interval: float, done: asyncio.Event) -> None:
+        """Collect every ``interval`` seconds until ``done`` (while batches are being submitted), so
+        receipts are stored and confirmed promptly however long a batch takes at a low contracted
+        rate. Never cancelled mid-collection: what was drained is always stored."""
+        while not done.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), interval)
+            if not done.is_set():
+                await self.collect(clock(), retry=False)
 
     async def linger(self, clock: Callable[[], datetime], seconds: float, stop: asyncio.Event | None) -> None:
         """Keep collecting until this run's messages have their receipts, or ``seconds`` pass."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while loop.time() < deadline and not (stop is not None and stop.is_set()):
-            if self._awaiting() == 0:
+            if self.summary.submitted == 0 or self._awaiting() == 0:
                 return
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
             await self.collect(clock())
 
     def _awaiting(self) -> int:
-        receipts = self.summary.receipts
-        final = receipts.matched - receipts.reconciled
-        return max(0, self.summary.submitted - final)
+        """This worker's messages still without a final receipt."""
+        with self.engine.connect() as conn:
+            query = sa.select(sa.func.count()).where(
+                messages.c.status == SUBMITTED, messages.c.claimed_by == self.summary.worker_id
+            )
+            return int(conn.execute(query).scalar_one())
 
 
 async def collect_receipts(

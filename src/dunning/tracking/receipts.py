@@ -377,7 +377,7 @@ def _resolve(
     scope = [messages.c.provider == provider] if provider is not None else []
     columns = (messages.c.id, messages.c.status, messages.c.submitted_at)
     target: dict[int, _Target] = {}
-    seen_final: set[int] = set()
+    found_final: set[int] = set()  # an id matched, but only messages already final (so far)
 
     # 1. The common case, by the plain index on provider_message_id: the receipt quotes the id as it
     #    was stored (up to case). Skipped when the provider is known to switch forms.
@@ -397,12 +397,13 @@ def _resolve(
             if picked is not None:
                 target[pos] = _Target(picked.id, None)
             elif found:
-                seen_final.add(pos)
+                found_final.add(pos)
 
-    # 2. The rest by key (zeros, case, hex/decimal readings): messages first, then message parts.
-    pending = [pos for pos in range(len(items)) if pos not in target and pos not in seen_final]
+    # 2. The rest by key (zeros, case, hex/decimal readings), messages and message parts alike: ids
+    #    wrap around, so an id whose message is final may belong to a part still awaited.
+    pending = [pos for pos in range(len(items)) if pos not in target]
     if not pending:
-        return target, seen_final
+        return target, found_final
     keys_of = {pos: candidate_keys(items[pos].receipt.provider_message_id, id_format) for pos in pending}
     all_keys = sorted({k for keys in keys_of.values() for k in keys if k})
     index: dict[str, list[_Candidate]] = {}
@@ -425,15 +426,20 @@ def _resolve(
                 _Candidate(part.id, part.status, part.submitted_at, part.part_no)
             )
     for pos in pending:
-        for key in keys_of[pos]:
+        keys = keys_of[pos]
+        for key in keys:
             found = index.get(key, []) if key else []
             picked = _latest_awaiting(found, now)
             if picked is not None:
                 target[pos] = _Target(picked.id, picked.part_no)
+                found_final.discard(pos)
                 break
-            if found:
-                seen_final.add(pos)
-    return target, seen_final
+            # Only the provider's own reading of the id makes a final message proof of a duplicate:
+            # under ``auto`` the other readings are guesses (decimal "5504" read as hex is another,
+            # older message), and the receipt's own message may simply not be recorded yet → park.
+            if found and (id_format != "auto" or key == keys[0]):
+                found_final.add(pos)
+    return target, found_final
 
 
 def _reconcile(

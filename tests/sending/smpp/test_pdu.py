@@ -344,3 +344,69 @@ def test_status_classification() -> None:
         assert P.is_permanent(s) and not P.is_retriable(s)
     assert P.status_name(0x58) == "ESME_RTHROTTLED"
     assert P.status_name(0x400) == "0x00000400"
+
+
+# ---------------------------------------------------------------------------------------------
+# fast paths: the same bytes and objects as the field-by-field code, or a fall-back to it
+
+
+@given(st.one_of(sm(SubmitSm), sm(DeliverSm)))
+def test_fast_sm_encoding_matches_the_checked_path(pdu: SubmitSm | DeliverSm) -> None:
+    fast = P._sm_body_fast(pdu)
+    assert fast is None or fast == P._body_checked(pdu)
+    if not pdu.tlvs and not pdu.schedule_delivery_time and not pdu.validity_period:
+        assert fast is not None  # the common shape takes the fast path
+
+
+@given(st.one_of(sm(SubmitSm), sm(DeliverSm)))
+def test_fast_sm_decoding_matches_the_cursor_path(pdu: SubmitSm | DeliverSm) -> None:
+    data = encode(pdu)
+    cls = type(pdu)
+    fast = P._decode_sm_fast(data, cls, pdu.command_status, pdu.sequence)
+    slow = P._decode_sm(P._Cursor(data, pdu.command_id, pdu.sequence), cls, pdu.command_status)
+    assert slow == pdu
+    assert fast is None or fast == slow
+    if not pdu.tlvs:
+        assert fast == pdu
+
+
+@given(st.sampled_from([SubmitSm, DeliverSm]), u32, st.binary(max_size=120))
+def test_fast_sm_decoding_never_accepts_what_the_cursor_path_rejects(
+    cls: type[SubmitSm] | type[DeliverSm], status: int, body: bytes
+) -> None:
+    command_id = CommandId.SUBMIT_SM if cls is SubmitSm else CommandId.DELIVER_SM
+    data = struct.pack(">IIII", 16 + len(body), command_id, status, 7) + body
+    fast = P._decode_sm_fast(data, cls, status, 7)
+    try:
+        slow = P._decode_sm(P._Cursor(data, command_id, 7), cls, status)
+    except DecodeError:
+        assert fast is None
+        return
+    assert fast is None or fast == slow
+
+
+@given(u32, u32, cstr(P.MESSAGE_ID_MAX))
+def test_encode_response_matches_encode(sequence: int, status: int, message_id: str) -> None:
+    for pdu in (
+        SubmitSmResp(sequence=sequence, command_status=status, message_id=message_id),
+        DeliverSmResp(sequence=sequence, command_status=status, message_id=message_id),
+        EnquireLinkResp(sequence=sequence, command_status=status),
+        UnbindResp(sequence=sequence, command_status=status),
+        GenericNack(sequence=sequence, command_status=status),
+    ):
+        message = getattr(pdu, "message_id", "")
+        assert P.encode_response(pdu.command_id, sequence, status, message) == encode(pdu)
+
+
+def test_encode_response_rejects_requests() -> None:
+    with pytest.raises(EncodeError):
+        P.encode_response(CommandId.SUBMIT_SM, 1)
+
+
+def test_encode_with_a_sequence_overrides_the_pdus() -> None:
+    pdu = SubmitSm(sequence=1, destination_addr="8613800138000", short_message=b"hi")
+    assert encode(pdu, 99) == encode(
+        SubmitSm(sequence=99, destination_addr="8613800138000", short_message=b"hi")
+    )
+    with pytest.raises(EncodeError):
+        encode(pdu, -1)

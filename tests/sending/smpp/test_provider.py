@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import pytest
+
+from dunning.core.errors import ConfigError
 from dunning.sending.providers.base import OutgoingSms, Receipt, SubmitOutcome, build_provider
 from dunning.sending.providers.smpp.provider import SmppProvider
 from dunning.sending.providers.smpp.session import SubmitResult
@@ -35,6 +38,7 @@ async def _drain_until(provider: SmppProvider, count: int, limit: float = 5.0) -
     deadline = loop.time() + limit
     while len(got) < count and loop.time() < deadline:
         got += await provider.drain_receipts()
+        await provider.acknowledge()
         await asyncio.sleep(0.02)
     return got
 
@@ -111,3 +115,17 @@ def test_fold_part_results() -> None:
     assert failed is not None and failed.permanent_error and failed.error_code == "0x0000000B"
     partial = SmppProvider._fold(1, [ok, retry])
     assert partial is not None and partial.permanent_error  # a part left: never resend
+
+
+def test_pool_options_from_the_url_and_routing_options_ignored() -> None:
+    provider = SmppProvider(
+        "smpp://u:p@127.0.0.1:2775?binds=3&reconnect_min=0.05&reconnect_max=2&bind_wait=0.5"
+        "&route_name=cn&route_prefix=+86&priority=1"
+    )
+    c = provider.config
+    assert (c.binds, c.reconnect_min, c.reconnect_max, c.bind_wait) == (3, 0.05, 2.0, 0.5)
+    assert provider.pool.size == 3 and provider.pool.reconnect_max == 2.0
+    default = SmppProvider("smpp://u:p@127.0.0.1:2775").config
+    assert (default.reconnect_min, default.reconnect_max, default.bind_wait) == (0.5, 30.0, 2.0)
+    with pytest.raises(ConfigError, match="reconnect_min"):
+        SmppProvider("smpp://u:p@127.0.0.1:2775?reconnect_min=5&reconnect_max=1")

@@ -517,3 +517,130 @@ def test_unencodable_submit_is_permanent_and_not_sent() -> None:
             await session.close()
 
     run(go)
+
+
+def _receipt(n: int) -> DeliverSm:
+    text = f"id:{n} sub:001 dlvrd:001 submit date:2611282100 done date:2611282101 stat:DELIVRD err:000"
+    return DeliverSm(sequence=0, source_addr="491700000001", esm_class=0x04, short_message=text.encode())
+
+
+def test_many_receipts_in_one_read_all_reach_the_callback_in_order() -> None:
+    async def go() -> None:
+        seen: list[str | None] = []
+        async with Server() as srv:
+            session = SmppSession(
+                srv.config(deliver_batch=3), on_receipt=lambda r, p: seen.append(r.provider_message_id)
+            )
+            await session.connect()
+            assert srv.writer is not None
+            batch = [_receipt(n) for n in range(20)]
+            srv.writer.write(b"".join(encode(replace(r, sequence=100 + i)) for i, r in enumerate(batch)))
+            while len([p for p in srv.received if isinstance(p, DeliverSmResp)]) < 20 or len(seen) < 20:
+                await asyncio.sleep(0.01)
+            assert seen == [str(n) for n in range(20)]
+            resps = [p.sequence for p in srv.received if isinstance(p, DeliverSmResp)]
+            assert resps == list(range(100, 120))
+            await session.close()
+
+    run(go)
+
+
+def test_answered_receipts_reach_the_callback_even_if_the_connection_drops() -> None:
+    async def go() -> None:
+        seen: list[str | None] = []
+        async with Server() as srv:
+            session = SmppSession(
+                srv.config(deliver_batch=1), on_receipt=lambda r, p: seen.append(r.provider_message_id)
+            )
+            await session.connect()
+            data = b"".join(encode(replace(_receipt(n), sequence=200 + n)) for n in range(5))
+            session.data_received(data)  # five answered at once, handed over one per tick
+            assert session.transport is not None
+            session.transport.abort()
+            await asyncio.wait_for(session.closed, 5)
+            assert seen == [str(n) for n in range(5)]
+
+    run(go)
+
+
+def test_many_submits_time_out_together_and_later_ones_still_succeed() -> None:
+    async def go() -> None:
+        async with Server(respond=False) as srv:
+            session = SmppSession(srv.config(timeout=0.2, window=10))
+            await session.connect()
+            results = await asyncio.gather(*(session.submit(sm()) for _ in range(25)))
+            assert [r.outcome for r in results] == ["unknown"] * 25
+            assert session.in_flight == 0 and session.bound
+            srv.respond = True
+            assert (await session.submit(sm())).accepted
+            await session.close()
+
+    run(go)
+
+
+def test_write_batch_sends_before_the_tick_ends() -> None:
+    async def go() -> None:
+        async with Server() as srv:
+            session = SmppSession(srv.config(window=20, write_batch=4))
+            await session.connect()
+            results = await asyncio.gather(*(session.submit(sm()) for _ in range(20)))
+            assert all(r.accepted for r in results)
+            assert len({r.message_id for r in results}) == 20
+            await session.close()
+
+    run(go)
+
+
+@pytest.mark.parametrize("field", ["write_batch", "deliver_batch"])
+def test_batch_settings_must_be_positive(field: str) -> None:
+    with pytest.raises(ValueError, match=field):
+        SessionConfig(host="h", port=1, system_id="s", **{field: 0})
+
+
+def test_cancelled_waiter_does_not_lose_a_window_slot() -> None:
+    async def go() -> None:
+        async with Server(resp_delay=0.1) as srv:
+            session = SmppSession(srv.config(window=1))
+            await session.connect()
+            first = asyncio.ensure_future(session.submit(sm()))
+            waiting = [asyncio.ensure_future(session.submit(sm())) for _ in range(3)]
+            await asyncio.sleep(0.01)
+            waiting[1].cancel()
+            results = await asyncio.gather(first, waiting[0], waiting[2])
+            assert all(r.accepted for r in results)
+            assert waiting[1].cancelled() and srv.submits == 3
+            assert (await session.submit(sm())).accepted  # the slot came back
+            assert srv.max_outstanding == 1
+            await session.close()
+
+    run(go)
+
+
+def test_deferred_deliver_ack_waits_for_acknowledge() -> None:
+    async def go() -> None:
+        seen: list[DeliverSm] = []
+
+        def boom(_: DeliverSm) -> None:
+            raise RuntimeError("callback bug")
+
+        async with Server() as srv:
+            session = SmppSession(srv.config(defer_deliver_ack=True), on_receipt=lambda r, p: seen.append(p))
+            await session.connect()
+            assert srv.writer is not None
+            srv.writer.write(encode(replace(_receipt(1), sequence=301)))
+            while not seen:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)
+            assert not [p for p in srv.received if isinstance(p, DeliverSmResp)]  # not yet stored
+            session.acknowledge(seen[0].sequence)
+            while not [p for p in srv.received if isinstance(p, DeliverSmResp)]:
+                await asyncio.sleep(0.01)
+            assert [p.sequence for p in srv.received if isinstance(p, DeliverSmResp)] == [301]
+            # no MO callback, and a failing one: answered at once
+            session.on_mo = None
+            assert isinstance(await srv.request(DeliverSm(sequence=0, short_message=b"hi")), DeliverSmResp)
+            session.on_mo = boom
+            assert isinstance(await srv.request(DeliverSm(sequence=0, short_message=b"hi")), DeliverSmResp)
+            await session.close()
+
+    run(go)

@@ -128,3 +128,47 @@ def test_udh_16bit_reference_and_errors() -> None:
         T.split("a" * 153 * 256, 0)
     with pytest.raises(ValueError):
         T.split("a", 256)
+
+
+def _per_character_split(text: str, ref: int) -> list[bytes]:
+    """Reference: pack whole characters greedily (the straightforward form of ``split``)."""
+    encoding = smstext.encoding_of(text)
+    if encoding == "GSM-7":
+        codes = [
+            bytes((T.ESC, T._GSM_EXT_CODE[ch])) if ch in T._GSM_EXT_CODE else bytes((T._GSM_BASIC_CODE[ch],))
+            for ch in text
+        ]
+        per_unit = 1
+    else:
+        codes = [ch.encode("utf-16-be") for ch in text]
+        per_unit = 2
+    data = b"".join(codes)
+    if len(data) <= smstext.SINGLE[encoding] * per_unit:
+        return [data]
+    limit = smstext.MULTI[encoding] * per_unit
+    chunks: list[bytes] = []
+    current = b""
+    for code in codes:
+        if len(current) + len(code) > limit:
+            chunks.append(current)
+            current = b""
+        current += code
+    chunks.append(current)
+    return [T.udh(ref, len(chunks), i) + c for i, c in enumerate(chunks, 1)]
+
+
+@given(any_text)
+def test_split_matches_per_character_packing(text: str) -> None:
+    assert [p.short_message for p in T.split(text, 7)] == _per_character_split(text, 7)
+    assert T.encode_text(text).encoding == smstext.encoding_of(text)
+
+
+@given(st.binary(max_size=200))
+def test_gsm7_decoding_fast_path_matches_octet_by_octet(data: bytes) -> None:
+    try:
+        expected: str | None = "".join(T._GSM_BASIC_CHAR[b] for b in data)
+    except KeyError:
+        expected = None
+    if T.ESC in data or any(b >= 0x80 for b in data):
+        return  # the octet-by-octet path itself decides these
+    assert T.decode_text(data, T.DC_GSM7) == expected

@@ -310,3 +310,54 @@ def test_make_scenario_validates() -> None:
         make_scenario("normal", bogus=1)
     with pytest.raises(ValueError):
         make_scenario("normal", outcomes={"LOST": 1.0})
+
+
+def test_throttle_is_a_token_bucket_with_a_burst() -> None:
+    from dunning.sending.smsc.simulator import _Bucket
+
+    bucket = _Bucket(100, 5)  # one token every 10 ms, 5 at once
+    assert [bucket.take(0.0) for _ in range(6)] == [True] * 5 + [False]
+    assert not bucket.take(0.005)
+    assert bucket.take(0.0101)  # one interval later: one more
+    assert not bucket.take(0.0102)
+    # a client paced at exactly the rate is never throttled, however long it runs
+    paced = _Bucket(500, 1)
+    assert all(paced.take(i / 500) for i in range(5000))
+    # after an idle spell only the burst is available, no catch-up
+    assert [paced.take(100.0) for _ in range(2)] == [True, False]
+
+
+def test_account_scope_shares_the_rate_between_binds() -> None:
+    with running("normal", tps=0.5, tps_burst=3, tps_scope="account", receipts="never") as sim:
+        first = _bound_raw(sim, _submit(2), _submit(3), expect=3)
+        second = _bound_raw(sim, _submit(2), _submit(3), expect=3)
+        statuses = [a.command_status for a in first[1:] + second[1:]]
+        assert statuses == [0, 0, 0, P.Status.ESME_RTHROTTLED]
+        snap = sim.simulator.snapshot()
+        assert snap["stats"]["throttled"] == 1
+        assert sum(snap["accepted_per_second"].values()) == 3
+        assert sum(snap["throttled_per_second"].values()) == 1
+
+
+def test_bind_scope_gives_each_bind_its_own_rate() -> None:
+    with running("normal", tps=2, tps_burst=2, receipts="never") as sim:
+        for _ in range(2):
+            answers = _bound_raw(sim, _submit(2), _submit(3), expect=3)
+            assert [a.command_status for a in answers[1:]] == [0, 0]
+
+
+def test_stats_file_is_json(tmp_path: Path) -> None:
+    with running("normal", receipt_delay=0) as sim:
+        _bound_raw(sim, _submit(2), expect=3)
+        target = tmp_path / "stats.json"
+        sim.simulator.write_stats(target)
+        data = json.loads(target.read_text(encoding="utf-8"))
+        assert data["stats"]["accepted"] == 1 and data["stats"]["receipts"] == 1
+        assert data["cpu_seconds"] > 0 and data["tps"] is None
+
+
+def test_scenario_rejects_bad_throttle_settings() -> None:
+    with pytest.raises(ValueError):
+        make_scenario("normal", tps_burst=0)
+    with pytest.raises(ValueError):
+        make_scenario("normal", tps_scope="planet")

@@ -7,6 +7,9 @@ async and batch-oriented, and receipts arrive later and separately from submissi
     async with provider:                                   # open(): connect / bind
         outcomes = await provider.submit_batch(batch, now=now)   # one SubmitOutcome per message
         receipts = await provider.drain_receipts()               # whatever has arrived so far
+        replies = await provider.drain_inbound()                 # MO messages so far
+        ...store them...
+        await provider.acknowledge()                             # stored: confirm to the peer
 
 Contract of ``submit_batch`` (the sender relies on it to never send a message twice):
 
@@ -203,6 +206,11 @@ class SmsProvider(abc.ABC):
         """Return and forget the replies (MO messages) received so far; none by default."""
         return []
 
+    async def acknowledge(self) -> None:  # noqa: B027 - optional hook
+        """The receipts and replies drained so far are stored: the provider may now confirm them to
+        its peer (an SMPP provider answers their deliver_sm only now, so a crash between receiving
+        and storing makes the SMSC deliver them again instead of losing them)."""
+
     async def __aenter__(self) -> Self:
         await self.open()
         return self
@@ -310,10 +318,16 @@ def _as_factory(obj: object) -> ProviderFactory:
 
 def _builtin_factories() -> dict[str, ProviderFactory]:
     from dunning.sending.providers.console import ConsoleProvider
+    from dunning.sending.providers.embedded import EmbeddedSmscProvider
     from dunning.sending.providers.file import FileProvider
     from dunning.sending.providers.smpp.provider import SmppProvider
 
-    return {"file": FileProvider.from_url, "console": ConsoleProvider.from_url, "smpp": SmppProvider.from_url}
+    return {
+        "file": FileProvider.from_url,
+        "console": ConsoleProvider.from_url,
+        "smpp": SmppProvider.from_url,
+        "smsc": EmbeddedSmscProvider.from_url,
+    }
 
 
 def _plugin_factory(scheme: str) -> ProviderFactory | None:
@@ -331,7 +345,23 @@ def available_schemes() -> list[str]:
 
 
 def build_provider(url: str) -> SmsProvider:
-    """Build a provider from ``scheme://…``: registered first, then built-ins, then entry points."""
+    """Build a provider from ``scheme://…``: registered first, then built-ins, then entry points.
+
+    Several URLs separated by whitespace or ``|`` (or one URL with routing options such as
+    ``route_name``) build a :class:`~dunning.sending.providers.routing.RoutingProvider` over them.
+    """
+    from dunning.sending.providers.routing import RoutingProvider, has_routing_options, split_provider_urls
+
+    urls = split_provider_urls(url)
+    if len(urls) > 1 or (len(urls) == 1 and has_routing_options(urls[0])):
+        provider: SmsProvider = RoutingProvider(url, build_single_provider)
+        log.info("SMS provider %s: %s", provider.name, provider.safe_url)
+        return provider
+    return build_single_provider(urls[0] if urls else url)
+
+
+def build_single_provider(url: str) -> SmsProvider:
+    """Build the provider of one URL (no routing)."""
     scheme = urlsplit(url).scheme.lower()
     factory = _FACTORIES.get(scheme) or _builtin_factories().get(scheme) or _plugin_factory(scheme)
     if factory is None:

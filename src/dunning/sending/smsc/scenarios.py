@@ -18,8 +18,15 @@ misbehaviour:
 * ``bind_refusal``: every bind is refused with ``bind_status`` (ESME_RBINDFAIL by default).
 * ``receipts_before_responses``: a submit's receipts are written before its submit_sm_resp.
 * ``hex_ids``: message ids are lower-case hexadecimal (starting at ``id_start``).
-* ``throttle``: ``tps`` (default 10) submits per second per bind, sliding 1-second window;
-  above it ESME_RTHROTTLED. ``tps`` may also be set in any other scenario.
+* ``throttle``: ``tps`` (default 10) submits per second per bind; above it ESME_RTHROTTLED.
+  ``tps`` may also be set in any other scenario.
+
+Throttling is a token bucket (GCRA): ``tps`` tokens a second, at most ``tps_burst`` (default 5)
+at once, so in any window of ``W`` seconds at most ``tps * W + tps_burst`` submits are accepted and
+a client paced at exactly ``tps`` with up to ``(tps_burst - 1) / tps`` seconds of jitter is never
+throttled. ``tps_scope`` says whose rate it is: ``"bind"`` (each connection has its own bucket, the
+default) or ``"account"`` (one bucket per system_id, shared by all its binds, as an operator
+enforces a contracted rate).
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ __all__ = [
     "ReceiptMode",
     "Scenario",
     "ScenarioName",
+    "TpsScope",
     "make_scenario",
 ]
 
@@ -47,6 +55,7 @@ __all__ = [
 OUTCOMES: Final = ("DELIVRD", "UNDELIV", "REJECTD", "EXPIRED")
 
 ReceiptMode = Literal["requested", "always", "never"]
+TpsScope = Literal["bind", "account"]
 
 
 class ScenarioName(StrEnum):
@@ -83,8 +92,12 @@ class Scenario:
     #: Relative rates of DELIVRD / UNDELIV / REJECTD / EXPIRED; missing states have rate 0.
     outcomes: Mapping[str, float] = field(default_factory=lambda: {"DELIVRD": 1.0})
     seed: int = 0
-    #: Submits per second per bind (sliding 1-second window); None = unlimited.
+    #: Submits per second (token bucket, see the module docstring); None = unlimited.
     tps: float | None = None
+    #: Submits the bucket lets through at once (its depth).
+    tps_burst: int = 5
+    #: "bind": one bucket per connection; "account": one per system_id, shared by its binds.
+    tps_scope: TpsScope = "bind"
     #: First message id (the counter is shared by all binds of one simulator).
     id_start: int = 1
     drop_after: int = 10
@@ -101,8 +114,12 @@ class Scenario:
         rates = list(self.outcomes.values())
         if any(r < 0 or not math.isfinite(r) for r in rates) or sum(rates) <= 0:
             raise ValueError("outcome rates must be finite, non-negative and not all zero")
-        if self.tps is not None and self.tps <= 0:
+        if self.tps is not None and not (self.tps > 0 and math.isfinite(self.tps)):
             raise ValueError("tps must be positive")
+        if self.tps_burst < 1:
+            raise ValueError("tps_burst must be at least 1")
+        if self.tps_scope not in ("bind", "account"):
+            raise ValueError(f"tps_scope must be bind or account, not {self.tps_scope!r}")
         if self.receipt_delay < 0:
             raise ValueError("receipt_delay must not be negative")
         if self.drop_after < 0 or self.stall_after < 0 or self.nack_every < 1:

@@ -18,9 +18,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import dataclasses
 import json
 import logging
 import random
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -43,6 +45,8 @@ ESM_RECEIPT: Final = 0x04
 MESSAGE_STATES: Final[dict[str, int]] = {"DELIVRD": 2, "EXPIRED": 3, "UNDELIV": 5, "REJECTD": 8}
 _ERR_CODES: Final[dict[str, str]] = {"DELIVRD": "000", "UNDELIV": "001", "REJECTD": "002", "EXPIRED": "003"}
 _DATE_FORMAT: Final = "%y%m%d%H%M"
+_RECEIPT_STAT: Final[dict[str, str]] = {state: f"receipts_{state}" for state in MESSAGE_STATES}
+_SUBMIT_SM_RESP: Final = int(P.CommandId.SUBMIT_SM_RESP)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,13 +80,30 @@ class _PendingReceipt:
     submitted: datetime
 
 
+#: bytes.translate table: printable ASCII stays, every other octet becomes "?".
+_PRINTABLE: Final = bytes(b if 0x20 <= b <= 0x7E else 0x3F for b in range(256))
+_stamps: dict[tuple[int, int, int, int, int], str] = {}
+
+
+def _stamp(when: datetime) -> str:
+    """``when`` as YYMMDDhhmm (cached: receipts within one minute share the string)."""
+    key = (when.year, when.month, when.day, when.hour, when.minute)
+    stamp = _stamps.get(key)
+    if stamp is None:
+        if len(_stamps) > 1024:
+            _stamps.clear()
+        stamp = _stamps[key] = when.strftime(_DATE_FORMAT)
+    return stamp
+
+
 def _receipt_text(record: Received, state: str, submitted: datetime, done: datetime) -> bytes:
-    snippet = "".join(ch if " " <= ch <= "~" else "?" for ch in (record.text or "")[:20])
+    # One "?" per character that is not printable ASCII.
+    snippet = (record.text or "")[:20].encode("ascii", "replace").translate(_PRINTABLE)
     dlvrd = "001" if state == "DELIVRD" else "000"
     return (
-        f"id:{record.message_id} sub:001 dlvrd:{dlvrd} submit date:{submitted.strftime(_DATE_FORMAT)}"
-        f" done date:{done.strftime(_DATE_FORMAT)} stat:{state} err:{_ERR_CODES[state]} text:{snippet}"
-    ).encode("ascii")
+        f"id:{record.message_id} sub:001 dlvrd:{dlvrd} submit date:{_stamp(submitted)}"
+        f" done date:{_stamp(done)} stat:{state} err:{_ERR_CODES[state]} text:"
+    ).encode("ascii") + snippet
 
 
 class _Session(asyncio.Protocol):
@@ -92,26 +113,49 @@ class _Session(asyncio.Protocol):
         self.sim = sim
         self.reader = P.PduReader()
         self.transport: asyncio.Transport | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        # Writes are collected and sent once per read (or once per loop tick): one send() for
+        # all the answers and receipts a read produced, instead of one per PDU.
+        self.wbuf: list[bytes] = []
+        self.reading = False
+        self.flush_scheduled = False
         self.bound = False
         self.system_id = ""
         self.sequence = 0
         self.answered = 0  # submits answered on this connection (drop/stall counters)
         self.submits = 0  # submit_sm seen on this connection (generic_nack counter)
-        self.window: collections.deque[float] = collections.deque()
+        self.bucket = _Bucket(sim.scenario.tps, sim.scenario.tps_burst)
+        self.unacked: dict[int, P.DeliverSm] = {}  # sequence → deliver_sm awaiting its resp
 
     # -- asyncio.Protocol
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self.transport = transport
+        self.loop = asyncio.get_running_loop()
         self.sim._sessions.add(self)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.transport = None
+        self.wbuf.clear()
         self.bound = False
         self.sim._sessions.discard(self)
+        # deliver_sm the ESME never answered (it may have died before storing them): deliver them
+        # again at the next bind, as a real SMSC retries an unacknowledged receipt or reply.
+        unacked, self.unacked = self.unacked, {}
+        if unacked:
+            self.sim._redeliver.extend(unacked.values())
+            self.sim.stats["unacked_at_disconnect"] += len(unacked)
 
     def data_received(self, data: bytes) -> None:
+        self.reading = True
+        try:
+            self._read(data)
+        finally:
+            self.reading = False
+            self.flush()
+
+    def _read(self, data: bytes) -> None:
         try:
             frames = self.reader.feed(data)
         except P.DecodeError as exc:
@@ -127,7 +171,10 @@ class _Session(asyncio.Protocol):
                 self.sim.stats["nacked"] += 1
                 self.write(exc.nack())
                 continue
-            self.handle(pdu)
+            if type(pdu) is P.SubmitSm and self.bound:
+                self.on_submit(pdu)
+            else:
+                self.handle(pdu)
 
     # -- helpers
 
@@ -137,15 +184,39 @@ class _Session(asyncio.Protocol):
 
     def write(self, pdu: P.AnyPdu) -> None:
         if self.alive:
+            self.write_bytes(P.encode(pdu))
+
+    def write_bytes(self, data: bytes) -> None:
+        if not self.alive:
+            return
+        self.wbuf.append(data)
+        if not self.reading and not self.flush_scheduled and self.loop is not None:
+            self.flush_scheduled = True
+            self.loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self.flush_scheduled = False
+        if not self.wbuf:
+            return
+        data = b"".join(self.wbuf)
+        self.wbuf.clear()
+        if self.alive:
             assert self.transport is not None
-            self.transport.write(P.encode(pdu))
+            self.transport.write(data)
 
     def close(self, *, abort: bool = False) -> None:
+        self.flush()  # what was answered before the close still goes out, in order
         if self.transport is not None:
             if abort:
                 self.transport.abort()
             else:
                 self.transport.close()
+
+    def deliver(self, pdu: P.DeliverSm) -> None:
+        """Write a deliver_sm (its sequence replaced) and keep it until the ESME answers it."""
+        pdu = dataclasses.replace(pdu, sequence=self.next_sequence())
+        self.unacked[pdu.sequence] = pdu
+        self.write(pdu)
 
     def next_sequence(self) -> int:
         self.sequence = self.sequence % 0x7FFFFFFF + 1
@@ -170,6 +241,10 @@ class _Session(asyncio.Protocol):
         elif isinstance(pdu, P.DeliverSm):
             # An ESME does not deliver to an SMSC.
             self.write(P.DeliverSmResp(sequence=pdu.sequence, command_status=P.Status.ESME_RINVCMDID))
+        elif isinstance(pdu, P.DeliverSmResp):
+            delivered = self.unacked.pop(pdu.sequence, None)
+            if delivered is not None and pdu.command_status != P.Status.ESME_ROK:
+                self.sim._redeliver.append(delivered)  # refused: try again at the next bind
         # Responses (deliver_sm_resp, enquire_link_resp, generic_nack, ...) need no answer.
 
     def on_bind(self, pdu: P.BindTransceiver) -> None:
@@ -194,16 +269,11 @@ class _Session(asyncio.Protocol):
         self.sim._on_bound(self)
 
     def throttled(self) -> bool:
-        tps = self.sim.scenario.tps
-        if tps is None:
+        sim = self.sim
+        if sim.scenario.tps is None:
             return False
-        now = time.monotonic()
-        while self.window and now - self.window[0] >= 1.0:
-            self.window.popleft()
-        if len(self.window) >= tps:
-            return True
-        self.window.append(now)
-        return False
+        bucket = self.bucket if sim.scenario.tps_scope == "bind" else sim._account_bucket(self.system_id)
+        return not bucket.take(time.monotonic())
 
     def on_submit(self, pdu: P.SubmitSm) -> None:
         sim, sc = self.sim, self.sim.scenario
@@ -216,29 +286,56 @@ class _Session(asyncio.Protocol):
             sim.stats["nacked"] += 1
             self.write(P.GenericNack(sequence=pdu.sequence, command_status=sc.nack_status))
             return
-        if self.throttled():
+        now = time.time()
+        second = int(now)
+        if sc.tps is not None and self.throttled():
             sim.stats["throttled"] += 1
-            self.write(P.SubmitSmResp(sequence=pdu.sequence, command_status=P.Status.ESME_RTHROTTLED))
+            sim.throttled_per_second[second] += 1
+            self.write_bytes(P.encode_response(_SUBMIT_SM_RESP, pdu.sequence, P.Status.ESME_RTHROTTLED))
             return
+        sim.accepted_per_second[second] += 1
         stall = sc.name == ScenarioName.STALL_RESPONSES and self.answered >= sc.stall_after
-        record = sim._record(self, pdu, answered=not stall)
-        resp = P.SubmitSmResp(sequence=pdu.sequence, message_id=record.message_id)
+        record = sim._record(self, pdu, answered=not stall, now=now)
+        resp = P.encode_response(_SUBMIT_SM_RESP, pdu.sequence, 0, record.message_id)
         state = sim._draw_outcome()
         wanted = _receipt_wanted(sc.receipts, pdu.registered_delivery, state)
-        submitted = datetime.now(UTC)
         if sc.name == ScenarioName.RECEIPTS_BEFORE_RESPONSES:
             if wanted:
-                sim._deliver_receipt(_PendingReceipt(self, record, state, submitted))
-            self.write(resp)
+                sim._deliver_receipt(_PendingReceipt(self, record, state, datetime.now(UTC)))
+            self.write_bytes(resp)
             self.answered += 1
             return
         if stall:
             sim.stats["stalled"] += 1
         else:
-            self.write(resp)
+            self.write_bytes(resp)
             self.answered += 1
         if wanted:
-            sim._schedule_receipt(_PendingReceipt(self, record, state, submitted))
+            submitted = datetime.now(UTC)
+            if sc.receipt_delay == 0:  # right behind the response, in the same write
+                sim._deliver_receipt(_PendingReceipt(self, record, state, submitted), done=submitted)
+            else:
+                sim._schedule_receipt(_PendingReceipt(self, record, state, submitted))
+
+
+class _Bucket:
+    """GCRA token bucket: ``rate`` a second, ``burst`` at once (``rate`` None: never empty)."""
+
+    __slots__ = ("interval", "tat", "tolerance")
+
+    def __init__(self, rate: float | None, burst: int) -> None:
+        self.interval = 1.0 / rate if rate else 0.0
+        # A submit may arrive up to (burst - 1) intervals ahead of its theoretical arrival time;
+        # the 1 µs slack absorbs float rounding in the accumulated ``tat``.
+        self.tolerance = (burst - 1) * self.interval + 1e-6
+        self.tat = 0.0
+
+    def take(self, now: float) -> bool:
+        tat = self.tat if self.tat > now else now
+        if tat - now > self.tolerance:
+            return False
+        self.tat = tat + self.interval
+        return True
 
 
 def _receipt_wanted(mode: str, registered_delivery: int, state: str) -> bool:
@@ -279,6 +376,10 @@ class Simulator:
         self.journal_path = Path(journal) if journal is not None else None
         self.received: list[Received] = []
         self.stats: collections.Counter[str] = collections.Counter()
+        #: Submits accepted / throttled per wall-clock second (``int(time.time())``).
+        self.accepted_per_second: collections.Counter[int] = collections.Counter()
+        self.throttled_per_second: collections.Counter[int] = collections.Counter()
+        self._accounts: dict[str, _Bucket] = {}
         self._sessions: set[_Session] = set()
         self._rng = random.Random(self.scenario.seed)
         self._cumulative = self.scenario.cumulative_outcomes()
@@ -286,6 +387,7 @@ class Simulator:
         self._server: asyncio.Server | None = None
         self._journal: IO[str] | None = None
         self._backlog: list[_PendingReceipt] = []
+        self._redeliver: list[P.DeliverSm] = []  # deliver_sm unanswered when their bind went
         self._timers: set[asyncio.TimerHandle] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._mo_script_started = False
@@ -340,6 +442,32 @@ class Simulator:
     def bound_sessions(self) -> int:
         return sum(1 for s in self._sessions if s.bound and s.alive)
 
+    def snapshot(self) -> dict[str, Any]:
+        """Counters as plain JSON-able data: totals, per-second counts, this process's CPU seconds.
+
+        ``cpu_seconds`` is :func:`time.process_time` of the whole process (with
+        :class:`SimulatorThread` that includes the host's own threads).
+        """
+        return {
+            "scenario": str(self.scenario.name),
+            "tps": self.scenario.tps,
+            "tps_burst": self.scenario.tps_burst,
+            "tps_scope": self.scenario.tps_scope,
+            "stats": dict(self.stats),
+            "accepted_per_second": {str(k): v for k, v in sorted(self.accepted_per_second.items())},
+            "throttled_per_second": {str(k): v for k, v in sorted(self.throttled_per_second.items())},
+            "cpu_seconds": time.process_time(),
+            "bound_sessions": self.bound_sessions,
+            "time": time.time(),
+        }
+
+    def write_stats(self, path: str | Path) -> None:
+        """Write :meth:`snapshot` as JSON to ``path`` (atomically: a reader never sees half a file)."""
+        target = Path(path)
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.write_text(json.dumps(self.snapshot(), separators=(",", ":")), encoding="utf-8")
+        tmp.replace(target)
+
     # -- MO
 
     async def send_mo(self, source: str, text: str, destination: str = "") -> bool:
@@ -354,9 +482,9 @@ class Simulator:
         short, tlvs = body.data, {}
         if len(body.data) > P.MAX_SHORT_MESSAGE:
             short, tlvs = b"", {int(P.Tag.MESSAGE_PAYLOAD): body.data}
-        session.write(
+        session.deliver(
             P.DeliverSm(
-                sequence=session.next_sequence(),
+                sequence=0,
                 source_addr_ton=1,
                 source_addr_npi=1,
                 source_addr=source,
@@ -383,13 +511,26 @@ class Simulator:
         backlog, self._backlog = self._backlog, []
         for pending in backlog:
             self._deliver_receipt(pending)
+        again, self._redeliver = self._redeliver, []
+        for pdu in again:
+            session.deliver(pdu)
+        if again:
+            self.stats["redelivered"] += len(again)
         if self.scenario.mo_script and not self._mo_script_started:
             self._mo_script_started = True
             task = asyncio.get_running_loop().create_task(self._run_mo_script())
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    def _record(self, session: _Session, pdu: P.SubmitSm, *, answered: bool) -> Received:
+    def _account_bucket(self, system_id: str) -> _Bucket:
+        bucket = self._accounts.get(system_id)
+        if bucket is None:
+            bucket = self._accounts[system_id] = _Bucket(self.scenario.tps, self.scenario.tps_burst)
+        return bucket
+
+    def _record(
+        self, session: _Session, pdu: P.SubmitSm, *, answered: bool, now: float | None = None
+    ) -> Received:
         message_id = self.scenario.format_id(self._next_id)
         self._next_id += 1
         data = pdu.short_message or pdu.tlvs.get(P.Tag.MESSAGE_PAYLOAD, b"")
@@ -410,7 +551,7 @@ class Simulator:
             destination=pdu.destination_addr,
             text=text,
             sequence=pdu.sequence,
-            time=time.time(),
+            time=time.time() if now is None else now,
             system_id=session.system_id,
             data_coding=pdu.data_coding,
             esm_class=pdu.esm_class,
@@ -454,16 +595,17 @@ class Simulator:
             live = same or live
         return max(live, key=id) if live else None
 
-    def _deliver_receipt(self, pending: _PendingReceipt) -> None:
+    def _deliver_receipt(self, pending: _PendingReceipt, *, done: datetime | None = None) -> None:
         session = self._pick_session(pending.session)
         if session is None:
             self._backlog.append(pending)
             return
         record, state = pending.record, pending.state
-        done = max(datetime.now(UTC), pending.submitted + timedelta(seconds=self.scenario.receipt_delay))
-        session.write(
+        if done is None:
+            done = max(datetime.now(UTC), pending.submitted + timedelta(seconds=self.scenario.receipt_delay))
+        session.deliver(
             P.DeliverSm(
-                sequence=session.next_sequence(),
+                sequence=0,
                 source_addr_ton=1,
                 source_addr_npi=1,
                 source_addr=record.destination,
@@ -478,7 +620,7 @@ class Simulator:
             )
         )
         self.stats["receipts"] += 1
-        self.stats[f"receipts_{state}"] += 1
+        self.stats[_RECEIPT_STAT[state]] += 1
 
 
 class SimulatorThread:
@@ -535,16 +677,35 @@ async def _serve(
     scenario: Scenario | ScenarioName | str,
     on_ready: Callable[[Simulator], None] | None,
     journal: str | Path | None,
+    stats: str | Path | None,
     options: dict[str, Any],
 ) -> None:
     sim = Simulator(scenario, host=host, port=port, journal=journal, **options)
     await sim.start()
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    handled: list[signal.Signals] = []
+    # SIGTERM stops cleanly (stats written); SIGUSR1 writes the stats file without stopping.
+    wanted: list[tuple[str, Callable[[], None]]] = [("SIGTERM", stop.set)]
+    if stats is not None:
+        wanted.append(("SIGUSR1", lambda: sim.write_stats(stats)))
+    for name, handler in wanted:
+        sig = getattr(signal, name, None)
+        if sig is None:
+            continue
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, handler)
+            handled.append(sig)
     try:
         if on_ready is not None:
             on_ready(sim)
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
         await sim.stop()
+        if stats is not None:
+            sim.write_stats(stats)
 
 
 def serve(
@@ -554,16 +715,18 @@ def serve(
     *,
     on_ready: Callable[[Simulator], None] | None = None,
     journal: str | Path | None = None,
+    stats: str | Path | None = None,
     **options: Any,
 ) -> None:
-    """Run the simulator until interrupted (the ``dunning smsc`` entry point).
+    """Run the simulator until interrupted or sent SIGTERM (the ``dunning smsc`` entry point).
 
     ``port=0`` binds an ephemeral port; ``on_ready(sim)`` is called once listening (default:
-    print ``host:port`` and the scenario). ``options`` override the scenario preset.
+    print ``host:port`` and the scenario). ``options`` override the scenario preset. ``stats``:
+    a file that gets :meth:`Simulator.snapshot` as JSON on exit and on each SIGUSR1.
     """
 
     def announce(sim: Simulator) -> None:
         print(f"SMSC simulator listening on {sim.host}:{sim.port} (scenario {sim.scenario.name})", flush=True)
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve(host, port, scenario, on_ready or announce, journal, options))
+        asyncio.run(_serve(host, port, scenario, on_ready or announce, journal, stats, options))

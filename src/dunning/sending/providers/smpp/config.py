@@ -2,13 +2,19 @@
 
 ``smpp://system_id:password@host:port?tps=500&window=50&binds=2&source=95000&timeout=10``
 
-=============  ================================================================================
-``tps``        submits per second for the whole provider (one bucket shared by every bind)
-``window``     submit_sm in flight per bind (default 50)
-``binds``      number of bind_transceiver sessions (default 1)
-``source``     default source address when a message has none
-``timeout``    seconds to wait for a submit_sm_resp before the outcome is *unknown* (default 10)
-=============  ================================================================================
+=================  ============================================================================
+``tps``            submits per second for the whole provider (one bucket shared by every bind)
+``window``         submit_sm in flight per bind (default 50)
+``binds``          number of bind_transceiver sessions (default 1)
+``source``         default source address when a message has none
+``timeout``        seconds to wait for a submit_sm_resp before the outcome is *unknown* (default 10)
+``reconnect_min``  first delay before re-binding a lost bind, seconds (default 0.5); it doubles,
+                   with jitter, up to ``reconnect_max`` (default 30)
+``bind_wait``      seconds ``submit_batch`` waits for a bind when none is up, before it returns the
+                   unsent messages as retriable (default 2)
+=================  ============================================================================
+
+Other options (e.g. the routing layer's ``route_prefix``, ``route_name``, ``priority``) are ignored.
 
 The password is kept out of ``repr`` and logs; only :func:`~dunning.core.urls.redact_url` forms of
 the URL are ever shown.
@@ -42,6 +48,9 @@ class SmppConfig:
     binds: int = 1
     source: str | None = None
     timeout: float = 10.0
+    reconnect_min: float = 0.5
+    reconnect_max: float = 30.0
+    bind_wait: float = 2.0
 
     @classmethod
     def from_url(cls, url: str) -> SmppConfig:
@@ -65,6 +74,15 @@ class SmppConfig:
         timeout = options.number("timeout", 10.0)
         if tps <= 0 or timeout <= 0:
             raise _bad(url, "needs a positive tps and timeout", "的 tps 与 timeout 须为正数")
+        reconnect_min = options.number("reconnect_min", 0.5)
+        reconnect_max = options.number("reconnect_max", max(30.0, reconnect_min))
+        bind_wait = options.number("bind_wait", 2.0)
+        if reconnect_min <= 0 or reconnect_max < reconnect_min:
+            raise _bad(
+                url,
+                "needs 0 < reconnect_min <= reconnect_max",
+                "须满足 0 < reconnect_min <= reconnect_max",
+            )
         if window < 1 or binds < 1 or window != int(window) or binds != int(binds):
             raise _bad(
                 url, "needs whole window and binds of at least 1", "的 window 与 binds 须为不小于 1 的整数"
@@ -79,4 +97,7 @@ class SmppConfig:
             binds=int(binds),
             source=options.text("source") or None,
             timeout=timeout,
+            reconnect_min=reconnect_min,
+            reconnect_max=reconnect_max,
+            bind_wait=bind_wait,
         )

@@ -364,7 +364,81 @@ def _tlvs(tlvs: Tlvs) -> bytes:
     return bytes(out)
 
 
+_BB: Final = struct.Struct(">BB")
+_BBB: Final = struct.Struct(">BBB")
+_BBBBB: Final = struct.Struct(">BBBBB")
+_U32: Final = struct.Struct(">I")
+_HH: Final = struct.Struct(">HH")
+_RECEIPTED_MESSAGE_ID: Final = int(Tag.RECEIPTED_MESSAGE_ID)
+_SUBMIT_SM: Final = int(CommandId.SUBMIT_SM)
+_DELIVER_SM: Final = int(CommandId.DELIVER_SM)
+_SUBMIT_SM_RESP: Final = int(CommandId.SUBMIT_SM_RESP)
+_DELIVER_SM_RESP: Final = int(CommandId.DELIVER_SM_RESP)
+
+
+def _cstr_fast(value: str, max_size: int) -> bytes | None:
+    """``value`` as a C-octet string, or None when it is not plain valid ASCII of the right size."""
+    if not value:
+        return b"\x00"
+    if len(value) < max_size and value.isascii() and "\x00" not in value:
+        return value.encode("ascii") + b"\x00"
+    return None
+
+
+def _sm_body_fast(pdu: SubmitSm | DeliverSm) -> bytes | None:
+    """The common case of :func:`_body` for submit_sm/deliver_sm; None means "take the slow path",
+    which validates field by field and raises the precise :class:`EncodeError`."""
+    service_type = _cstr_fast(pdu.service_type, SERVICE_TYPE_MAX)
+    source = _cstr_fast(pdu.source_addr, ADDR_MAX)
+    destination = _cstr_fast(pdu.destination_addr, ADDR_MAX)
+    schedule = b"\x00" if not pdu.schedule_delivery_time else None
+    validity = b"\x00" if not pdu.validity_period else None
+    sm = pdu.short_message
+    if (
+        service_type is None
+        or source is None
+        or destination is None
+        or schedule is None
+        or validity is None
+        or len(sm) > MAX_SHORT_MESSAGE
+    ):
+        return None
+    try:
+        return b"".join(
+            (
+                service_type,
+                _BB.pack(pdu.source_addr_ton, pdu.source_addr_npi),
+                source,
+                _BB.pack(pdu.dest_addr_ton, pdu.dest_addr_npi),
+                destination,
+                _BBB.pack(pdu.esm_class, pdu.protocol_id, pdu.priority_flag),
+                schedule,
+                validity,
+                _BBBBB.pack(
+                    pdu.registered_delivery,
+                    pdu.replace_if_present_flag,
+                    pdu.data_coding,
+                    pdu.sm_default_msg_id,
+                    len(sm),
+                ),
+                bytes(sm),
+                _tlvs(pdu.tlvs) if pdu.tlvs else b"",
+            )
+        )
+    except (struct.error, TypeError):
+        return None
+
+
 def _body(pdu: AnyPdu) -> bytes:
+    if type(pdu) is SubmitSm or type(pdu) is DeliverSm:
+        fast = _sm_body_fast(pdu)
+        if fast is not None:
+            return fast
+    return _body_checked(pdu)
+
+
+def _body_checked(pdu: AnyPdu) -> bytes:
+    """Field by field, with a precise :class:`EncodeError` for the first invalid one."""
     if isinstance(pdu, BindTransceiver):
         return b"".join(
             (
@@ -416,17 +490,44 @@ def _body(pdu: AnyPdu) -> bytes:
     return b""
 
 
-def encode(pdu: AnyPdu) -> bytes:
-    """Serialise one PDU, header included. Raises :class:`EncodeError` on invalid fields."""
-    if not 0 <= pdu.sequence <= 0xFFFFFFFF:
-        raise EncodeError(f"sequence out of range: {pdu.sequence!r}")
+def encode(pdu: AnyPdu, sequence: int | None = None) -> bytes:
+    """Serialise one PDU, header included. Raises :class:`EncodeError` on invalid fields.
+
+    ``sequence``, when given, is written instead of ``pdu.sequence`` (saves copying the PDU).
+    """
+    if sequence is None:
+        sequence = pdu.sequence
+    if not 0 <= sequence <= 0xFFFFFFFF:
+        raise EncodeError(f"sequence out of range: {sequence!r}")
     if not 0 <= pdu.command_status <= 0xFFFFFFFF:
         raise EncodeError(f"command_status out of range: {pdu.command_status!r}")
     body = _body(pdu)
     length = HEADER_SIZE + len(body)
     if length > MAX_PDU_SIZE:
         raise EncodeError(f"PDU of {length} octets exceeds {MAX_PDU_SIZE}")
-    return HEADER.pack(length, pdu.command_id, pdu.command_status, pdu.sequence) + body
+    return HEADER.pack(length, pdu.command_id, pdu.command_status, sequence) + body
+
+
+def encode_response(command_id: int, sequence: int, status: int = 0, message_id: str = "") -> bytes:
+    """A submit_sm_resp / deliver_sm_resp (``message_id`` set or empty) or header-only response,
+    without building a PDU object: the hot path of an SMSC and of an ESME answering receipts.
+
+    Same bytes as :func:`encode` of the equivalent PDU; a submit_sm_resp with a non-zero status and
+    no message_id has no body.
+    """
+    if command_id in (_SUBMIT_SM_RESP, _DELIVER_SM_RESP):
+        if status and not message_id and command_id == _SUBMIT_SM_RESP:
+            body = b""
+        else:
+            raw = _cstr_fast(message_id, MESSAGE_ID_MAX)
+            body = raw if raw is not None else _cstr(message_id, MESSAGE_ID_MAX, "message_id")
+    elif command_id in _HEADER_ONLY and command_id & RESPONSE_BIT:
+        body = b""
+    else:
+        raise EncodeError(f"not a response encode_response knows: 0x{command_id:08X}")
+    if not 0 <= sequence <= 0xFFFFFFFF or not 0 <= status <= 0xFFFFFFFF:
+        raise EncodeError("sequence or command_status out of range")
+    return HEADER.pack(HEADER_SIZE + len(body), command_id, status, sequence) + body
 
 
 # ---------------------------------------------------------------------------------------------
@@ -500,6 +601,102 @@ class _Cursor:
             raise self.error(f"{self.remaining} unexpected octets after the body", Status.ESME_RINVCMDLEN)
 
 
+def _decode_sm_fast(
+    data: bytes, cls: type[SubmitSm] | type[DeliverSm], status: int, sequence: int
+) -> SubmitSm | DeliverSm | None:
+    """The common case of :func:`_decode_sm` in straight-line code; None means "take the slow
+    path" (which raises the precise :class:`DecodeError`). Accepts exactly what the slow path
+    accepts, with the same result."""
+    find = data.find
+    n = len(data)
+    pos = HEADER_SIZE
+    end = find(b"\x00", pos, pos + SERVICE_TYPE_MAX)
+    if end < 0:
+        return None
+    service_type = data[pos:end]
+    pos = end + 3
+    if pos > n:
+        return None
+    source_addr_ton, source_addr_npi = data[end + 1], data[end + 2]
+    end = find(b"\x00", pos, pos + ADDR_MAX)
+    if end < 0:
+        return None
+    source_addr = data[pos:end]
+    pos = end + 3
+    if pos > n:
+        return None
+    dest_addr_ton, dest_addr_npi = data[end + 1], data[end + 2]
+    end = find(b"\x00", pos, pos + ADDR_MAX)
+    if end < 0:
+        return None
+    destination_addr = data[pos:end]
+    pos = end + 4
+    if pos > n:
+        return None
+    esm_class, protocol_id, priority_flag = data[end + 1], data[end + 2], data[end + 3]
+    end = find(b"\x00", pos, pos + TIME_SIZE)
+    if end < 0:
+        return None
+    schedule = data[pos:end]
+    pos = end + 1
+    end = find(b"\x00", pos, pos + TIME_SIZE)
+    if end < 0:
+        return None
+    validity = data[pos:end]
+    pos = end + 6
+    if pos > n or (schedule and len(schedule) != 16) or (validity and len(validity) != 16):
+        return None
+    registered_delivery, replace_if_present_flag, data_coding, sm_default_msg_id, sm_length = data[
+        end + 1 : pos
+    ]
+    if sm_length > MAX_SHORT_MESSAGE or n - pos < sm_length:
+        return None
+    short_message = data[pos : pos + sm_length]
+    pos += sm_length
+    tlvs: Tlvs = {}
+    while pos < n:
+        if n - pos < 4:
+            return None
+        tag, size = _HH.unpack_from(data, pos)
+        pos += 4
+        if n - pos < size or tag in tlvs:
+            return None
+        value = data[pos : pos + size]
+        pos += size
+        bounds = _TLV_SIZES.get(tag)
+        if bounds is not None:
+            if not bounds[0] <= size <= bounds[1]:
+                return None
+            if tag == _RECEIPTED_MESSAGE_ID and (value[-1] != 0 or b"\x00" in value[:-1]):
+                return None
+        tlvs[tag] = value
+    strings = service_type + source_addr + destination_addr + schedule + validity
+    if not strings.isascii():
+        return None
+    return cls(
+        sequence=sequence,
+        command_status=status,
+        service_type=service_type.decode("ascii"),
+        source_addr_ton=source_addr_ton,
+        source_addr_npi=source_addr_npi,
+        source_addr=source_addr.decode("ascii"),
+        dest_addr_ton=dest_addr_ton,
+        dest_addr_npi=dest_addr_npi,
+        destination_addr=destination_addr.decode("ascii"),
+        esm_class=esm_class,
+        protocol_id=protocol_id,
+        priority_flag=priority_flag,
+        schedule_delivery_time=schedule.decode("ascii"),
+        validity_period=validity.decode("ascii"),
+        registered_delivery=registered_delivery,
+        replace_if_present_flag=replace_if_present_flag,
+        data_coding=data_coding,
+        sm_default_msg_id=sm_default_msg_id,
+        short_message=short_message,
+        tlvs=tlvs,
+    )
+
+
 def _decode_sm(c: _Cursor, cls: type[SubmitSm] | type[DeliverSm], status: int) -> SubmitSm | DeliverSm:
     S = Status
     service_type = c.cstr(SERVICE_TYPE_MAX, "service_type", S.ESME_RINVSERTYP)
@@ -571,6 +768,15 @@ def decode(data: bytes) -> AnyPdu:
             command_id=command_id,
             sequence=sequence,
         )
+    if command_id == _SUBMIT_SM_RESP and (status == 0 or length > HEADER_SIZE):
+        end = data.find(b"\x00", HEADER_SIZE, HEADER_SIZE + MESSAGE_ID_MAX)
+        raw_id = data[HEADER_SIZE:end]
+        if end == length - 1 and raw_id.isascii():
+            return SubmitSmResp(sequence=sequence, command_status=status, message_id=raw_id.decode("ascii"))
+    elif command_id in (_SUBMIT_SM, _DELIVER_SM):
+        fast = _decode_sm_fast(data, SubmitSm if command_id == _SUBMIT_SM else DeliverSm, status, sequence)
+        if fast is not None:
+            return fast
     c = _Cursor(data, command_id, sequence)
     pdu: AnyPdu
     if command_id in _HEADER_ONLY:
@@ -649,7 +855,26 @@ class PduReader:
     def feed(self, data: bytes) -> list[bytes]:
         if self._error is not None:
             raise self._error
+        if not self._buf and type(data) is bytes:
+            # Nothing buffered: cut the frames straight out of ``data`` (one copy per frame).
+            frames: list[bytes] = []
+            unpack = _U32.unpack_from
+            n = len(data)
+            start = 0
+            while n - start >= 4:
+                (length,) = unpack(data, start)
+                if length < HEADER_SIZE or length > self.max_size or n - start < length:
+                    break
+                frames.append(data[start : start + length])
+                start += length
+            if start == n:
+                return frames
+            self._buf += memoryview(data)[start:]
+            return frames + self._feed_buffered()
         self._buf += data
+        return self._feed_buffered()
+
+    def _feed_buffered(self) -> list[bytes]:
         frames: list[bytes] = []
         buf = self._buf
         start = 0

@@ -1,8 +1,9 @@
-"""The SMPP provider: ``binds`` SmppSessions sharing one TokenBucket, behind the SmsProvider seam.
+"""The SMPP provider: a :class:`~.pool.BindPool` of ``binds`` sessions sharing one TokenBucket.
 
 ``submit_batch`` splits every message into parts (:func:`~.text.split`, one concatenation reference
-per message), submits all parts concurrently, round-robin across the sessions and within their
-windows, and folds the part results into one outcome per message:
+per message), leases a bound session with room in its window for all of a message's parts (they go
+back to back on that bind), submits messages concurrently across the binds, and folds the part
+results into one outcome per message:
 
 - every part accepted → accepted, with the first part's message id;
 - any part *unknown* (written, no response) → **no outcome** for that message: the base contract
@@ -12,8 +13,15 @@ windows, and folds the part results into one outcome per message:
 - otherwise → permanent, with the SMPP command_status as ``error_code`` (a message some of whose
   parts were accepted is never retried, so it cannot be sent twice).
 
-Receipts arrive on the sessions' ``on_receipt`` callbacks; final ones are kept until
-:meth:`SmppProvider.drain_receipts`.
+A message none of whose parts was written (its bind went before the write) is offered again to a
+live bind within the same call (a few times); one still unsent when no bind is up for ``bind_wait``
+seconds, or when the provider is closing, is returned retriable. Lost binds are re-bound by the pool
+in the background, with backoff.
+
+Receipts and replies arrive on the sessions' callbacks and are kept until drained; their deliver_sm
+are answered only by :meth:`SmppProvider.acknowledge`, which the sender calls once it has stored them.
+A sender killed in between has not answered them, so the SMSC delivers them again at the next bind:
+nothing the SMSC reported is lost. (A non-final or unusable receipt is answered at once.)
 """
 
 from __future__ import annotations
@@ -21,23 +29,41 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from collections.abc import Coroutine, Sequence
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
-from dunning.core.errors import RetriableProviderError
 from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SmsProvider, SubmitOutcome
 from dunning.sending.providers.smpp.config import SmppConfig
 from dunning.sending.providers.smpp.pdu import DeliverSm, Status, SubmitSm, Tag
+from dunning.sending.providers.smpp.pool import BindPool, Lease
 from dunning.sending.providers.smpp.ratelimit import TokenBucket
 from dunning.sending.providers.smpp.receipts import DeliveryReceipt
-from dunning.sending.providers.smpp.session import BindError, SessionConfig, SmppSession, SubmitResult
+from dunning.sending.providers.smpp.session import SessionConfig, SmppSession, SubmitResult
 from dunning.sending.providers.smpp.text import ESM_UDHI, TextDecodeError, decode_text, split
 
 log = logging.getLogger("dunning.sending")
 
 _QUEUE_FULL_RETRY = 30.0
 _RETRY = 1.0
+_REDISPATCH = 3  # times a never-written message is offered again within one submit_batch
+
+
+@dataclass(slots=True)
+class _Job:
+    sms: OutgoingSms
+    pdus: list[SubmitSm]
+    tries: int = 0
+
+
+def _log_failure(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:  # its message stays unknown
+        log.error("smpp: submitting a message failed", exc_info=task.exception())
+
+
+def _unsent(message_id: int) -> SubmitOutcome:
+    return SubmitOutcome.retry(message_id, None, "no SMPP bind up: not sent", _RETRY)
 
 
 def _address(addr: str) -> tuple[str, int, int]:
@@ -65,12 +91,20 @@ class SmppProvider(SmsProvider):
     def __init__(self, url: str) -> None:
         super().__init__(url)
         self.config = SmppConfig.from_url(url)
-        self.sessions: list[SmppSession] = []
-        self.bucket: TokenBucket | None = None
-        self._receipts: list[Receipt] = []
-        self._inbound: list[InboundSms] = []
+        self.bucket = TokenBucket(self.config.tps)
+        self.pool = BindPool(
+            self._new_session,
+            self.config.binds,
+            window=self.config.window,
+            reconnect_min=self.config.reconnect_min,
+            reconnect_max=self.config.reconnect_max,
+            safe_url=self.safe_url,
+        )
+        # Kept with the session and sequence of their deliver_sm, answered by acknowledge().
+        self._receipts: list[tuple[Receipt, SmppSession, int]] = []
+        self._inbound: list[tuple[InboundSms, SmppSession, int]] = []
+        self._to_ack: list[tuple[SmppSession, int]] = []
         self._reference = 0
-        self._next = 0
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -83,77 +117,72 @@ class SmppProvider(SmsProvider):
             password=c.password,
             window=c.window,
             timeout=c.timeout,
+            defer_deliver_ack=True,
         )
 
+    def _new_session(self) -> SmppSession:
+        session = SmppSession(self._session_config(), bucket=self.bucket)
+        session.on_receipt = lambda receipt, pdu: self._on_receipt(session, receipt, pdu)
+        session.on_mo = lambda pdu: self._on_mo(session, pdu)
+        return session
+
+    @property
+    def sessions(self) -> list[SmppSession]:
+        """The pool's current sessions (bound or not)."""
+        return self.pool.sessions
+
     async def open(self) -> None:
-        if self.sessions and all(s.bound for s in self.sessions):
-            return
-        await self.close()
-        self.bucket = TokenBucket(self.config.tps)
-        sessions = [
-            SmppSession(
-                self._session_config(), bucket=self.bucket, on_receipt=self._on_receipt, on_mo=self._on_mo
-            )
-            for _ in range(self.config.binds)
-        ]
-        results = await asyncio.gather(*(s.connect() for s in sessions), return_exceptions=True)
-        failures = [r for r in results if isinstance(r, BaseException)]
-        self.sessions = [s for s, r in zip(sessions, results, strict=True) if r is None]
-        if failures:
-            await self.close()
-            first = failures[0]
-            if not isinstance(first, BindError | OSError):
-                raise first
-            raise RetriableProviderError(
-                f"SMPP bind to {self.safe_url} failed: {first}", f"SMPP 绑定失败（{self.safe_url}）：{first}"
-            ) from first
-        log.info("smpp provider open: %d bind(s) to %s", len(self.sessions), self.safe_url)
+        """Bind the pool (idempotent): ConfigError for bad credentials, else RetriableProviderError."""
+        await self.pool.open()
 
     async def close(self) -> None:
-        sessions, self.sessions = self.sessions, []
-        if sessions:
-            await asyncio.gather(*(s.close() for s in sessions), return_exceptions=True)
+        """Stop taking submits, drain every window, unbind, close (idempotent)."""
+        await self.pool.close()
 
     # -- receipts -----------------------------------------------------------------------------
 
-    def _on_receipt(self, receipt: DeliveryReceipt, pdu: DeliverSm) -> None:
+    def _on_receipt(self, session: SmppSession, receipt: DeliveryReceipt, pdu: DeliverSm) -> None:
         out = receipt.to_receipt(datetime.now(UTC))
-        if out is not None:
-            # A receipt's source is the handset the message went to (SMPP 3.4, 2.11).
-            handset = _handset(pdu.source_addr, pdu.source_addr_ton)
-            self._receipts.append(dataclasses.replace(out, handset=handset or None))
+        if out is None:  # not final (ENROUTE, ACCEPTD) or without an id: nothing to store
+            session.acknowledge(pdu.sequence)
+            return
+        # A receipt's source is the handset the message went to (SMPP 3.4, 2.11).
+        handset = _handset(pdu.source_addr, pdu.source_addr_ton)
+        self._receipts.append((dataclasses.replace(out, handset=handset or None), session, pdu.sequence))
 
-    def _on_mo(self, pdu: DeliverSm) -> None:
+    def _on_mo(self, session: SmppSession, pdu: DeliverSm) -> None:
         body = pdu.short_message or pdu.tlvs.get(Tag.MESSAGE_PAYLOAD, b"")
         try:
             text = decode_text(body, pdu.data_coding, udhi=bool(pdu.esm_class & ESM_UDHI))
         except TextDecodeError:
             log.warning("smpp: undecodable MO (data_coding %d) dropped", pdu.data_coding)
+            session.acknowledge(pdu.sequence)
             return
-        self._inbound.append(
-            InboundSms(
-                sender=_handset(pdu.source_addr, pdu.source_addr_ton),
-                text=text,
-                received_at=datetime.now(UTC),
-                recipient=pdu.destination_addr,
-            )
+        reply = InboundSms(
+            sender=_handset(pdu.source_addr, pdu.source_addr_ton),
+            text=text,
+            received_at=datetime.now(UTC),
+            recipient=pdu.destination_addr,
         )
+        self._inbound.append((reply, session, pdu.sequence))
 
     async def drain_receipts(self) -> list[Receipt]:
-        out, self._receipts = self._receipts, []
-        return out
+        drained, self._receipts = self._receipts, []
+        self._to_ack.extend((session, seq) for _, session, seq in drained)
+        return [receipt for receipt, _, _ in drained]
 
     async def drain_inbound(self) -> list[InboundSms]:
-        out, self._inbound = self._inbound, []
-        return out
+        drained, self._inbound = self._inbound, []
+        self._to_ack.extend((session, seq) for _, session, seq in drained)
+        return [reply for reply, _, _ in drained]
+
+    async def acknowledge(self) -> None:
+        """Answer the deliver_sm of everything drained so far (the caller has stored it)."""
+        acks, self._to_ack = self._to_ack, []
+        for session, sequence in acks:
+            session.acknowledge(sequence)
 
     # -- submission ---------------------------------------------------------------------------
-
-    def _pick(self) -> SmppSession:
-        bound = [s for s in self.sessions if s.bound] or self.sessions
-        session = bound[self._next % len(bound)]
-        self._next += 1
-        return session
 
     def _pdus(self, sms: OutgoingSms) -> list[SubmitSm]:
         source, s_ton, s_npi = _address(sms.source or self.config.source or "")
@@ -179,25 +208,52 @@ class SmppProvider(SmsProvider):
         ]
 
     async def submit_batch(self, batch: Sequence[OutgoingSms], *, now: datetime) -> list[SubmitOutcome]:
-        if not self.sessions:
+        if not self.pool.is_open:
             await self.open()
         outcomes: list[SubmitOutcome] = []
-        jobs: list[tuple[OutgoingSms, int, int]] = []  # sms, first task index, part count
-        coros: list[Coroutine[Any, Any, SubmitResult]] = []
+        queue: deque[_Job] = deque()
         for sms in batch:
             try:
                 pdus = self._pdus(sms)
             except ValueError as exc:  # unencodable or too many parts
                 outcomes.append(SubmitOutcome.permanent(sms.message_id, None, f"cannot encode: {exc}"))
                 continue
-            jobs.append((sms, len(coros), len(pdus)))
-            coros.extend(self._pick().submit(pdu) for pdu in pdus)
-        results: list[SubmitResult] = list(await asyncio.gather(*coros))
-        for sms, start, count in jobs:
-            outcome = self._fold(sms.message_id, results[start : start + count])
-            if outcome is not None:
-                outcomes.append(outcome)
+            queue.append(_Job(sms, pdus))
+        running: set[asyncio.Task[None]] = set()
+        wait = self.config.bind_wait
+        try:
+            while queue or running:
+                if not queue:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                job = queue.popleft()
+                lease = await self.pool.acquire(len(job.pdus), wait)
+                if lease is None:  # no bind up (or closing): whatever is left was never written
+                    wait = 0.0  # one wait per call; a later job still goes if a bind is back
+                    outcomes.append(_unsent(job.sms.message_id))
+                    continue
+                task = asyncio.get_running_loop().create_task(self._run(job, lease, queue, outcomes))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                task.add_done_callback(_log_failure)
+        finally:
+            for task in running:
+                task.cancel()
         return outcomes
+
+    async def _run(self, job: _Job, lease: Lease, queue: deque[_Job], outcomes: list[SubmitOutcome]) -> None:
+        """Submit one message's parts back to back on the leased bind and record its outcome."""
+        try:
+            results = list(await asyncio.gather(*(lease.session.submit(pdu) for pdu in job.pdus)))
+        finally:
+            self.pool.release(lease)
+        if all(r.outcome == "retriable" and r.status is None for r in results) and job.tries < _REDISPATCH:
+            job.tries += 1  # never written (the bind went first): offer it to a live bind now
+            queue.append(job)
+            return
+        outcome = self._fold(job.sms.message_id, results)
+        if outcome is not None:
+            outcomes.append(outcome)
 
     @staticmethod
     def _fold(message_id: int, parts: list[SubmitResult]) -> SubmitOutcome | None:

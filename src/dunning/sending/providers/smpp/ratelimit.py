@@ -5,14 +5,17 @@ bucket between the N sessions of a provider to hold the provider's total TPS acr
 (the bucket is safe to await from any number of coroutines on one event loop; waiters are served in
 FIFO order).
 
-Guarantee: in any closed time window of length ``W`` seconds, at most ``rate * W + burst`` tokens are
-handed out. The arithmetic is exact: time is kept in integer nanoseconds scaled by the rate's
+Guarantee: in any closed time window of length ``W`` seconds, at most ``rate * W + burst + 1`` tokens
+are handed out, and over a long busy run the rate is met exactly: a waiter woken late by less than one
+token's time keeps the ideal schedule (the next token is due on time), so the event loop's timer
+granularity costs nothing. (The ``+ 1``: a token taken late is followed by one due on schedule.)
+The arithmetic is exact: time is kept in integer nanoseconds scaled by the rate's
 numerator, so there is no floating-point drift over a long run. A waiter wakes on a whole
 nanosecond (waits are rounded up), so when ``1 / rate`` is not a whole number of nanoseconds the
 rate falls short by at most 1 ns per token — never over. It is the GCRA form of a token bucket
 (a "theoretical arrival time" that advances by ``1 / rate`` per token), evaluated when a waiter wakes,
-so a stalled event loop never causes a catch-up burst: after any pause at most ``burst`` tokens are
-available at once.
+so a stalled event loop never causes a catch-up burst: after a pause of a token's time or more at
+most ``burst`` tokens are available at once.
 
 ``penalise(seconds)`` pauses the bucket for everyone (after ESME_RTHROTTLED / ESME_RMSGQFUL).
 """
@@ -90,7 +93,11 @@ class TokenBucket:
         if now_ns < self._paused_until_ns:
             return self._paused_until_ns - now_ns
         now = now_ns * self._num
-        start = now if self._tat is None or self._tat < now else self._tat
+        # Idle for a token's time or more: start afresh (no catch-up burst). Woken a little late (less
+        # than a token's time): keep the ideal schedule, or each late wake-up (the event loop's timer
+        # granularity) would be lost and the rate would fall short.
+        idle = self._tat is None or self._tat + self._token_span <= now
+        start = now if idle or self._tat is None else self._tat
         tat = start + n * self._token_span
         excess = tat - now - self._burst_span
         if excess > 0:

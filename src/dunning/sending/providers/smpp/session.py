@@ -4,13 +4,19 @@
 ``TCP_NODELAY`` set explicitly and writes coalesced per loop tick. It owns:
 
 - sequence numbers (1..0x7FFFFFFF, wrapping, never reusing one still in flight);
-- a window: at most ``window`` submit_sm in flight (a semaphore plus ``dict seq → pending``);
+- a window: at most ``window`` submit_sm in flight (a slot count with a FIFO of waiters, plus
+  ``dict seq → pending``);
 - a deadline per PDU: a submit_sm without a response in ``timeout`` seconds has the outcome
-  ``unknown`` (it may have been accepted; ADR 0006) and is never retried here;
+  ``unknown`` (it may have been accepted; ADR 0006) and is never retried here. Submits share
+  one timeout, so one sweep timer serves them all (no timer per PDU);
 - enquire_link after ``enquire_interval`` seconds without traffic; no answer in ``timeout``
   seconds drops the connection;
 - answers to the peer's enquire_link, unbind and deliver_sm (receipts go to ``on_receipt``,
-  MO messages to ``on_mo``), and generic_nack for PDUs it cannot decode or does not support;
+  MO messages to ``on_mo``), and generic_nack for PDUs it cannot decode or does not support.
+  A deliver_sm is answered at once and handed to its callback in order, ``deliver_batch`` per
+  loop tick, so the submits freed by the same read are written before the receipts are parsed
+  (and the SMSC works while we parse); a connection loss hands over whatever is still queued;
+- writes coalesced per loop tick, and sent early once ``write_batch`` PDUs are queued;
 - an optional shared :class:`~.ratelimit.TokenBucket`, acquired before each submit_sm and
   penalised on ESME_RTHROTTLED / ESME_RMSGQFUL;
 - :meth:`close`: stops new submits, drains the window, unbinds and closes;
@@ -28,8 +34,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from dunning.sending.providers.smpp.pdu import (
@@ -37,9 +44,9 @@ from dunning.sending.providers.smpp.pdu import (
     AnyPdu,
     BindTransceiver,
     BindTransceiverResp,
+    CommandId,
     DecodeError,
     DeliverSm,
-    DeliverSmResp,
     EncodeError,
     EnquireLink,
     EnquireLinkResp,
@@ -53,6 +60,7 @@ from dunning.sending.providers.smpp.pdu import (
     UnbindResp,
     decode,
     encode,
+    encode_response,
     is_retriable,
     status_name,
 )
@@ -71,6 +79,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MAX_SEQUENCE: Final = 0x7FFFFFFF
+_DELIVER_SM_RESP: Final = int(CommandId.DELIVER_SM_RESP)
 
 Outcome = Literal["accepted", "retriable", "permanent", "unknown"]
 ReceiptCallback = Callable[[DeliveryReceipt, DeliverSm], None]
@@ -106,10 +115,22 @@ class SessionConfig:
     throttle_penalty: float = 1.0  # bucket pause after ESME_RTHROTTLED
     queue_full_penalty: float = 30.0  # bucket pause after ESME_RMSGQFUL
     close_timeout: float = 10.0  # bound on draining the window and awaiting unbind_resp
+    #: Writes are coalesced per loop tick, but once this many PDUs are queued they go out at
+    #: once, so the SMSC starts on them while the rest of the tick's PDUs are still being built.
+    write_batch: int = 16
+    #: deliver_sm (receipts, MO) handed to the callbacks per loop tick: answered at once, then
+    #: interpreted a few at a time, so the submits their window slots freed go out in between.
+    deliver_batch: int = 8
+    #: Answer a deliver_sm handed to a callback only when :meth:`SmppSession.acknowledge` is
+    #: called (once its content is stored): a crash before that leaves it unanswered, so the SMSC
+    #: delivers it again. Without a callback for it, or when the callback raises, it is answered.
+    defer_deliver_ack: bool = False
 
     def __post_init__(self) -> None:
         if self.window < 1:
             raise ValueError(f"window must be at least 1, got {self.window!r}")
+        if self.write_batch < 1 or self.deliver_batch < 1:
+            raise ValueError("write_batch and deliver_batch must be at least 1")
         if self.timeout <= 0 or self.enquire_interval <= 0 or self.bind_timeout <= 0:
             raise ValueError("timeout, bind_timeout and enquire_interval must be positive")
 
@@ -127,12 +148,19 @@ class SubmitResult:
 
 
 class _Pending:
-    __slots__ = ("future", "handle", "written")
+    """One request awaiting its response. A submit_sm has a ``deadline`` (loop time) that the
+    session's single sweep timer checks; other requests have their own timer ``handle``."""
 
-    def __init__(self, future: asyncio.Future[AnyPdu | SubmitResult]) -> None:
+    __slots__ = ("deadline", "future", "handle")
+
+    def __init__(self, future: asyncio.Future[AnyPdu | SubmitResult], deadline: float | None = None) -> None:
         self.future = future
         self.handle: asyncio.TimerHandle | None = None
-        self.written = False
+        self.deadline = deadline
+
+
+#: Deadlines this close together are expired by one sweep (seconds).
+_SWEEP_SLACK: Final = 0.001
 
 
 def _classify(status: int, message_id: str | None) -> SubmitResult:
@@ -160,13 +188,17 @@ class SmppSession(asyncio.Protocol):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._transport: asyncio.Transport | None = None
         self._reader = PduReader()
-        self._window = asyncio.Semaphore(config.window)
+        self._free = config.window  # window slots not held by a submit
+        self._slot_waiters: deque[asyncio.Future[None]] = deque()  # FIFO, each gets a slot handed over
         self._pending: dict[int, _Pending] = {}
         self._submits: set[int] = set()  # sequences of pending submit_sm
         self._seq = 0
         self._wbuf: list[bytes] = []
         self._wseqs: list[int] = []
         self._flush_scheduled = False
+        self._sweep: asyncio.TimerHandle | None = None  # the submit deadline timer
+        self._delivers: deque[DeliverSm] = deque()  # answered, not yet given to the callbacks
+        self._delivers_scheduled = False
         self._bound = False
         self._closing = False
         self._last_rx = 0.0
@@ -242,23 +274,41 @@ class SmppSession(asyncio.Protocol):
         """
         if not self.bound:
             return SubmitResult(None, None, "retriable", "not bound")
-        async with self._window:
-            if self.bucket is not None:
-                await self.bucket.acquire()
+        if self._free > 0 and not self._slot_waiters:
+            self._free -= 1
+        else:
+            await self._wait_for_slot()
+        try:
+            bucket = self.bucket
+            if bucket is not None and not bucket.try_acquire():
+                await bucket.acquire()
             if not self.bound:
                 return SubmitResult(None, None, "retriable", "not bound")
             seq = self._next_seq()
-            pending = self._start(seq, self.config.timeout)
-            self._submits.add(seq)
-            self.max_in_flight = max(self.max_in_flight, len(self._submits))
             try:
-                try:
-                    self._send(replace(pdu, sequence=seq), seq)
-                except EncodeError as exc:
-                    return SubmitResult(None, None, "permanent", f"invalid submit_sm: {exc}")
+                data = encode(pdu, seq)
+            except EncodeError as exc:
+                return SubmitResult(None, None, "permanent", f"invalid submit_sm: {exc}")
+            loop = self._loop
+            assert loop is not None
+            deadline = loop.time() + self.config.timeout
+            pending = _Pending(loop.create_future(), deadline)
+            self._pending[seq] = pending
+            submits = self._submits
+            submits.add(seq)
+            if len(submits) > self.max_in_flight:
+                self.max_in_flight = len(submits)
+            if self._sweep is None:
+                self._sweep = loop.call_at(deadline, self._sweep_deadlines)
+            try:
+                self._write(data, seq)
                 result = await pending.future
             finally:
                 self._finish(seq)
+        finally:
+            self._release_slot()
+        if type(result) is SubmitSmResp and result.command_status == 0:  # the common case
+            return SubmitResult(0, result.message_id or None, "accepted")
         if isinstance(result, SubmitResult):
             return result
         message_id = result.message_id if isinstance(result, SubmitSmResp) else None
@@ -267,6 +317,26 @@ class SmppSession(asyncio.Protocol):
             out = SubmitResult(result.command_status, None, "permanent", "generic_nack")
         self._penalise(out.status)
         return out
+
+    async def _wait_for_slot(self) -> None:
+        assert self._loop is not None
+        waiter: asyncio.Future[None] = self._loop.create_future()
+        self._slot_waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._release_slot()  # handed a slot just as we were cancelled: pass it on
+            raise
+
+    def _release_slot(self) -> None:
+        waiters = self._slot_waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)  # the slot goes straight to the next waiter
+                return
+        self._free += 1
 
     async def close(self) -> None:
         """Stop new submits, wait for the window to drain, unbind and close the connection."""
@@ -327,6 +397,10 @@ class SmppSession(asyncio.Protocol):
         self._transport = None
         if self._keepalive is not None:
             self._keepalive.cancel()
+        if self._sweep is not None:
+            self._sweep.cancel()
+            self._sweep = None
+        self._drain_delivers()  # already answered: they must reach the callbacks
         unwritten = set(self._wseqs)
         self._wbuf.clear()
         self._wseqs.clear()
@@ -373,6 +447,32 @@ class SmppSession(asyncio.Protocol):
         if pending is not None and pending.handle is not None:
             pending.handle.cancel()
 
+    def _sweep_deadlines(self) -> None:
+        """Expire every submit past its deadline, then re-arm for the earliest one left.
+
+        Submits share one timeout and enter ``_pending`` in time order, so the first one not yet
+        due ends the scan (entries without a deadline are other requests, on their own timers).
+        """
+        self._sweep = None
+        loop = self._loop
+        if loop is None or self._transport is None:
+            return
+        now = loop.time() + _SWEEP_SLACK
+        due: list[int] = []
+        upcoming: float | None = None
+        for seq, pending in self._pending.items():
+            deadline = pending.deadline
+            if deadline is None or pending.future.done():
+                continue
+            if deadline > now:
+                upcoming = deadline
+                break
+            due.append(seq)
+        for seq in due:
+            self._expire(seq)
+        if upcoming is not None:
+            self._sweep = loop.call_at(upcoming, self._sweep_deadlines)
+
     def _expire(self, seq: int) -> None:
         pending = self._pending.get(seq)
         if pending is None or pending.future.done():
@@ -390,19 +490,27 @@ class SmppSession(asyncio.Protocol):
         seq = self._next_seq()
         pending = self._start(seq, timeout)
         try:
-            self._send(replace(pdu, sequence=seq), seq)
+            self._write(encode(pdu, seq), seq)
             result = await pending.future
         finally:
             self._finish(seq)
         assert not isinstance(result, SubmitResult)
         return result
 
-    def _send(self, pdu: AnyPdu, seq: int | None = None) -> None:
+    def _send(self, pdu: AnyPdu) -> None:
+        """Queue a PDU that awaits no response (answers, generic_nack)."""
+        self._write(encode(pdu), None)
+
+    def _write(self, data: bytes, seq: int | None) -> None:
+        """Queue encoded bytes for the end-of-tick flush; ``seq`` marks a request's bytes."""
         if self._transport is None:
             return
-        self._wbuf.append(encode(pdu))
+        self._wbuf.append(data)
         if seq is not None:
             self._wseqs.append(seq)
+        if len(self._wbuf) >= self.config.write_batch:
+            self._flush()
+            return
         if not self._flush_scheduled:
             self._flush_scheduled = True
             assert self._loop is not None
@@ -444,9 +552,26 @@ class SmppSession(asyncio.Protocol):
         pending.future.set_result(pdu)
 
     def _dispatch(self, pdu: AnyPdu) -> None:
-        if isinstance(pdu, SubmitSmResp | BindTransceiverResp | UnbindResp | EnquireLinkResp):
+        cls = type(pdu)
+        if cls is SubmitSmResp:
             self._resolve(pdu)
-        elif isinstance(pdu, GenericNack):
+        elif cls is DeliverSm:
+            assert isinstance(pdu, DeliverSm)
+            defer = self.config.defer_deliver_ack
+            if not defer:
+                self._write(encode_response(_DELIVER_SM_RESP, pdu.sequence), None)
+            if self.on_receipt is None and self.on_mo is None:
+                if defer:
+                    self.acknowledge(pdu.sequence)
+            else:
+                self._delivers.append(pdu)
+                if not self._delivers_scheduled:
+                    self._delivers_scheduled = True
+                    assert self._loop is not None
+                    self._loop.call_soon(self._run_delivers)
+        elif cls in (BindTransceiverResp, UnbindResp, EnquireLinkResp):
+            self._resolve(pdu)
+        elif cls is GenericNack:
             log.warning(
                 "smpp %s: generic_nack %s seq %d",
                 self.config.host,
@@ -454,12 +579,9 @@ class SmppSession(asyncio.Protocol):
                 pdu.sequence,
             )
             self._resolve(pdu)
-        elif isinstance(pdu, DeliverSm):
-            self._send(DeliverSmResp(sequence=pdu.sequence))
-            self._on_deliver(pdu)
-        elif isinstance(pdu, EnquireLink):
+        elif cls is EnquireLink:
             self._send(EnquireLinkResp(sequence=pdu.sequence))
-        elif isinstance(pdu, Unbind):
+        elif cls is Unbind:
             log.info("smpp %s: peer unbinds", self.config.host)
             self._bound = False
             self._closing = True
@@ -484,7 +606,39 @@ class SmppSession(asyncio.Protocol):
             return
         self._send(exc.nack())
 
+    def _run_delivers(self) -> None:
+        """Hand queued deliver_sm to the callbacks, a few per loop tick.
+
+        Receipts are interpreted in slices so that, while a window's worth of them is being
+        parsed, the submits the responses freed are already written and the SMSC works on them.
+        """
+        self._delivers_scheduled = False
+        if self._wbuf:
+            self._flush()
+        queue = self._delivers
+        for _ in range(min(len(queue), self.config.deliver_batch)):
+            self._on_deliver(queue.popleft())
+        if queue and not self._delivers_scheduled and self._transport is not None:
+            self._delivers_scheduled = True
+            assert self._loop is not None
+            self._loop.call_soon(self._run_delivers)
+
+    def _drain_delivers(self) -> None:
+        queue = self._delivers
+        while queue:
+            self._on_deliver(queue.popleft())
+
+    def acknowledge(self, sequence: int, status: int = 0) -> None:
+        """Answer the deliver_sm ``sequence`` (with ``defer_deliver_ack``, once it is stored).
+
+        Ignored when the connection is gone: the SMSC delivers an unanswered deliver_sm again.
+        """
+        if self._transport is None:
+            return
+        self._write(encode_response(_DELIVER_SM_RESP, sequence, status), None)
+
     def _on_deliver(self, pdu: DeliverSm) -> None:
+        handed = False
         try:
             if is_receipt(pdu.esm_class):
                 if self.on_receipt is None:
@@ -496,11 +650,17 @@ class SmppSession(asyncio.Protocol):
                     message_state=state[0] if state else None,
                     network_error_code=pdu.tlvs.get(Tag.NETWORK_ERROR_CODE),
                 )
+                handed = True
                 self.on_receipt(receipt, pdu)
             elif self.on_mo is not None:
+                handed = True
                 self.on_mo(pdu)
         except Exception:
+            handed = False
             log.exception("smpp %s: deliver_sm callback failed", self.config.host)
+        finally:
+            if not handed and self.config.defer_deliver_ack:
+                self.acknowledge(pdu.sequence)
 
     async def _keepalive_loop(self) -> None:
         interval = self.config.enquire_interval

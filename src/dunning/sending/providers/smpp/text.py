@@ -48,6 +48,15 @@ _GSM_EXT_CODE: Final[dict[str, int]] = {
 assert set(_GSM_EXT_CODE) == set(smstext.GSM7_EXTENSION)
 _GSM_BASIC_CHAR: Final[dict[int, str]] = {v: k for k, v in _GSM_BASIC_CODE.items()}
 _GSM_EXT_CHAR: Final[dict[int, str]] = {v: k for k, v in _GSM_EXT_CODE.items()}
+#: str.translate tables: text → unpacked septets (as code points < 128), and back (basic only).
+_GSM_ENCODE: Final = str.maketrans(
+    {ch: chr(code) for ch, code in _GSM_BASIC_CODE.items()}
+    | {ch: chr(ESC) + chr(code) for ch, code in _GSM_EXT_CODE.items()}
+)
+_GSM_DECODE: Final = {code: ch for code, ch in _GSM_BASIC_CHAR.items()}
+#: The characters GSM-7 can carry: the same set :func:`smstext.encoding_of` tests against.
+_GSM_CHARSET: Final = frozenset(smstext.GSM7_BASIC.replace("\x1b", "")) | frozenset(smstext.GSM7_EXTENSION)
+_HIGH_SURROGATES: Final = range(0xD8, 0xDC)  # first octet of a UTF-16 high surrogate
 
 
 class TextDecodeError(ValueError):
@@ -81,22 +90,34 @@ class Concat:
     seq: int
 
 
-def _char_codes(text: str, encoding: smstext.Encoding) -> list[bytes]:
-    """The encoded form of each character (never split across parts)."""
+def _encoding_of(text: str) -> smstext.Encoding:
+    """Same answer as :func:`smstext.encoding_of`, in one C-level set test."""
+    return "GSM-7" if _GSM_CHARSET.issuperset(text) else "UCS-2"
+
+
+def _encode(text: str, encoding: smstext.Encoding) -> bytes:
+    """GSM-7 as unpacked septets (an extension character is ESC + code), or UTF-16-BE."""
     if encoding == "GSM-7":
-        out: list[bytes] = []
-        for ch in text:
-            ext = _GSM_EXT_CODE.get(ch)
-            out.append(bytes((ESC, ext)) if ext is not None else bytes((_GSM_BASIC_CODE[ch],)))
-        return out
-    return [ch.encode("utf-16-be") for ch in text]
+        return text.translate(_GSM_ENCODE).encode("latin-1")
+    return text.encode("utf-16-be")
+
+
+def _cut(data: bytes, start: int, limit: int, encoding: smstext.Encoding) -> int:
+    """End of the part that starts at ``start``: as far as ``limit`` octets, but never between
+    the two octets of a GSM-7 escape or the two units of a surrogate pair."""
+    end = start + limit
+    if end >= len(data):
+        return len(data)
+    if encoding == "GSM-7":
+        # 0x1B only ever starts an escape pair (no basic character or extension code is 0x1B).
+        return end - 1 if data[end - 1] == ESC else end
+    return end - 2 if data[end - 2] in _HIGH_SURROGATES else end
 
 
 def encode_text(text: str) -> EncodedText:
     """The whole body in the encoding ``smstext`` chooses (also the ``message_payload`` form)."""
-    encoding = smstext.encoding_of(text)
-    data = b"".join(_char_codes(text, encoding))
-    return EncodedText(DC_GSM7 if encoding == "GSM-7" else DC_UCS2, data, encoding)
+    encoding = _encoding_of(text)
+    return EncodedText(DC_GSM7 if encoding == "GSM-7" else DC_UCS2, _encode(text, encoding), encoding)
 
 
 def udh(reference: int, total: int, seq: int) -> bytes:
@@ -112,24 +133,20 @@ def split(text: str, reference: int) -> list[Part]:
     """
     if not 0 <= reference <= 0xFF:
         raise ValueError("reference must fit one octet")
-    encoding = smstext.encoding_of(text)
+    encoding = _encoding_of(text)
     dc = DC_GSM7 if encoding == "GSM-7" else DC_UCS2
-    codes = _char_codes(text, encoding)
+    data = _encode(text, encoding)
     # unit = septet (GSM-7) or UTF-16 code unit (UCS-2, 2 octets each)
     octets_per_unit = 1 if encoding == "GSM-7" else 2
-    units = sum(len(c) for c in codes) // octets_per_unit
-    if units <= smstext.SINGLE[encoding]:
-        return [Part(b"".join(codes), dc, 0, 1, 1)]
+    if len(data) <= smstext.SINGLE[encoding] * octets_per_unit:
+        return [Part(data, dc, 0, 1, 1)]
     limit = smstext.MULTI[encoding] * octets_per_unit
     chunks: list[bytes] = []
-    current = bytearray()
-    for code in codes:
-        if len(current) + len(code) > limit:
-            chunks.append(bytes(current))
-            current = bytearray()
-        current += code
-    if current:
-        chunks.append(bytes(current))
+    start = 0
+    while start < len(data):
+        end = _cut(data, start, limit, encoding)
+        chunks.append(data[start:end])
+        start = end
     total = len(chunks)
     if total > MAX_PARTS:
         raise ValueError(f"body needs {total} parts, more than {MAX_PARTS}")
@@ -188,6 +205,8 @@ def decode_text(data: bytes, data_coding: int, *, udhi: bool = False) -> str:
 
 
 def _decode_gsm7(data: bytes) -> str:
+    if ESC not in data and (not data or max(data) < 0x80):
+        return data.decode("latin-1").translate(_GSM_DECODE)  # every octet < 0x80 but ESC is basic
     out: list[str] = []
     i = 0
     while i < len(data):
