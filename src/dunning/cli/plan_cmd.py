@@ -138,7 +138,7 @@ SEND_LABELS = {
 RECEIPT_LABELS = {
     "matched": ("回执匹配", "Receipts matched"),
     "reconciled": ("其中对账补回（未知→终态）", "of which reconciled (unknown → final)"),
-    "unmatched": ("暂存待匹配回执", "Receipts parked for a later match"),
+    "unmatched": ("仍暂存待匹配的回执", "Receipts still parked for a later match"),
 }
 REPLY_LABELS = {
     "stored": ("收到回复", "Replies stored"),
@@ -150,6 +150,9 @@ REPLY_LABELS = {
 def render_send(summary: SendSummary) -> None:
     table = metric_table(f"发送 / Send — {summary.provider}", SEND_LABELS, summary.as_dict())
     receipts = summary.receipts.as_dict()
+    # Parked and then matched within the run (a receipt that overtook its response) is routine;
+    # what matters is how many still wait for their message at the end.
+    receipts["unmatched"] = max(0, receipts["unmatched"] - receipts["resolved_parked"])
     for key, (zh, en) in RECEIPT_LABELS.items():
         if key == "matched" or receipts[key]:
             table.add_row(f"{zh} / {en}", f"{receipts[key]:,}")

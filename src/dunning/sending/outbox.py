@@ -734,20 +734,7 @@ def cancel_queued_for_debtors(
     """A payment, opt-out or complaint arrived: the debtors' queued or claimed (not yet handed to a
     provider) messages → ``cancelled``. Messages already submitting or sent are not touched.
     """
-    debtors = sorted(set(debtor_pks))
-    ids: list[int] = []
-    for chunk in chunks(debtors):
-        stmt = (
-            messages.update()
-            .where(one_of(conn, messages.c.debtor_id, chunk), messages.c.status.in_(CANCELLABLE))
-            .values(status=CANCELLED, updated_at=now, final_at=now, error=f"cancelled: {reason}")
-            .returning(messages.c.id)
-        )
-        ids.extend(conn.execute(stmt).scalars().all())
-    ids.sort()
-    detail = detail_json(reason=reason)
-    append_events(conn, [(i, CANCELLED, now, actor, detail) for i in ids])
-    return len(ids)
+    return _cancel_queued(conn, messages.c.debtor_id, debtor_pks, now, reason, actor)
 
 
 def cancel_queued_for_contacts(
@@ -759,12 +746,22 @@ def cancel_queued_for_contacts(
     actor: str | None = None,
 ) -> int:
     """A number opted out: queued or claimed messages addressed to it → ``cancelled``."""
-    wanted = sorted(set(contact_pks))
+    return _cancel_queued(conn, messages.c.contact_id, contact_pks, now, reason, actor)
+
+
+def _cancel_queued(
+    conn: Connection,
+    column: sa.ColumnElement[Any],
+    keys: Iterable[int],
+    now: datetime,
+    reason: str,
+    actor: str | None,
+) -> int:
     ids: list[int] = []
-    for chunk in chunks(wanted):
+    for chunk in chunks(sorted(set(keys))):
         stmt = (
             messages.update()
-            .where(one_of(conn, messages.c.contact_id, chunk), messages.c.status.in_(CANCELLABLE))
+            .where(one_of(conn, column, chunk), messages.c.status.in_(CANCELLABLE))
             .values(status=CANCELLED, updated_at=now, final_at=now, error=f"cancelled: {reason}")
             .returning(messages.c.id)
         )

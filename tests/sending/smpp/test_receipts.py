@@ -268,3 +268,25 @@ def test_to_receipt() -> None:
     assert naive is not None and naive.at == received
     assert interpret_receipt("id:01 stat:ACCEPTD").to_receipt(received) is None
     assert interpret_receipt("stat:DELIVRD").to_receipt(received) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    rid=st.text(alphabet="0123456789abcdefABCDEF-:_", min_size=1, max_size=20),
+    sub=st.sampled_from(["001", "1", "0000000001", "x"]),
+    stat=st.sampled_from(
+        ["DELIVRD", "UNDELIV", "REJECTD", "EXPIRED", "DELETED", "ACCEPTD", "Delivrd", "WEIRD"]
+    ),
+    date=st.sampled_from(["2401311530", "240131153059", "2413311530", "24013115", ""]),
+    err=st.sampled_from(["000", "", "0a1"]),
+    tail=st.text(max_size=25),
+    zone=st.sampled_from([None, UTC, timezone(timedelta(hours=8))]),
+)
+def test_the_standard_layout_fast_path_agrees_with_the_tolerant_scanner(
+    rid: str, sub: str, stat: str, date: str, err: str, tail: str, zone: timezone | None
+) -> None:
+    from dunning.sending.providers.smpp.receipts import _parse_fields
+
+    dates = f"submit date:{date} done date:{date}"
+    text = f"id:{rid} sub:{sub} dlvrd:{sub} {dates} stat:{stat} err:{err} text:{tail}"
+    assert parse_receipt_text(text, zone) == _parse_fields(text.replace("\x00", " "), zone)

@@ -12,7 +12,8 @@ stops the simulator.
 ``seed``           seed of the simulated outcomes (default 0)
 ``undelivered``    share of receipts UNDELIV (likewise ``rejected``, ``expired``); the rest DELIVRD
 ``delay``          seconds from submit_sm_resp to its receipt (default 0.05)
-``tps``            the rate the client holds (default 2000); the simulator does not throttle
+``tps``            the rate the client holds (default 20000: as fast as the process goes); the
+                   simulator does not throttle
 ``window``         submits in flight (default 50)
 ``journal``        file to append every submit the simulator accepts to (JSON lines)
 =================  ===========================================================================
@@ -65,7 +66,7 @@ class EmbeddedSmscProvider(SmsProvider):
         self.outcomes = {"DELIVRD": delivered, **{k: v for k, v in rates.items() if v > 0}}
         self.seed = int(options.number("seed", 0))
         self.delay = options.number("delay", 0.05)
-        self.tps = options.number("tps", 2000.0) or 2000.0
+        self.tps = options.number("tps", 20000.0) or 20000.0
         self.window = int(options.number("window", 50)) or 50
         self.journal = options.text("journal")
         self._password = secrets.token_hex(4)  # SMPP 3.4 passwords are at most 8 characters

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections import deque
 from collections.abc import Sequence
@@ -57,7 +58,8 @@ class _Job:
     tries: int = 0
 
 
-def _log_failure(task: asyncio.Task[None]) -> None:
+def _finished(running: set[asyncio.Task[None]], task: asyncio.Task[None]) -> None:
+    running.discard(task)
     if not task.cancelled() and task.exception() is not None:  # its message stays unknown
         log.error("smpp: submitting a message failed", exc_info=task.exception())
 
@@ -234,8 +236,7 @@ class SmppProvider(SmsProvider):
                     continue
                 task = asyncio.get_running_loop().create_task(self._run(job, lease, queue, outcomes))
                 running.add(task)
-                task.add_done_callback(running.discard)
-                task.add_done_callback(_log_failure)
+                task.add_done_callback(functools.partial(_finished, running))
         finally:
             for task in running:
                 task.cancel()
@@ -244,7 +245,11 @@ class SmppProvider(SmsProvider):
     async def _run(self, job: _Job, lease: Lease, queue: deque[_Job], outcomes: list[SubmitOutcome]) -> None:
         """Submit one message's parts back to back on the leased bind and record its outcome."""
         try:
-            results = list(await asyncio.gather(*(lease.session.submit(pdu) for pdu in job.pdus)))
+            session = lease.session
+            if len(job.pdus) == 1:  # the common case: no gather, no extra tasks
+                results = [await session.submit(job.pdus[0])]
+            else:
+                results = list(await asyncio.gather(*(session.submit(pdu) for pdu in job.pdus)))
         finally:
             self.pool.release(lease)
         if all(r.outcome == "retriable" and r.status is None for r in results) and job.tries < _REDISPATCH:
