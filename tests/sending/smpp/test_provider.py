@@ -129,3 +129,28 @@ def test_pool_options_from_the_url_and_routing_options_ignored() -> None:
     assert (default.reconnect_min, default.reconnect_max, default.bind_wait) == (0.5, 30.0, 2.0)
     with pytest.raises(ConfigError, match="reconnect_min"):
         SmppProvider("smpp://u:p@127.0.0.1:2775?reconnect_min=5&reconnect_max=1")
+
+
+def test_long_bodies_as_message_payload_are_one_submit_each() -> None:
+    """``long=payload``: a long Chinese body goes as one submit_sm with message_payload (no UDH)."""
+    batch = _batch(8)  # messages 1 and 5 are long UCS-2 bodies
+    with SimulatorThread() as sim:
+        provider = build_provider(_url(sim.port, tps=2000, long="payload"))
+
+        async def run() -> tuple[list[SubmitOutcome], list[Receipt]]:
+            async with provider:
+                outcomes = await provider.submit_batch(batch, now=NOW)
+                return outcomes, await _drain_until(provider, len(batch))
+
+        outcomes, receipts = asyncio.run(run())
+        received = list(sim.received)
+    assert len(received) == len(batch) == len(receipts)
+    assert all(o.accepted and o.part_ids == () for o in outcomes)
+    long_ones = [r for r in received if r.text == CHINESE]
+    assert len(long_ones) == 2 and all(r.part_total is None and r.data_coding == 8 for r in long_ones)
+    assert all(not (r.esm_class & 0x40) for r in received)
+
+
+def test_the_long_option_is_checked() -> None:
+    with pytest.raises(ConfigError):
+        build_provider("smpp://a:b@127.0.0.1:2775?long=split")

@@ -12,6 +12,9 @@
                    with jitter, up to ``reconnect_max`` (default 30)
 ``bind_wait``      seconds ``submit_batch`` waits for a bind when none is up, before it returns the
                    unsent messages as retriable (default 2)
+``long``           how a body longer than one SMS goes: ``udh`` (default) as concatenated parts,
+                   one submit_sm each; ``payload`` as one submit_sm carrying ``message_payload``
+                   (the SMSC splits it; one id, one receipt)
 =================  ============================================================================
 
 Other options (e.g. the routing layer's ``route_prefix``, ``route_name``, ``priority``) are ignored.
@@ -51,6 +54,7 @@ class SmppConfig:
     reconnect_min: float = 0.5
     reconnect_max: float = 30.0
     bind_wait: float = 2.0
+    long: str = "udh"  # "udh": concatenated parts; "payload": one submit_sm with message_payload
 
     @classmethod
     def from_url(cls, url: str) -> SmppConfig:
@@ -77,6 +81,7 @@ class SmppConfig:
         reconnect_min = options.number("reconnect_min", 0.5)
         reconnect_max = options.number("reconnect_max", max(30.0, reconnect_min))
         bind_wait = options.number("bind_wait", 2.0)
+        long = options.choice("long", ("udh", "payload"), "udh")
         if reconnect_min <= 0 or reconnect_max < reconnect_min:
             raise _bad(
                 url,
@@ -100,4 +105,5 @@ class SmppConfig:
             reconnect_min=reconnect_min,
             reconnect_max=reconnect_max,
             bind_wait=bind_wait,
+            long=long,
         )

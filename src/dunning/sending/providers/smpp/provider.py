@@ -42,7 +42,7 @@ from dunning.sending.providers.smpp.pool import BindPool, Lease
 from dunning.sending.providers.smpp.ratelimit import TokenBucket
 from dunning.sending.providers.smpp.receipts import DeliveryReceipt
 from dunning.sending.providers.smpp.session import SessionConfig, SmppSession, SubmitResult
-from dunning.sending.providers.smpp.text import ESM_UDHI, TextDecodeError, decode_text, split
+from dunning.sending.providers.smpp.text import ESM_UDHI, TextDecodeError, decode_text, encode_text, split
 
 log = logging.getLogger("dunning.sending")
 
@@ -190,6 +190,23 @@ class SmppProvider(SmsProvider):
         source, s_ton, s_npi = _address(sms.source or self.config.source or "")
         dest, d_ton, d_npi = _address(sms.to)
         parts = split(sms.body, self._reference)
+        if len(parts) > 1 and self.config.long == "payload":
+            whole = encode_text(sms.body)
+            return [
+                SubmitSm(
+                    sequence=0,
+                    source_addr_ton=s_ton,
+                    source_addr_npi=s_npi,
+                    source_addr=source,
+                    dest_addr_ton=d_ton,
+                    dest_addr_npi=d_npi,
+                    destination_addr=dest,
+                    registered_delivery=1,
+                    data_coding=whole.data_coding,
+                    short_message=b"",
+                    tlvs={Tag.MESSAGE_PAYLOAD: whole.data},
+                )
+            ]
         if len(parts) > 1:
             self._reference = (self._reference + 1) % 256
         return [
