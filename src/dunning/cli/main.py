@@ -33,6 +33,7 @@ def _register() -> None:
     from dunning.cli import (  # noqa: F401
         compliance_cmd,
         demo_cmd,
+        outbox_cmd,
         plan_cmd,
         portfolio_cmd,
         report_cmd,

@@ -822,3 +822,66 @@ def release_stale_claims(conn: Connection, now: datetime, older_than: timedelta)
         conn, [(m, UNKNOWN, now, None, detail_json(reason="sender_stopped_in_flight")) for m in unknown]
     )
     return StaleClaims(len(released), len(unknown))
+
+
+# --------------------------------------------------------------------------------------------------
+# Operator review of unknown messages
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownMessage:
+    message_id: int
+    debtor_ref: str
+    to_masked: str | None
+    since: datetime
+    window_end: datetime
+    provider: str | None
+
+
+def list_unknown(conn: Connection, *, limit: int = 1000) -> list[UnknownMessage]:
+    """Messages in ``unknown`` (oldest first): their submission may or may not have left."""
+    from dunning.portfolio.models import Debtor
+
+    debtors: sa.Table = Debtor.__table__  # type: ignore[assignment]
+    rows = conn.execute(
+        sa.select(
+            messages.c.id,
+            debtors.c.external_id,
+            contacts.c.phone_masked,
+            messages.c.updated_at,
+            messages.c.window_end,
+            messages.c.provider,
+        )
+        .join(debtors, debtors.c.id == messages.c.debtor_id)
+        .outerjoin(contacts, contacts.c.id == messages.c.contact_id)
+        .where(messages.c.status == UNKNOWN)
+        .order_by(messages.c.updated_at, messages.c.id)
+        .limit(limit)
+    ).all()
+    return [UnknownMessage(int(r[0]), r[1], r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def requeue_unknown(
+    conn: Connection, message_ids: Sequence[int], now: datetime, *, actor: str, note: str
+) -> list[int]:
+    """An operator who has checked with the SMSC that these never arrived sends them again:
+    ``unknown`` → ``queued`` (due now; the submit-time gate re-checks them). Recorded with who and why.
+    """
+    if not actor.strip() or not note.strip():
+        raise ConfigError(
+            "requeueing an unknown message needs the operator and a reason",
+            "重新发送状态未知的短信须注明操作人与原因",
+        )
+    moved = transition(
+        conn,
+        message_ids,
+        from_states=(UNKNOWN,),
+        to_state=QUEUED,
+        now=now,
+        values={"claimed_by": None, "claimed_at": None, "scheduled_at": now},
+    )
+    append_events(
+        conn,
+        [(m, QUEUED, now, actor, detail_json(reason="operator_requeue_unknown", note=note)) for m in moved],
+    )
+    return moved
