@@ -178,7 +178,7 @@ def bulk_insert(
     cur = raw_conn.cursor()
     try:
         sqlite = conn.dialect.name == "sqlite"
-        cur.executemany(sql, [_sqlite_values(r) for r in rows] if sqlite else rows)
+        cur.executemany(sql, _sqlite_rows(rows) if sqlite else rows)
     finally:
         cur.close()
 
@@ -192,5 +192,15 @@ def datetime_param(value: datetime, *, sqlite: bool) -> Any:
     return value.astimezone(UTC).strftime(SQLITE_DATETIME) if sqlite else value
 
 
-def _sqlite_values(row: Sequence[Any]) -> tuple[Any, ...]:
-    return tuple(datetime_param(v, sqlite=True) if isinstance(v, datetime) else v for v in row)
+def _sqlite_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Rows with datetimes in SQLAlchemy's SQLite text form; each distinct instant formatted once
+    (the rows of one bulk write mostly share a handful of instants, e.g. the batch's ``now``)."""
+    texts: dict[datetime, str] = {}
+
+    def text(value: datetime) -> str:
+        found = texts.get(value)
+        if found is None:
+            found = texts[value] = datetime_param(value, sqlite=True)
+        return found
+
+    return [tuple(text(v) if isinstance(v, datetime) else v for v in row) for row in rows]
