@@ -147,10 +147,17 @@ class ReceiptSummary:
 @dataclass(frozen=True, slots=True)
 class _Incoming:
     receipt: Receipt
-    handset_hash: str | None = None
+    handset_hash: str | None = None  # known for a parked receipt; else derived on demand
     parked_id: int | None = None
     attempts: int = 0
     parked_at: datetime | None = None
+    hasher: PhoneHash | None = None
+
+    @property
+    def digest(self) -> str | None:
+        """The handset's keyed hash, computed only for receipts no id matched (a keyed hash per
+        receipt would cost more than the matching itself)."""
+        return self.handset_hash or _hash_of(self.receipt.handset, self.hasher)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +203,7 @@ def apply_receipts(
     ``status``, ``final_at`` (the receipt's time), ``error`` for non-delivery, and an event carrying
     the id as quoted, the error code and the raw text.
     """
-    items = [_Incoming(r, _hash_of(r.handset, phone_hash)) for r in receipts]
+    items = [_Incoming(r, hasher=phone_hash) for r in receipts]
     summary, leftover = _apply(conn, items, now, provider, id_format)
     if park and leftover:
         _park(conn, leftover, now, provider)
@@ -449,7 +456,7 @@ def _reconcile(
     that message left (the receipt proves it). Ambiguous handsets are left to park."""
     by_hash: dict[str, list[int]] = {}
     for pos in positions:
-        digest = items[pos].handset_hash
+        digest = items[pos].digest
         if digest:
             by_hash.setdefault(digest, []).append(pos)
     if not by_hash:
@@ -563,7 +570,7 @@ def _park(conn: Connection, items: Sequence[_Incoming], now: datetime, provider:
                 i.receipt.status,
                 i.receipt.error_code,
                 i.receipt.at,
-                i.handset_hash,
+                i.digest,
                 i.receipt.raw[:_RAW_LIMIT] if i.receipt.raw else None,
                 now,
                 0,
