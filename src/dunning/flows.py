@@ -296,26 +296,11 @@ def send_times(conn: Connection, now: datetime) -> list[datetime]:
     return sorted({max(now, at) for at in due})
 
 
-COUNTED = (
-    "batches",
-    "claimed",
-    "blocked",
-    "submitted",
-    "retried",
-    "failed",
-    "expired",
-    "unknown",
-    "released",
-)
-
-
 def merge_summaries(parts: Sequence[SendSummary]) -> SendSummary:
     """One summary for several sender passes over a day."""
     total = SendSummary(worker_id=parts[0].worker_id, provider=parts[0].provider)
     for part in parts:
-        for name in COUNTED:
-            setattr(total, name, getattr(total, name) + getattr(part, name))
-        total.receipts.merge(part.receipts)
+        total.merge(part)
     return total
 
 

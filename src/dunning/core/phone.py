@@ -25,6 +25,13 @@ class PhoneError(ValueError):
         self.zh = zh
 
 
+def handset_e164(number: str) -> str:
+    """A handset number as an SMSC reports it (receipt or reply source) in the E.164 form contacts are
+    hashed in: blanks removed, a bare run of digits read as international (SMSCs often drop the "+")."""
+    compact = "".join(number.split())
+    return "+" + compact if compact.isdigit() else compact
+
+
 def parse_phone(raw: str, default_region: str) -> ParsedPhone:
     """Parse ``raw`` as dialled in ``default_region``; raise PhoneError with a bilingual reason."""
     text = str(raw).strip()

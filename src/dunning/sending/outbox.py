@@ -47,7 +47,7 @@ from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import bulk_insert
 from dunning.core.errors import ConcurrencyError, ConfigError
 from dunning.core.masking import mask_phone
-from dunning.portfolio.models import Contact
+from dunning.portfolio.models import Contact, Debtor
 from dunning.sending.models import Message, MessageEvent, MessagePart
 from dunning.sending.providers.base import OutgoingSms, SubmitOutcome
 
@@ -55,6 +55,7 @@ messages: sa.Table = Message.__table__  # type: ignore[assignment]
 message_events: sa.Table = MessageEvent.__table__  # type: ignore[assignment]
 violations_table: sa.Table = ComplianceViolation.__table__  # type: ignore[assignment]
 contacts: sa.Table = Contact.__table__  # type: ignore[assignment]
+debtors: sa.Table = Debtor.__table__  # type: ignore[assignment]
 message_parts: sa.Table = MessagePart.__table__  # type: ignore[assignment]
 
 QUEUED = "queued"
@@ -840,9 +841,6 @@ class UnknownMessage:
 
 def list_unknown(conn: Connection, *, limit: int = 1000) -> list[UnknownMessage]:
     """Messages in ``unknown`` (oldest first): their submission may or may not have left."""
-    from dunning.portfolio.models import Debtor
-
-    debtors: sa.Table = Debtor.__table__  # type: ignore[assignment]
     rows = conn.execute(
         sa.select(
             messages.c.id,

@@ -68,6 +68,19 @@ def allow_all(_conn: Connection, _claimed: Sequence[ClaimedMessage], _now: datet
     return {}
 
 
+_COUNTS = (
+    "batches",
+    "claimed",
+    "blocked",
+    "submitted",
+    "retried",
+    "failed",
+    "expired",
+    "unknown",
+    "released",
+)
+
+
 @dataclass(slots=True)
 class SendSummary:
     worker_id: str
@@ -84,6 +97,14 @@ class SendSummary:
     stopped: bool = False  # a stop was requested (SIGTERM): claiming ended early, nothing was lost
     receipts: ReceiptSummary = field(default_factory=ReceiptSummary)
     replies: ReplySummary = field(default_factory=ReplySummary)
+
+    def merge(self, other: SendSummary) -> None:
+        """Add another sender pass's figures (a replayed day runs several)."""
+        for name in _COUNTS:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.stopped = self.stopped or other.stopped
+        self.receipts.merge(other.receipts)
+        self.replies.merge(other.replies)
 
     def as_dict(self) -> dict[str, Any]:
         return {

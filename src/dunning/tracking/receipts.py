@@ -35,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dunning.core.db import bulk_insert
+from dunning.core.phone import handset_e164
 from dunning.sending.models import ParkedReceipt
 from dunning.sending.outbox import (
     AWAITING_RECEIPT,
@@ -288,9 +289,7 @@ def finalise_overdue_parts(conn: Connection, now: datetime, *, after: timedelta 
 def _hash_of(handset: str | None, phone_hash: PhoneHash | None) -> str | None:
     if not handset or phone_hash is None:
         return None
-    number = handset.strip()
-    if number.isdigit():
-        number = "+" + number  # an international number quoted without its "+"
+    number = handset_e164(handset)
     return phone_hash(number) if number.startswith("+") else None
 
 

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Connection
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import bulk_insert
 from dunning.core.masking import mask_phone
+from dunning.core.phone import handset_e164
 from dunning.sending.outbox import cancel_queued_for_contacts, chunks, contacts, one_of
 from dunning.sending.providers.base import InboundSms
 from dunning.tracking.models import InboundMessage
@@ -58,11 +59,6 @@ class ReplySummary:
         }
 
 
-def _e164(sender: str) -> str:
-    number = "".join(sender.split())
-    return "+" + number if number.isdigit() else number
-
-
 def store_replies(
     conn: Connection,
     replies: Sequence[InboundSms],
@@ -76,7 +72,7 @@ def store_replies(
     summary = ReplySummary()
     if not replies:
         return summary
-    numbers = [_e164(r.sender) for r in replies]
+    numbers = [handset_e164(r.sender) for r in replies]
     hashes = [cipher.lookup_hash(n) for n in numbers]
     owners: dict[str, set[int]] = {}
     contact_ids: dict[str, set[int]] = {}

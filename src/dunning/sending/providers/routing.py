@@ -40,16 +40,18 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Final
+from typing import Final, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dunning.core.errors import ConfigError, PermanentProviderError, RetriableProviderError
 from dunning.core.urls import redact_url
 from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SmsProvider, SubmitOutcome
 from dunning.sending.providers.smpp.pool import Backoff
+
+T = TypeVar("T")
 
 __all__ = [
     "ROUTING_OPTIONS",
@@ -367,42 +369,31 @@ class RoutingProvider(SmsProvider):
 
     # -- receipts and replies -----------------------------------------------------------------
 
-    async def drain_receipts(self) -> list[Receipt]:
-        results = await asyncio.gather(
-            *(r.provider.drain_receipts() for r in self.routes), return_exceptions=True
-        )
-        out: list[Receipt] = []
+    async def _each(self, call: Callable[[SmsProvider], Awaitable[T]], what: str) -> list[tuple[Route, T]]:
+        """``call`` on every route at once; a route that fails is logged and left out (one SMSC's
+        trouble must not stop the others' receipts and replies)."""
+        results = await asyncio.gather(*(call(r.provider) for r in self.routes), return_exceptions=True)
+        out: list[tuple[Route, T]] = []
         for route, result in zip(self.routes, results, strict=True):
             if isinstance(result, Exception):
-                log.warning("route %s: drain_receipts failed: %s", route.name, result)
-                continue
-            if isinstance(result, BaseException):
-                raise result
-            out.extend(
-                replace(rc, provider_message_id=route.receipt_id(rc.provider_message_id)) for rc in result
-            )
-        return out
-
-    async def acknowledge(self) -> None:
-        results = await asyncio.gather(
-            *(r.provider.acknowledge() for r in self.routes), return_exceptions=True
-        )
-        for route, result in zip(self.routes, results, strict=True):
-            if isinstance(result, Exception):
-                log.warning("route %s: acknowledge failed: %s", route.name, result)
+                log.warning("route %s: %s failed: %s", route.name, what, result)
             elif isinstance(result, BaseException):
                 raise result
+            else:
+                out.append((route, result))
+        return out
+
+    async def drain_receipts(self) -> list[Receipt]:
+        drained = await self._each(lambda p: p.drain_receipts(), "drain_receipts")
+        return [
+            replace(rc, provider_message_id=route.receipt_id(rc.provider_message_id))
+            for route, receipts in drained
+            for rc in receipts
+        ]
+
+    async def acknowledge(self) -> None:
+        await self._each(lambda p: p.acknowledge(), "acknowledge")
 
     async def drain_inbound(self) -> list[InboundSms]:
-        results = await asyncio.gather(
-            *(r.provider.drain_inbound() for r in self.routes), return_exceptions=True
-        )
-        out: list[InboundSms] = []
-        for route, result in zip(self.routes, results, strict=True):
-            if isinstance(result, Exception):
-                log.warning("route %s: drain_inbound failed: %s", route.name, result)
-                continue
-            if isinstance(result, BaseException):
-                raise result
-            out.extend(result)
-        return out
+        drained = await self._each(lambda p: p.drain_inbound(), "drain_inbound")
+        return [reply for _, replies in drained for reply in replies]

@@ -189,28 +189,11 @@ class SmppProvider(SmsProvider):
     def _pdus(self, sms: OutgoingSms) -> list[SubmitSm]:
         source, s_ton, s_npi = _address(sms.source or self.config.source or "")
         dest, d_ton, d_npi = _address(sms.to)
-        parts = split(sms.body, self._reference)
-        if len(parts) > 1 and self.config.long == "payload":
-            whole = encode_text(sms.body)
-            return [
-                SubmitSm(
-                    sequence=0,
-                    source_addr_ton=s_ton,
-                    source_addr_npi=s_npi,
-                    source_addr=source,
-                    dest_addr_ton=d_ton,
-                    dest_addr_npi=d_npi,
-                    destination_addr=dest,
-                    registered_delivery=1,
-                    data_coding=whole.data_coding,
-                    short_message=b"",
-                    tlvs={Tag.MESSAGE_PAYLOAD: whole.data},
-                )
-            ]
-        if len(parts) > 1:
-            self._reference = (self._reference + 1) % 256
-        return [
-            SubmitSm(
+
+        def submit(
+            data_coding: int, short_message: bytes, esm_class: int = 0, payload: bytes = b""
+        ) -> SubmitSm:
+            return SubmitSm(
                 sequence=0,
                 source_addr_ton=s_ton,
                 source_addr_npi=s_npi,
@@ -218,13 +201,20 @@ class SmppProvider(SmsProvider):
                 dest_addr_ton=d_ton,
                 dest_addr_npi=d_npi,
                 destination_addr=dest,
-                esm_class=part.esm_class,
+                esm_class=esm_class,
                 registered_delivery=1,
-                data_coding=part.data_coding,
-                short_message=part.short_message,
+                data_coding=data_coding,
+                short_message=short_message,
+                tlvs={Tag.MESSAGE_PAYLOAD: payload} if payload else {},
             )
-            for part in parts
-        ]
+
+        parts = split(sms.body, self._reference)
+        if len(parts) > 1 and self.config.long == "payload":
+            whole = encode_text(sms.body)
+            return [submit(whole.data_coding, b"", payload=whole.data)]
+        if len(parts) > 1:
+            self._reference = (self._reference + 1) % 256
+        return [submit(part.data_coding, part.short_message, part.esm_class) for part in parts]
 
     async def submit_batch(self, batch: Sequence[OutgoingSms], *, now: datetime) -> list[SubmitOutcome]:
         if not self.pool.is_open:
