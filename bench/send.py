@@ -56,9 +56,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+# The test factories seed the outbox (the same writers the planner uses): import them from the repo.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 HOST = "127.0.0.1"
 SYSTEM_ID = "bench"
@@ -214,102 +217,33 @@ async def _provider_run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _seed(url: str, n: int, text: str, now: datetime) -> None:
-    import sqlalchemy as sa
+    """``n`` queued messages to 2,000 debtors, written by the same factory the tests use (through
+    ``messages.enqueue``, as the planner writes them)."""
+    from tests.factories import seed_outbox
 
     from dunning.core.crypto import PersonalDataCipher
     from dunning.core.db import make_engine
-    from dunning.core.masking import mask_phone
-    from dunning.models import Contact, Debtor, Message, MessageEvent
 
-    cipher = PersonalDataCipher(b"k" * 32)
-    debtors: sa.Table = Debtor.__table__  # type: ignore[assignment]
-    contacts: sa.Table = Contact.__table__  # type: ignore[assignment]
-    messages: sa.Table = Message.__table__  # type: ignore[assignment]
-    events: sa.Table = MessageEvent.__table__  # type: ignore[assignment]
     pairs = bodies(n, text)
-    people = min(n, 2000)
-    encoding = "UCS-2" if text == "cn" else "GSM-7"
     t0 = now - timedelta(hours=1)
     engine = make_engine(url)
-    with engine.begin() as conn:
-        conn.execute(
-            debtors.insert(),
-            [
-                {
-                    "id": i + 1,
-                    "external_id": f"B{i}",
-                    "name_enc": cipher.encrypt("张三"),
-                    "name_masked": "张*",
-                    "time_zones": "Asia/Shanghai",
-                    "created_at": t0,
-                    "updated_at": t0,
-                }
-                for i in range(people)
-            ],
-        )
-        conn.execute(
-            contacts.insert(),
-            [
-                {
-                    "id": i + 1,
-                    "debtor_id": i + 1,
-                    "phone_enc": cipher.encrypt(pairs[i][0]),
-                    "phone_hash": cipher.lookup_hash(pairs[i][0]),
-                    "phone_masked": mask_phone(pairs[i][0]),
-                    "relation": "self",
-                    "verified": True,
-                    "primary": True,
-                    "created_at": t0,
-                    "updated_at": t0,
-                }
-                for i in range(people)
-            ],
-        )
-        rows = []
-        for i, (_to, body) in enumerate(pairs):
-            person = i % people + 1
-            rows.append(
-                {
-                    "id": i + 1,
-                    "plan_key": f"{person}:bench:{i}",
-                    "plan_run": "bench",
-                    "debtor_id": person,
-                    "contact_id": person,
-                    "slot_date": date.today(),
-                    "strategy_id": "default",
-                    "segment_id": "early",
-                    "step_id": "d1",
-                    "arm": "champion",
-                    "probability": 1.0,
-                    "template_id": "reminder",
-                    "template_version": 1,
-                    "account_ids": "1",
-                    "amount_minor": 100_000,
-                    "currency": "CNY",
-                    "days_past_due": 1,
-                    "bucket": "1-3",
-                    "body": body,
-                    "encoding": encoding,
-                    "segments": 1,
-                    "scheduled_at": t0 + timedelta(microseconds=i),
-                    "window_end": now + timedelta(days=1),
-                    "status": "queued",
-                    "created_at": t0,
-                    "updated_at": t0,
-                }
-            )
-        for start in range(0, n, 5000):
-            conn.execute(messages.insert(), rows[start : start + 5000])
-            conn.execute(
-                events.insert(),
-                [
-                    {"message_id": r["id"], "event": "queued", "at": t0, "actor": "planner"}
-                    for r in rows[start : start + 5000]
-                ],
-            )
-        if engine.dialect.name == "postgresql":
-            for table in ("debtors", "contacts", "messages"):
-                conn.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), {n + 1})"))
+    seed_outbox(
+        engine,
+        PersonalDataCipher(b"k" * 32),
+        n,
+        phone_of=lambda i: pairs[i][0],
+        body_of=lambda i: pairs[i][1],
+        ref_of=lambda i: f"B{i}",
+        scheduled_at=lambda i: t0 + timedelta(microseconds=i),
+        window_end=now + timedelta(days=1),
+        encoding="UCS-2" if text == "cn" else "GSM-7",
+        debtors_count=min(n, 2000),
+        now=t0,
+    )
+    if engine.dialect.name == "postgresql":
+        import sqlalchemy as sa
+
+        with engine.begin() as conn:
             conn.execute(sa.text("ANALYZE"))
     engine.dispose()
 
@@ -342,30 +276,30 @@ def _database(kind: str) -> Iterator[str]:
         admin.dispose()
 
 
-#: The sender's database steps, timed in the e2e run (names as ``dunning.sending.service`` imports them).
+#: The sender's database steps, timed in the e2e run: (module, name) as the sender and the flows call them.
 PHASES = (
-    "claim_due",
-    "mark_submitting",
-    "record_outcomes",
-    "apply_receipts",
-    "retry_parked",
-    "finalise_overdue_parts",
-    "store_replies",
-    "unit_of_work",
+    ("dunning.messages.outbox", "claim_due"),
+    ("dunning.messages.outbox", "mark_submitting"),
+    ("dunning.messages.outbox", "record_outcomes"),
+    ("dunning.portfolio.repository", "contact_numbers"),
+    ("dunning.flows", "apply_receipts"),
+    ("dunning.flows", "retry_parked"),
+    ("dunning.flows", "_finalise_overdue_parts"),
+    ("dunning.flows", "store_replies"),
+    ("dunning.sending.worker", "unit_of_work"),
 )
 
 
 def _timed_phases(spent: dict[str, float]) -> None:
-    """Wrap the service's database steps to add up their wall time (the commit is in unit_of_work)."""
+    """Wrap the sender's database steps to add up their wall time (the commit is in unit_of_work)."""
     import contextlib
-
-    from dunning.sending import service
+    import importlib
 
     clock = time.perf_counter
-    for name in PHASES:
-        fn = getattr(service, name, None)
-        if fn is None:
-            continue
+    for module_name, name in PHASES:
+        module = importlib.import_module(module_name)
+        fn = getattr(module, name)
+        label = name.lstrip("_")
         if name == "unit_of_work":
 
             @contextlib.contextmanager
@@ -376,27 +310,28 @@ def _timed_phases(spent: dict[str, float]) -> None:
                 t_commit = clock() - t  # leaving the inner ``with`` commits
                 spent["commit"] = spent.get("commit", 0.0) + t_commit
 
-            setattr(service, name, uow)
+            setattr(module, name, uow)
             continue
 
-        def timed(*a: Any, _fn: Any = fn, _name: str = name, **kw: Any) -> Any:
+        def timed(*a: Any, _fn: Any = fn, _name: str = label, **kw: Any) -> Any:
             t = clock()
             try:
                 return _fn(*a, **kw)
             finally:
                 spent[_name] = spent.get(_name, 0.0) + clock() - t
 
-        setattr(service, name, timed)
+        setattr(module, name, timed)
 
 
 async def _e2e_run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     import sqlalchemy as sa
+    from tests.sending.scripted import Hooks
 
     from dunning.core.crypto import PersonalDataCipher
     from dunning.core.db import make_engine
-    from dunning.models import Message
+    from dunning.messages.models import messages
     from dunning.sending.providers.smpp.provider import SmppProvider
-    from dunning.sending.service import allow_all, collect_receipts, send_due
+    from dunning.sending.worker import collect_inbound, send_due
 
     resp_times: list[float] = []
     _timed_sessions(resp_times)
@@ -412,15 +347,15 @@ async def _e2e_run(args: argparse.Namespace, url: str) -> dict[str, Any]:
 
     cpu0, t0 = time.process_time(), time.perf_counter()
     with profiled(args.profile):
+        hooks = Hooks(cipher)  # the flows' ingest; the compliance re-check left out (allow all)
         summary = await send_due(
-            engine, provider, now=now, cipher=cipher, recheck=allow_all, batch_size=args.batch, worker_id="b"
+            engine, provider, hooks, now=now, batch_size=args.batch, worker_id="b", settle=0
         )
         t_sent = time.perf_counter()
-        messages: sa.Table = Message.__table__  # type: ignore[assignment]
         awaiting = sa.select(sa.func.count()).where(messages.c.status == "submitted")
         deadline = t_sent + 60
         while args.receipts == "on" and time.perf_counter() < deadline:
-            await collect_receipts(engine, provider, now=now(), cipher=cipher)
+            await collect_inbound(engine, provider, hooks, now())
             with engine.connect() as conn:  # done when no message still awaits its receipt
                 if conn.execute(awaiting).scalar_one() == 0:
                     break
@@ -438,7 +373,7 @@ async def _e2e_run(args: argparse.Namespace, url: str) -> dict[str, Any]:
         "messages": args.messages,
         "accepted": summary.submitted,
         "retried": summary.retried,
-        "failed": summary.failed,
+        "failed": summary.refused,
         "unknown": summary.unknown,
         "batches": summary.batches,
         "receipts": int(states.get("delivered", 0)),

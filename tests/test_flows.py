@@ -14,12 +14,12 @@ from sqlalchemy.engine import Engine
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import unit_of_work
 from dunning.core.settings import Settings
-from dunning.flows import DailyConfig, after_import, load_config, plan_day, send_day
-from dunning.models import ComplianceViolation, Contact, Message, MessageEvent
+from dunning.flows import DailyConfig, import_portfolio, load_config, plan_day, send_day
+from dunning.models import ComplianceViolation, Contact, LoggedEvent, Message, MessageEvent
 from dunning.portfolio.service import import_file
 from dunning.portfolio.synthetic import populate_synthetic
-from dunning.sending.providers.base import build_provider
-from sending.helpers import add_debtor, add_message
+from dunning.sending.providers.registry import build_provider
+from tests.factories import add_debtor, add_message
 
 NOW = datetime(2026, 11, 28, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 
@@ -108,7 +108,12 @@ def _send(
     engine: Engine, cipher: PersonalDataCipher, config: DailyConfig, at: datetime, tmp_path: Path
 ) -> dict[str, int]:
     provider = build_provider(f"file://{tmp_path / 'out.jsonl'}?seed=1")
-    return send_day(engine, config, provider, cipher, at).as_dict()
+
+    async def go() -> dict[str, int]:
+        async with provider:
+            return (await send_day(engine, config, provider, cipher, at, settle=0)).as_dict()
+
+    return asyncio.run(go())
 
 
 def test_send_and_receipts_for_one_debtor(
@@ -154,10 +159,17 @@ def test_payment_file_cancels_queued_messages(
         "payment_id,account_id,amount,currency,paid_at\nP1,D1-A,1234.50,CNY,2026-11-28T10:01:00+08:00\n"
     )
     with unit_of_work(engine) as conn:
-        result = import_file(conn, "payments", payments, cipher=cipher, profile="CN", now=NOW)
-        cancelled = after_import(conn, result, NOW)
-    assert cancelled == 1
+        outcome = import_portfolio(conn, "payments", payments, cipher=cipher, profile="CN", now=NOW)
+    assert outcome.cancelled == 1
     assert _statuses(engine) == {"cancelled": 1}
+    with engine.connect() as conn:
+        logged = conn.execute(
+            sa.select(LoggedEvent.subject, LoggedEvent.detail).where(LoggedEvent.kind == "portfolio.imported")
+        ).one()
+    detail = json.loads(logged.detail)
+    assert logged.subject == "payments.csv"
+    assert detail["sha256"] == __import__("hashlib").sha256(payments.read_bytes()).hexdigest()
+    assert (detail["kind"], detail["rows"], detail["messages_cancelled"]) == ("payments", 1, 1)
 
 
 def test_opt_out_between_plan_and_send_blocks_at_submit(
@@ -179,7 +191,7 @@ def test_window_boundary_at_send_time(
     # The step window closes before 21:00 local; sending at its end is too late, never sent.
     summary = _send(engine, cipher, config, window_end, tmp_path)
     assert summary["submitted"] == 0
-    assert _statuses(engine) == {"expired": 1}
+    assert _statuses(engine) == {"lapsed": 1}
 
 
 def test_third_message_of_the_day_is_blocked(
@@ -223,10 +235,30 @@ def test_injection_through_a_name_cannot_change_the_message(
         assert smuggled not in body
 
 
-def test_recheck_runs_the_same_rules_at_submit(config: DailyConfig) -> None:
-    # The profile's window is the legal one.
+def test_send_day_runs_inside_the_callers_event_loop(
+    engine: Engine, cipher: PersonalDataCipher, config: DailyConfig, tmp_path: Path
+) -> None:
+    """An API server or a worker already runs a loop: send_day is a coroutine and installs no
+    signal handlers, so other tasks go on while it sends."""
     assert config.window.start_min == 8 * 60 and config.window.end_min == 21 * 60
-    assert asyncio.iscoroutinefunction(send_day) is False
+    assert asyncio.iscoroutinefunction(send_day)
+    _one_debtor_day(engine, cipher, config)
+    ticks: list[int] = []
+
+    async def beside() -> None:
+        for i in range(3):
+            ticks.append(i)
+            await asyncio.sleep(0)
+
+    async def go() -> int:
+        provider = build_provider(f"file://{tmp_path / 'out.jsonl'}")
+        async with provider:
+            result, _ = await asyncio.gather(
+                send_day(engine, config, provider, cipher, _scheduled(engine), settle=0), beside()
+            )
+        return result.send.submitted
+
+    assert asyncio.run(go()) == 1 and ticks == [0, 1, 2]
 
 
 def test_a_template_missing_from_the_catalog_blocks_instead_of_crashing(
@@ -244,3 +276,36 @@ def test_a_template_missing_from_the_catalog_blocks_instead_of_crashing(
     assert any(rule.startswith("template.") for rule in result.blocked_by_rule)
     with engine.connect() as conn:
         assert conn.execute(sa.select(Message.body, Message.status)).one() == ("", "blocked")
+
+
+def test_a_plan_is_logged_and_a_strategy_change_only_once(
+    engine: Engine, cipher: PersonalDataCipher, config: DailyConfig
+) -> None:
+    with unit_of_work(engine) as conn:
+        populate_synthetic(conn, 500, 3, NOW, "CN", cipher)
+        first = plan_day(conn, config, NOW)
+        plan_day(conn, config, NOW + timedelta(hours=1))
+    with engine.connect() as conn:
+        kinds = [r.kind for r in conn.execute(sa.select(LoggedEvent.kind).order_by(LoggedEvent.id))]
+        decisions = conn.execute(
+            sa.select(LoggedEvent.detail).where(LoggedEvent.kind == "compliance.decisions")
+        ).scalar_one()
+    assert kinds == ["strategy.changed", "plan.run", "compliance.decisions", "plan.run"]
+    assert json.loads(decisions)["by_rule"] == dict(sorted(first.blocked_by_rule.items()))
+
+
+def test_the_simulator_is_refused_on_postgresql_unless_allowed(engine: Engine) -> None:
+    from dunning.core.errors import ConfigError
+    from dunning.flows import check_provider
+
+    provider = build_provider("smsc://embedded")
+    routed = build_provider("file://x.jsonl?route_name=a | smsc://embedded?route_name=b")
+    if engine.dialect.name == "sqlite":
+        check_provider(provider, engine, Settings())  # the embedded default on a laptop
+        return
+    for candidate in (provider, routed):
+        with pytest.raises(ConfigError) as info:
+            check_provider(candidate, engine, Settings())
+        assert "DUNNING_ALLOW_EMBEDDED_SMSC" in info.value.en and "DUNNING_PROVIDER_URL" in info.value.zh
+    check_provider(provider, engine, Settings(allow_embedded_smsc=True))
+    check_provider(build_provider("file://x.jsonl"), engine, Settings())

@@ -1,42 +1,71 @@
-"""Orchestration across domains: the daily loop (plan → gate → outbox → send → receipts → report).
+"""Every composition across domains: the daily loop, what comes back, maintenance, and the acts of
+operators. Edges (the CLI today; the API, webhooks and a scheduler later) open a unit of work, call
+one of these, and print or serve; domains never import this module.
 
-Domains never import each other's services for orchestration; this module does. Each function takes
-an open connection (one unit of work) or an engine when it must commit in several steps.
+=================================  =================================================================
+portfolio                          :func:`import_portfolio` (import, cancel what it makes stale, log),
+                                   :func:`hold_debtor`, :func:`release_debtor`
+planning                           :func:`load_config`, :func:`plan_day`, :func:`recheck_before_submit`
+sending                            :func:`send_day` (async, inside the caller's loop),
+                                   :func:`check_provider`, :func:`run_worker`
+what comes back                    :func:`ingest_receipts`, :func:`ingest_replies` (any edge: the
+                                   sender's collector, a webhook)
+maintenance, each on its own       :func:`release_stale_claims`, :func:`lapse_window_closed`,
+                                   :func:`retry_parked_receipts`, :func:`finalise_overdue_parts`,
+                                   :func:`run_maintenance`
+the day and its figures            :func:`run_day`, :func:`report_day`, :func:`due`
+operators' acts                    :func:`init_install`, :func:`add_operator`, :func:`set_operator_active`,
+                                   :func:`approve_template`, :func:`requeue_unknown`,
+                                   :func:`unknown_messages`
+=================================  =================================================================
+
+Functions taking a ``Connection`` run in the caller's unit of work; those taking an ``Engine``
+commit in several steps of their own (a sender must commit before it calls a provider).
 """
 
 from __future__ import annotations
 
 import asyncio
-import signal
-import threading
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+import contextlib
+import hashlib
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from time import perf_counter
+from typing import Any
 
 import polars as pl
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from dunning.compliance import (
-    ComplianceProfile,
-    Violation,
-    evaluate,
-    explain,
-    load_profile,
-    record_violations,
-    violation_records,
-)
+from dunning import events
+from dunning.access import Act, OperatorRecord, authorize, ensure_default_operator
+from dunning.access import add_operator as _add_operator
+from dunning.access import set_active as _set_active
+from dunning.analytics.report import build_report
+from dunning.compliance import ComplianceProfile, Violation, evaluate, explain, load_profile, rule_table
+from dunning.core.clock import local_date, utcnow, zone
+from dunning.core.counters import Counters
 from dunning.core.crypto import PersonalDataCipher
-from dunning.core.frames import read_frame
-from dunning.core.settings import PROFILE_TIME_ZONE, Settings
-from dunning.portfolio.models import Contact
-from dunning.portfolio.repository import load_debtor_frame
-from dunning.portfolio.service import ImportResult
-from dunning.sending.models import Message
-from dunning.sending.outbox import ClaimedMessage, cancel_queued_for_debtors
-from dunning.sending.providers.base import SmsProvider, build_provider
-from dunning.sending.service import SendSummary, send_due
+from dunning.core.db import unit_of_work
+from dunning.core.errors import ConfigError
+from dunning.core.profiles import PROFILE_TIME_ZONE
+from dunning.core.settings import Settings
+from dunning.events import EventKind, NewEvent
+from dunning.messages import outbox
+from dunning.messages import repository as messages
+from dunning.messages.outbox import ClaimedMessage, StaleClaims
+from dunning.messages.repository import DueSummary
+from dunning.messages.wire import InboundSms, Receipt, ReceiptIdFormat
+from dunning.portfolio import repository as portfolio
+from dunning.portfolio.columns import FileKind
+from dunning.portfolio.repository import ActiveHold, load_debtor_frame
+from dunning.portfolio.service import ImportResult, ProgressCallback, import_file
+from dunning.sending.providers.base import SmsProvider
+from dunning.sending.providers.registry import build_provider
+from dunning.sending.worker import SendSummary, collect_inbound, send_due, sender_lock
 from dunning.strategy.engine import assign
 from dunning.strategy.loader import load_default_strategy, load_strategy
 from dunning.strategy.models import Strategy
@@ -48,9 +77,21 @@ from dunning.strategy.planner import (
     local_minutes_at,
     run_plan,
 )
-from dunning.templates.catalog import load_default_templates, load_templates
-from dunning.templates.models import TemplateCatalog
+from dunning.templates.catalog import approve_version, load_default_templates, load_templates
+from dunning.templates.models import TemplateCatalog, TemplateVersion
 from dunning.templates.render import RenderContext, render_frame
+from dunning.tracking.receipts import ReceiptSummary, apply_receipts, retry_parked
+from dunning.tracking.receipts import finalise_overdue_parts as _finalise_overdue_parts
+from dunning.tracking.replies import ReplySummary, store_replies
+
+log = logging.getLogger("dunning.flows")
+
+#: How long a claim or hand-over may sit before another sender treats its worker as gone (PostgreSQL).
+STALE_AFTER = timedelta(minutes=10)
+
+
+# --------------------------------------------------------------------------------------------------
+# Configuration of a day
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +104,7 @@ class DailyConfig:
     context: RenderContext
     default_zone: str
     notices: tuple[str, ...] = ()
+    strategy_source: str = ""
 
     @property
     def window(self) -> Window:
@@ -76,8 +118,10 @@ def load_config(settings: Settings) -> DailyConfig:
     name = settings.profile
     if settings.strategy_file.exists():
         strategy = load_strategy(settings.strategy_file)
+        source = str(settings.strategy_file)
     else:
         strategy = load_default_strategy(name)
+        source = f"built-in {name}"
         notices.append(
             f"未找到 {settings.strategy_file}，使用内置 {name} 策略 / using the built-in {name} strategy"
         )
@@ -96,11 +140,145 @@ def load_config(settings: Settings) -> DailyConfig:
         context=RenderContext.from_settings(settings),
         default_zone=PROFILE_TIME_ZONE[name],
         notices=tuple(notices),
+        strategy_source=source,
     )
 
 
-def plan_day(conn: Connection, config: DailyConfig, now: datetime, *, dry_run: bool = False) -> PlanResult:
-    """Plan today's slot for every debtor in scope, in one unit of work."""
+# --------------------------------------------------------------------------------------------------
+# Portfolio
+
+
+@dataclass(slots=True)
+class PortfolioImport:
+    """An import and what it set off: queued messages of debtors whose state changed are cancelled."""
+
+    result: ImportResult
+    cancelled: int = 0
+    sha256: str = ""
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def import_portfolio(
+    conn: Connection,
+    kind: FileKind,
+    path: Path,
+    *,
+    cipher: PersonalDataCipher,
+    profile: str,
+    now: datetime,
+    skip_invalid: bool = False,
+    progress: ProgressCallback | None = None,
+    actor: str = "importer",
+) -> PortfolioImport:
+    """Import one file; a payment, opt-out, dispute, complaint, bankruptcy or death it records cancels
+    the debtor's queued messages at once; the import is logged (file name, sha256, counts)."""
+    result = import_file(
+        conn,
+        kind,
+        path,
+        cipher=cipher,
+        profile=profile,
+        now=now,
+        skip_invalid=skip_invalid,
+        progress=progress,
+    )
+    cancelled = messages.cancel(conn, now, "portfolio_update", debtor_ids=result.affected_debtor_pks)
+    outcome = PortfolioImport(result, len(cancelled), _sha256(path))
+    events.append(
+        conn,
+        EventKind.PORTFOLIO_IMPORTED,
+        at=now,
+        actor=actor,
+        subject=path.name,
+        detail={
+            "kind": kind,
+            "file": path.name,
+            "sha256": outcome.sha256,
+            "rows": result.rows,
+            "imported_rows": result.imported_rows,
+            "skipped_rows": result.skipped_rows,
+            "counts": {name: vars(c) for name, c in result.counts.items()},
+            "debtors_changed": len(result.affected_debtor_pks),
+            "messages_cancelled": outcome.cancelled,
+        },
+    )
+    return outcome
+
+
+def hold_debtor(
+    conn: Connection,
+    debtor_ref: str,
+    reason: str,
+    *,
+    by: str | None,
+    now: datetime,
+    until: datetime | None = None,
+    note: str | None = None,
+) -> tuple[int, int]:
+    """Pause contact with a debtor (a reason, an optional expiry): their queued messages are cancelled
+    and the gate blocks new ones while the hold lasts. Returns ``(hold id, messages cancelled)``."""
+    operator = authorize(conn, by, Act.HOLD_DEBTOR)
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref]
+    hold_id = portfolio.add_hold(
+        conn, debtor_id, reason, starts_at=now, until=until, note=note, by=operator.username
+    )
+    cancelled = messages.cancel(conn, now, f"hold:{reason}", debtor_ids=[debtor_id], actor=operator.username)
+    events.append(
+        conn,
+        EventKind.DEBTOR_HELD,
+        at=now,
+        actor=operator.username,
+        debtor_id=debtor_id,
+        subject=debtor_ref,
+        detail={
+            "hold_id": hold_id,
+            "reason": reason,
+            "until": until.isoformat() if until else None,
+            "note": note,
+            "messages_cancelled": len(cancelled),
+        },
+    )
+    return hold_id, len(cancelled)
+
+
+def release_debtor(conn: Connection, debtor_ref: str, *, by: str | None, now: datetime) -> list[ActiveHold]:
+    """Clear the debtor's holds (the next plan may contact them again)."""
+    operator = authorize(conn, by, Act.HOLD_DEBTOR)
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref]
+    cleared = portfolio.release_holds(conn, debtor_id, now)
+    if cleared:
+        events.append(
+            conn,
+            EventKind.DEBTOR_RELEASED,
+            at=now,
+            actor=operator.username,
+            debtor_id=debtor_id,
+            subject=debtor_ref,
+            detail={"holds": [h.hold_id for h in cleared], "reasons": sorted({h.reason for h in cleared})},
+        )
+    return cleared
+
+
+# --------------------------------------------------------------------------------------------------
+# Planning
+
+
+def _fingerprint(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def plan_day(
+    conn: Connection, config: DailyConfig, now: datetime, *, dry_run: bool = False, actor: str = "planner"
+) -> PlanResult:
+    """Plan today's slot for every debtor in scope, in one unit of work, and log the run."""
     started = perf_counter()
     now = now.astimezone(UTC)
     debtors = load_debtor_frame(conn, now, default_time_zone=config.default_zone)
@@ -113,14 +291,79 @@ def plan_day(conn: Connection, config: DailyConfig, now: datetime, *, dry_run: b
         assign=lambda f: assign(f, config.strategy),
         render=lambda f: render_frame(f, config.catalog, config.context),
         evaluate=lambda f: evaluate(f, config.profile, stage="plan"),
-        record_blocked=lambda c, blocked, at: record_violations(
-            c, violation_records(blocked, config.profile, "plan", at)
-        ),
+        rules=rule_table(config.profile),
         dry_run=dry_run,
     )
     result.stage_seconds = {"load": round(load_seconds, 3), **result.stage_seconds}
     result.seconds += load_seconds
+    if not dry_run:
+        _log_plan(conn, config, result, now, actor)
     return result
+
+
+def _log_plan(conn: Connection, config: DailyConfig, result: PlanResult, now: datetime, actor: str) -> None:
+    logged: list[NewEvent] = []
+    strategy = config.strategy.model_dump(mode="json")
+    fingerprint = _fingerprint(strategy)
+    last = events.last_of(conn, EventKind.STRATEGY_CHANGED)
+    if last is None or last.detail.get("fingerprint") != fingerprint:
+        logged.append(
+            NewEvent(
+                EventKind.STRATEGY_CHANGED,
+                now,
+                actor,
+                {
+                    "strategy": config.strategy.id,
+                    "version": config.strategy.version,
+                    "fingerprint": fingerprint,
+                    "source": config.strategy_source,
+                    "previous": last.detail.get("fingerprint") if last else None,
+                },
+                subject=config.strategy.id,
+            )
+        )
+    overrides = [o.model_dump(mode="json") for o in config.profile.audited_overrides]
+    fingerprint = _fingerprint(overrides)
+    last = events.last_of(conn, EventKind.COMPLIANCE_OVERRIDE, subject=config.profile.name)
+    if (last is None and overrides) or (last is not None and last.detail.get("fingerprint") != fingerprint):
+        logged.append(
+            NewEvent(
+                EventKind.COMPLIANCE_OVERRIDE,
+                now,
+                actor,
+                {"profile": config.profile.name, "overrides": overrides, "fingerprint": fingerprint},
+                subject=config.profile.name,
+            )
+        )
+    logged.append(
+        NewEvent(
+            EventKind.PLAN_RUN,
+            now,
+            actor,
+            {k: v for k, v in result.as_dict().items() if k not in ("stage_seconds", "dry_run")},
+            subject=result.run_id,
+        )
+    )
+    if result.blocked:
+        logged.append(
+            NewEvent(
+                EventKind.COMPLIANCE_DECISIONS,
+                now,
+                actor,
+                {
+                    "stage": "plan",
+                    "profile": config.profile.name,
+                    "blocked": result.blocked,
+                    "allowed": result.queued,
+                    "by_rule": dict(sorted(result.blocked_by_rule.items())),
+                },
+                subject=result.run_id,
+            )
+        )
+    events.append_many(conn, logged)
+
+
+_EIGHT_DAYS = timedelta(days=8)
 
 
 def recheck_before_submit(
@@ -139,13 +382,12 @@ def recheck_before_submit(
         if not claimed:
             return {}
         now = now.astimezone(UTC)
-        ids = [c.message_id for c in claimed]
-        messages = _message_facts(conn, ids)
-        debtor_pks = messages["debtor_pk"].unique().to_list()
+        facts = messages.message_facts(conn, [c.message_id for c in claimed])
+        debtor_pks = facts["debtor_pk"].unique().to_list()
         state = load_debtor_frame(conn, now, default_time_zone=config.default_zone, debtor_pks=debtor_pks)
-        recipients = _recipient_facts(conn, messages["contact_pk"].drop_nulls().unique().to_list())
+        recipients = portfolio.recipient_facts(conn, facts["contact_pk"].drop_nulls().unique().to_list())
         frame = (
-            messages.join(
+            facts.join(
                 state.drop(
                     "contact_pk",
                     "recipient_relation",
@@ -179,44 +421,6 @@ def recheck_before_submit(
     return recheck
 
 
-_EIGHT_DAYS = timedelta(days=8)
-
-
-def _message_facts(conn: Connection, ids: Sequence[int]) -> pl.DataFrame:
-    statement = sa.select(
-        Message.id,
-        Message.debtor_id,
-        Message.contact_id,
-        Message.body,
-        Message.segments,
-        Message.template_id,
-        Message.template_version,
-    ).where(Message.id.in_(ids))
-    schema = {
-        "message_pk": pl.Int64,
-        "debtor_pk": pl.Int64,
-        "contact_pk": pl.Int64,
-        "body": pl.String,
-        "segments": pl.Int32,
-        "template_id": pl.String,
-        "template_version": pl.Int32,
-    }
-    return read_frame(conn, statement, schema=schema)
-
-
-def _recipient_facts(conn: Connection, contact_pks: Sequence[int]) -> pl.DataFrame:
-    statement = sa.select(
-        Contact.id, Contact.relation, Contact.verified, Contact.opted_out_at.is_not(None)
-    ).where(Contact.id.in_(contact_pks))
-    schema = {
-        "contact_pk": pl.Int64,
-        "recipient_relation": pl.String,
-        "recipient_verified": pl.Boolean,
-        "recipient_opted_out": pl.Boolean,
-    }
-    return read_frame(conn, statement, schema=schema)
-
-
 def _approved_expr(catalog: TemplateCatalog) -> pl.Expr:
     """Is the message's exact template version still approved (it may have been retired since)?"""
     approved = [
@@ -229,88 +433,515 @@ def _approved_expr(catalog: TemplateCatalog) -> pl.Expr:
     return key.is_in(approved).fill_null(False).alias("template_approved")
 
 
-def send_day(
-    engine: Engine,
-    config: DailyConfig,
-    provider: SmsProvider,
-    cipher: PersonalDataCipher,
+# --------------------------------------------------------------------------------------------------
+# What comes back
+
+
+def ingest_receipts(
+    conn: Connection,
+    receipts: Sequence[Receipt],
     now: datetime,
     *,
-    batch_size: int = 500,
-    on_progress: Callable[[SendSummary], None] | None = None,
-    await_receipts: float = 0.0,
-) -> SendSummary:
-    """Send everything due at ``now`` through ``provider``, re-checking each message first.
+    provider: str | None,
+    id_format: ReceiptIdFormat,
+    cipher: PersonalDataCipher,
+) -> ReceiptSummary:
+    """Receipts from any edge → final message states (unmatched ones parked, never dropped)."""
+    return apply_receipts(
+        conn,
+        receipts,
+        now,
+        provider=provider,
+        id_format=id_format,
+        phone_hash=cipher.lookup_hash,
+        hashes=lambda ids: portfolio.contact_hashes(conn, ids),
+    )
 
-    SIGTERM (and Ctrl-C) stop it gracefully: no new claims, the batch in hand is finished and
-    recorded, the window drains and the provider unbinds. Replies are stored and opt-outs obeyed
-    with the profile's keywords.
-    """
 
-    async def go() -> SendSummary:
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        handled = _on_signals(loop, stop)
-        try:
-            return await send_due(
-                engine,
-                provider,
-                now=now,
-                cipher=cipher,
-                recheck=recheck_before_submit(config),
-                batch_size=batch_size,
-                on_progress=on_progress,
-                stop=stop,
-                await_receipts=await_receipts,
-                is_opt_out=config.profile.is_opt_out,
+def ingest_replies(
+    conn: Connection,
+    replies: Sequence[InboundSms],
+    now: datetime,
+    *,
+    cipher: PersonalDataCipher,
+    is_opt_out: Callable[[str], bool],
+    provider: str | None,
+) -> ReplySummary:
+    """Replies from any edge: stored encrypted; an opt-out marks every contact with that number
+    opted out, cancels what is queued for them, and is logged — all in the caller's transaction."""
+    stored = store_replies(
+        conn,
+        replies,
+        now,
+        cipher=cipher,
+        owners=lambda hashes: portfolio.contacts_by_hash(conn, hashes),
+        provider=provider,
+        is_opt_out=is_opt_out,
+    )
+    summary = stored.summary
+    if not stored.opted_out:
+        return summary
+    contact_ids = [c for c, _ in stored.opted_out]
+    changed = portfolio.opt_out_contacts(conn, contact_ids, now)
+    cancelled = messages.cancel(conn, now, "opt_out_reply", contact_ids=contact_ids)
+    summary.contacts_opted_out = len(changed)
+    summary.cancelled = len(cancelled)
+    events.append_many(
+        conn,
+        [
+            NewEvent(
+                EventKind.CONTACT_OPTED_OUT,
+                now,
+                provider or "reply",
+                {"contact_id": contact_id, "via": "reply"},
+                debtor_id=debtor_id,
+                subject=f"contact:{contact_id}",
             )
-        finally:
-            try:
-                await provider.close()
-            finally:
-                for sig in handled:
-                    loop.remove_signal_handler(sig)
-
-    return asyncio.run(go())
+            for contact_id, debtor_id in changed
+        ],
+    )
+    return summary
 
 
-def _on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> list[signal.Signals]:
-    """SIGTERM/SIGINT set ``stop`` (main thread of a POSIX process only; elsewhere a no-op)."""
-    if threading.current_thread() is not threading.main_thread():
-        return []
-    handled = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
+# --------------------------------------------------------------------------------------------------
+# Maintenance jobs, each on its own
+
+
+def release_stale_claims(
+    engine: Engine, now: datetime, *, stale_after: timedelta = STALE_AFTER
+) -> StaleClaims:
+    """Claims of a sender that stopped → queued again; its hand-overs → unknown (never resent).
+
+    On SQLite there is one sender: this takes the sender lock and then treats every leftover as
+    stale; while a sender runs (it holds the lock and does this itself) it releases nothing.
+    """
+    if engine.dialect.name == "sqlite":
+        from dunning.core.errors import ConcurrencyError
+
         try:
-            loop.add_signal_handler(sig, stop.set)
-        except (NotImplementedError, RuntimeError, ValueError):  # pragma: no cover - not POSIX
-            continue
-        handled.append(sig)
-    return handled
+            with sender_lock(engine), unit_of_work(engine) as conn:
+                return outbox.release_stale_claims(conn, now, timedelta(0))
+        except ConcurrencyError:
+            return StaleClaims(0, 0)
+    with unit_of_work(engine) as conn:
+        return outbox.release_stale_claims(conn, now, stale_after)
 
 
-def send_times(conn: Connection, now: datetime) -> list[datetime]:
-    """The distinct instants at which queued messages become due, from ``now`` on (for replaying a day)."""
-    due = conn.execute(
-        sa.select(Message.scheduled_at).distinct().where(Message.status == "queued", Message.window_end > now)
-    ).scalars()
-    return sorted({max(now, at) for at in due})
+def lapse_window_closed(conn: Connection, now: datetime) -> int:
+    """Queued messages whose send window has closed → lapsed (they never left)."""
+    return outbox.lapse_window_closed(conn, now)
 
 
-def merge_summaries(parts: Sequence[SendSummary]) -> SendSummary:
-    """One summary for several sender passes over a day."""
-    total = SendSummary(worker_id=parts[0].worker_id, provider=parts[0].provider)
-    for part in parts:
-        total.merge(part)
-    return total
+def retry_parked_receipts(conn: Connection, now: datetime, *, provider: str | None = None) -> ReceiptSummary:
+    """Parked receipts whose next try is due: matched now, rescheduled with backoff, or orphaned."""
+    return retry_parked(conn, now, provider=provider, hashes=lambda ids: portfolio.contact_hashes(conn, ids))
+
+
+def finalise_overdue_parts(conn: Connection, now: datetime) -> int:
+    """Long messages whose remaining parts never reported: final from the parts that did."""
+    return _finalise_overdue_parts(conn, now)
+
+
+@dataclass(slots=True)
+class MaintenanceSummary(Counters):
+    released: int = 0
+    unknown: int = 0
+    lapsed: int = 0
+    parked_resolved: int = 0
+    parked_orphaned: int = 0
+    parts_finalised: int = 0
+
+
+def run_maintenance(
+    engine: Engine, now: datetime, *, stale_after: timedelta = STALE_AFTER
+) -> MaintenanceSummary:
+    """Every maintenance job once, each in its own transaction."""
+    summary = MaintenanceSummary()
+    stale = release_stale_claims(engine, now, stale_after=stale_after)
+    summary.released, summary.unknown = stale.released, stale.unknown
+    with unit_of_work(engine) as conn:
+        summary.lapsed = lapse_window_closed(conn, now)
+    with unit_of_work(engine) as conn:
+        parked = retry_parked_receipts(conn, now)
+        summary.parked_resolved, summary.parked_orphaned = parked.resolved_parked, parked.orphaned
+    with unit_of_work(engine) as conn:
+        summary.parts_finalised = finalise_overdue_parts(conn, now)
+    return summary
+
+
+# --------------------------------------------------------------------------------------------------
+# Sending
+
+
+def check_provider(provider: SmsProvider, engine: Engine, settings: Settings) -> None:
+    """Refuse the built-in simulator on PostgreSQL (a production database) unless explicitly allowed:
+    an install that forgot ``DUNNING_PROVIDER_URL`` must not "deliver" to a simulator."""
+    if provider.is_simulated and engine.dialect.name != "sqlite" and not settings.allow_embedded_smsc:
+        raise ConfigError(
+            "the built-in SMSC simulator (smsc://embedded) delivers nothing, and this database is "
+            "PostgreSQL: set DUNNING_PROVIDER_URL to your SMSC (smpp://…), or set "
+            "DUNNING_ALLOW_EMBEDDED_SMSC=1 for a test installation",
+            "内置短信中心模拟器（smsc://embedded）不会真正发送，而当前数据库为 PostgreSQL："
+            "请将 DUNNING_PROVIDER_URL 设为您的短信中心（smpp://…），测试环境可设置 "
+            "DUNNING_ALLOW_EMBEDDED_SMSC=1",
+        )
 
 
 def provider_from(settings: Settings) -> SmsProvider:
     return build_provider(settings.provider_url)
 
 
-def after_import(conn: Connection, result: ImportResult, now: datetime) -> int:
-    """A payment, opt-out, dispute, complaint, bankruptcy or death cancels queued messages at once."""
-    debtor_pks = sorted(result.affected_debtor_pks)
-    if not debtor_pks:
-        return 0
-    return cancel_queued_for_debtors(conn, debtor_pks, now, "portfolio_update")
+@dataclass(slots=True)
+class SendDayResult(Counters):
+    """A sender run (or several, merged) and what came back during it."""
+
+    send: SendSummary = field(default_factory=SendSummary)
+    receipts: ReceiptSummary = field(default_factory=ReceiptSummary)
+    replies: ReplySummary = field(default_factory=ReplySummary)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.send.as_dict(), "receipts": self.receipts.as_dict(), "replies": self.replies.as_dict()}
+
+
+class _Hooks:
+    """What the sender needs from the other domains, with a tally of what came back."""
+
+    def __init__(self, config: DailyConfig, cipher: PersonalDataCipher, result: SendDayResult) -> None:
+        self.cipher = cipher
+        self.is_opt_out = config.profile.is_opt_out
+        self._recheck = recheck_before_submit(config)
+        self.result = result
+
+    def numbers(self, conn: Connection, contact_ids: Sequence[int]) -> Mapping[int, str]:
+        return portfolio.contact_numbers(conn, contact_ids, self.cipher)
+
+    def recheck(
+        self, conn: Connection, claimed: Sequence[ClaimedMessage], now: datetime
+    ) -> Mapping[int, Sequence[Violation]]:
+        return self._recheck(conn, claimed, now)
+
+    def ingest(
+        self,
+        conn: Connection,
+        receipts: Sequence[Receipt],
+        replies: Sequence[InboundSms],
+        now: datetime,
+        provider: SmsProvider,
+        *,
+        retry_parked: bool,
+    ) -> None:
+        if replies:
+            self.result.replies.merge(
+                ingest_replies(
+                    conn, replies, now, cipher=self.cipher, is_opt_out=self.is_opt_out, provider=provider.name
+                )
+            )
+        if receipts:
+            self.result.receipts.merge(
+                ingest_receipts(
+                    conn,
+                    receipts,
+                    now,
+                    provider=provider.name,
+                    id_format=provider.receipt_id_format,
+                    cipher=self.cipher,
+                )
+            )
+        if retry_parked:
+            self.result.receipts.merge(retry_parked_receipts(conn, now, provider=provider.name))
+
+    def after_run(self, conn: Connection, now: datetime) -> None:
+        finalise_overdue_parts(conn, now)
+
+
+async def send_day(
+    engine: Engine,
+    config: DailyConfig,
+    provider: SmsProvider,
+    cipher: PersonalDataCipher,
+    now: datetime | Callable[[], datetime],
+    *,
+    batch_size: int = 500,
+    on_progress: Callable[[SendSummary], None] | None = None,
+    await_receipts: float = 0.0,
+    settle: float = 0.25,
+    stop: asyncio.Event | None = None,
+) -> SendDayResult:
+    """Send everything due at ``now`` through ``provider``, re-checking each message first; take in
+    receipts and replies (opt-outs obeyed with the profile's keywords) while it runs.
+
+    Runs inside the caller's event loop; the caller opens and closes the provider and decides what a
+    signal does (set ``stop``: no new claims, the batch in hand is finished and recorded).
+    """
+    result = SendDayResult()
+    result.send = await send_due(
+        engine,
+        provider,
+        _Hooks(config, cipher, result),
+        now=now,
+        batch_size=batch_size,
+        on_progress=on_progress,
+        stop=stop,
+        await_receipts=await_receipts,
+        settle=settle,
+    )
+    return result
+
+
+def send_times(conn: Connection, now: datetime) -> list[datetime]:
+    """The distinct instants at which queued messages become due, from ``now`` on (for replaying a day)."""
+    return messages.send_times(conn, now)
+
+
+def due(conn: Connection, now: datetime) -> DueSummary:
+    """When the queued messages are due (``dunning outbox due``)."""
+    return messages.due_summary(conn, now)
+
+
+@dataclass(slots=True)
+class WorkerSummary(Counters):
+    passes: int = 0
+    send: SendDayResult = field(default_factory=SendDayResult)
+    maintenance: MaintenanceSummary = field(default_factory=MaintenanceSummary)
+
+
+async def run_worker(
+    engine: Engine,
+    config: DailyConfig,
+    provider: SmsProvider,
+    cipher: PersonalDataCipher,
+    *,
+    stop: asyncio.Event,
+    clock: Callable[[], datetime] = utcnow,
+    poll: float = 5.0,
+    collect_every: float = 1.0,
+    batch_size: int = 500,
+    on_pass: Callable[[WorkerSummary], None] | None = None,
+) -> WorkerSummary:
+    """Send and maintain continuously until ``stop`` is set (``dunning worker`` sets it on SIGTERM).
+
+    Each pass runs the maintenance jobs, then sends what is due; between passes it keeps taking in
+    receipts and replies every ``collect_every`` seconds and wakes for the next due message or after
+    ``poll`` seconds. Several workers may share one PostgreSQL database; on SQLite run one.
+    """
+    summary = WorkerSummary()
+    loop = asyncio.get_running_loop()
+    async with provider:
+        while not stop.is_set():
+            summary.maintenance.merge(run_maintenance(engine, clock()))
+            summary.send.merge(
+                await send_day(
+                    engine, config, provider, cipher, clock, batch_size=batch_size, stop=stop, settle=0
+                )
+            )
+            summary.passes += 1
+            if on_pass is not None:
+                on_pass(summary)
+            with unit_of_work(engine) as conn:
+                upcoming = due(conn, clock())
+            wake = loop.time() + poll
+            if upcoming.next_due is not None:
+                wake = min(wake, loop.time() + max(0.0, (upcoming.next_due - clock()).total_seconds()))
+            hooks = _Hooks(config, cipher, summary.send)
+            while not stop.is_set() and loop.time() < wake:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), min(collect_every, max(0.0, wake - loop.time())))
+                await collect_inbound(engine, provider, hooks, clock())
+    return summary
+
+
+# --------------------------------------------------------------------------------------------------
+# The day
+
+
+@dataclass(slots=True)
+class DayResult:
+    plan: PlanResult
+    send: SendDayResult
+    report: dict[str, Any]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"plan": self.plan.as_dict(), "send": self.send.as_dict(), "report": self.report}
+
+
+async def run_day(
+    engine: Engine,
+    config: DailyConfig,
+    cipher: PersonalDataCipher,
+    now: datetime,
+    *,
+    provider: Callable[[], SmsProvider],
+    replay: bool = False,
+    send: Callable[[SmsProvider, datetime], Awaitable[SendDayResult]] | None = None,
+    on_plan: Callable[[PlanResult], None] | None = None,
+) -> DayResult:
+    """Plan, send (with a fresh provider per pass), take in receipts, report the day.
+
+    ``replay`` sends at each instant a message becomes due until the day's last (a day replayed in
+    one go, as the demo does); otherwise once, at ``now``. ``send`` replaces the plain
+    :func:`send_day` call (an edge adding a progress bar or a stop signal).
+    """
+    with unit_of_work(engine) as conn:
+        planned = plan_day(conn, config, now)
+    if on_plan is not None:
+        on_plan(planned)
+
+    async def plain(p: SmsProvider, at: datetime) -> SendDayResult:
+        return await send_day(engine, config, p, cipher, at)
+
+    one_pass = send or plain
+    times = [now]
+    if replay:
+        with unit_of_work(engine) as conn:
+            times = send_times(conn, now) or [now]
+    total = SendDayResult()
+    for at in times:
+        sms = provider()
+        async with sms:
+            total.merge(await one_pass(sms, at))
+    with unit_of_work(engine) as conn:
+        report = report_day(conn, times[-1], PROFILE_TIME_ZONE.get(config.profile.name, "UTC"))
+    return DayResult(planned, total, report)
+
+
+def report_day(conn: Connection, now: datetime, time_zone: str) -> dict[str, Any]:
+    """The day's figures (the local date of ``now`` in ``time_zone``), from message states only."""
+    zone(time_zone)  # validates the name (bilingual InputError)
+    day = local_date(now, time_zone)
+    return build_report(
+        day=day,
+        time_zone=time_zone,
+        now=now,
+        counts=messages.day_counts(conn, day),
+        blocked_by_rule=messages.blocked_by_rule(conn, day),
+        debtors_in_scope=portfolio.debtors_in_scope(conn, day),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Operators and their acts
+
+
+def init_install(conn: Connection, now: datetime) -> OperatorRecord | None:
+    """A fresh install gets its first operator (admin), logged; None when operators exist."""
+    created = ensure_default_operator(conn, now)
+    if created is not None:
+        events.append(
+            conn,
+            EventKind.OPERATOR_ADDED,
+            at=now,
+            actor="dunning init",
+            subject=created.username,
+            detail={"role": str(created.role), "default": True},
+        )
+    return created
+
+
+def add_operator(
+    conn: Connection,
+    username: str,
+    role: str,
+    *,
+    by: str | None,
+    now: datetime,
+    display_name: str | None = None,
+) -> OperatorRecord:
+    admin = authorize(conn, by, Act.MANAGE_OPERATORS)
+    created = _add_operator(conn, username, role, now, display_name=display_name)
+    events.append(
+        conn,
+        EventKind.OPERATOR_ADDED,
+        at=now,
+        actor=admin.username,
+        subject=created.username,
+        detail={"role": str(created.role), "display_name": created.display_name},
+    )
+    return created
+
+
+def set_operator_active(
+    conn: Connection, username: str, active: bool, *, by: str | None, now: datetime
+) -> OperatorRecord:
+    admin = authorize(conn, by, Act.MANAGE_OPERATORS)
+    if not active and admin.username == username:
+        from dunning.core.errors import InputError
+
+        raise InputError("an admin cannot disable themself", "管理员不能停用自己")
+    changed = _set_active(conn, username, active)
+    events.append(
+        conn,
+        EventKind.OPERATOR_ENABLED if active else EventKind.OPERATOR_DISABLED,
+        at=now,
+        actor=admin.username,
+        subject=changed.username,
+        detail={"role": str(changed.role)},
+    )
+    return changed
+
+
+def approve_template(
+    conn: Connection, path: Path, template_id: str, version: int, *, by: str | None, now: datetime
+) -> TemplateVersion:
+    """Approve one template version in its YAML file, as an operator whose role allows it; logged."""
+    operator = authorize(conn, by, Act.APPROVE_TEMPLATE)
+    approved = approve_version(path, template_id, version, by=operator.username, at=now)
+    events.append(
+        conn,
+        EventKind.TEMPLATE_APPROVED,
+        at=now,
+        actor=operator.username,
+        subject=f"{template_id}#{approved.version}",
+        detail={"template": template_id, "version": approved.version, "file": str(path)},
+    )
+    return approved
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownRow:
+    message_id: int
+    debtor_ref: str
+    to_masked: str | None
+    since: datetime
+    window_end: datetime
+    provider: str | None
+
+
+def unknown_messages(conn: Connection, *, limit: int = 1000) -> list[UnknownRow]:
+    """Messages whose submission outcome is unknown, with the debtor's id and the masked number."""
+    rows = messages.list_unknown(conn, limit=limit)
+    refs = portfolio.debtor_refs(conn, [r.debtor_id for r in rows])
+    masks = portfolio.contact_masks(conn, [r.contact_id for r in rows if r.contact_id is not None])
+    return [
+        UnknownRow(
+            r.message_id,
+            refs.get(r.debtor_id, str(r.debtor_id)),
+            masks.get(r.contact_id) if r.contact_id is not None else None,
+            r.since,
+            r.window_end,
+            r.provider,
+        )
+        for r in rows
+    ]
+
+
+def requeue_unknown(
+    conn: Connection, message_ids: Sequence[int], now: datetime, *, by: str | None, reason: str
+) -> list[int]:
+    """An operator who has checked with the SMSC that these never arrived queues them again
+    (``unknown`` → ``queued``; the submit-time gate re-checks them); logged with who and why."""
+    operator = authorize(conn, by, Act.REQUEUE_UNKNOWN)
+    if not reason.strip():
+        from dunning.core.errors import InputError
+
+        raise InputError("requeueing an unknown message needs a reason", "重新发送状态未知的短信须注明原因")
+    moved = messages.requeue_unknown(conn, message_ids, now, actor=operator.username, note=reason)
+    if moved:
+        events.append(
+            conn,
+            EventKind.MESSAGES_REQUEUED,
+            at=now,
+            actor=operator.username,
+            subject=f"{len(moved)} messages",
+            detail={"messages": moved, "reason": reason},
+        )
+    return moved

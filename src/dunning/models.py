@@ -1,10 +1,17 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from dunning.access.models import Operator
-from dunning.compliance.models import ComplianceViolation
 from dunning.core.db import Base
+from dunning.events.models import LoggedEvent
+from dunning.messages.models import (
+    ComplianceViolation,
+    Message,
+    MessageAccount,
+    MessageEvent,
+    MessagePart,
+    ParkedReceipt,
+)
 from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
-from dunning.sending.models import Message, MessageEvent, MessagePart, ParkedReceipt
 from dunning.tracking.models import InboundMessage
 
 metadata = Base.metadata
@@ -16,7 +23,9 @@ __all__ = [
     "Debtor",
     "DebtorHold",
     "InboundMessage",
+    "LoggedEvent",
     "Message",
+    "MessageAccount",
     "MessageEvent",
     "MessagePart",
     "Operator",

@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy.engine import Connection, Engine
 from typer.testing import CliRunner
 
-from dunning.analytics.report import daily_report
 from dunning.cli.main import app
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import make_engine
 from dunning.core.errors import InputError
+from dunning.flows import report_day as daily_report
 from dunning.models import ComplianceViolation
-from sending.helpers import DAY, T0, add_debtor, add_messages
+from tests.factories import DAY, T0, add_debtor, add_messages
 
 EVENING = datetime.fromisoformat("2026-11-28T18:00:00+08:00")
 
@@ -48,12 +48,13 @@ def build_day(conn: Connection, cipher: PersonalDataCipher) -> None:
         {"status": "delivered", "segments": 1, **sent},
         {"status": "delivered", "segments": 2, **sent},
         {"status": "delivered", "segments": 1, **sent},
+        {"status": "delivered", "segments": 1},  # reconciled from unknown by its late receipt: sent too
         {"status": "submitted", "segments": 1, **sent},
         {"status": "undelivered", "segments": 1, **sent},
         {"status": "rejected", "segments": 3, **sent},
         {"status": "expired", "segments": 1, **sent},  # expired at the SMSC (was sent)
-        {"status": "expired", "segments": 2},  # window closed in the outbox (never sent)
-        {"status": "failed", "segments": 1},  # permanent error at submission (never sent)
+        {"status": "lapsed", "segments": 2},  # window closed in the outbox (never sent)
+        {"status": "refused", "segments": 1},  # permanent error at submission (never sent)
         {"status": "unknown", "segments": 1},  # crashed in flight: may have been sent
         {"status": "blocked", "segments": 1},  # plan: two rules
         {"status": "blocked", "segments": 1},  # submit: one rule
@@ -62,9 +63,9 @@ def build_day(conn: Connection, cipher: PersonalDataCipher) -> None:
         {"status": "claimed", "segments": 1},
     ]
     ids = add_messages(conn, d1, c1, rows)
-    _violation(conn, ids[10], "quiet_hours", "plan")
-    _violation(conn, ids[10], "daily_cap", "plan")
-    _violation(conn, ids[11], "paid_in_full", "submit")
+    _violation(conn, ids[11], "quiet_hours", "plan")
+    _violation(conn, ids[11], "daily_cap", "plan")
+    _violation(conn, ids[12], "paid_in_full", "submit")
     # another day's messages and violations never count
     other = add_messages(
         conn,
@@ -85,21 +86,42 @@ def test_daily_report_figures(engine: Engine, cipher: PersonalDataCipher) -> Non
         report = daily_report(conn, EVENING, "Asia/Shanghai")
     assert report["date"] == "2026-11-28"
     assert report["debtors_in_scope"] == 3
-    assert report["planned"] == 15
+    assert report["planned"] == 16
     assert report["blocked"] == 2
     assert report["blocked_by_rule"] == {"daily_cap": 1, "paid_in_full": 1, "quiet_hours": 1}
-    assert report["sent"] == 8  # 7 with submitted_at + 1 unknown
-    assert report["delivered"] == 3
+    assert report["sent"] == 9  # delivered 4, awaiting 1, undelivered/rejected/expired 3, unknown 1
+    assert report["delivered"] == 4
+    assert report["awaiting_receipt"] == 1
     assert report["failed"] == 5
-    assert report["failed_by_status"] == {"undelivered": 1, "rejected": 1, "expired": 2, "failed": 1}
+    assert report["failed_by_status"] == {
+        "undelivered": 1,
+        "rejected": 1,
+        "expired": 1,
+        "failed": 0,
+        "refused": 1,
+        "lapsed": 1,
+    }
     assert report["expired_in_outbox"] == 1
     assert report["cancelled"] == 1
     assert report["queued"] == 1 and report["in_progress"] == 1
     assert report["unknown"] == 1
-    assert report["segments_sent"] == 1 + 2 + 1 + 1 + 1 + 3 + 1 + 1
+    assert report["segments_sent"] == 1 + 2 + 1 + 1 + 1 + 1 + 3 + 1 + 1
     assert report["cost_segments"] == report["segments_sent"]
-    assert report["segments_delivered"] == 4
-    assert report["delivery_rate"] == round(3 / 8, 4)
+    assert report["segments_delivered"] == 5
+    assert report["delivery_rate"] == round(4 / 9, 4)
+    _assert_adds_up(report)
+
+
+def _assert_adds_up(report: dict[str, object]) -> None:
+    """Every figure is a sum over the same statuses: the parts make the whole."""
+    by = report["by_status"]
+    assert isinstance(by, dict)
+    parts = ("blocked", "queued", "in_progress", "cancelled", "sent")
+    never_left = by.get("refused", 0) + by.get("lapsed", 0)
+    assert report["planned"] == sum(report[k] for k in parts) + never_left  # type: ignore[misc]
+    after = sum(by.get(s, 0) for s in ("undelivered", "rejected", "expired", "failed"))
+    assert report["sent"] == report["awaiting_receipt"] + report["unknown"] + report["delivered"] + after  # type: ignore[operator]
+    assert report["delivered"] <= report["sent"]  # type: ignore[operator]
 
 
 def test_report_day_follows_the_time_zone(engine: Engine, cipher: PersonalDataCipher) -> None:
@@ -127,7 +149,7 @@ def test_report_command_json_and_tables(workdir: Path, db_url: str, cipher: Pers
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
     assert payload["date"] == "2026-11-28" and payload["time_zone"] == "Asia/Shanghai"
-    assert (payload["planned"], payload["sent"], payload["delivered"], payload["failed"]) == (15, 8, 3, 5)
+    assert (payload["planned"], payload["sent"], payload["delivered"], payload["failed"]) == (16, 9, 4, 5)
     assert payload["blocked_by_rule"]["paid_in_full"] == 1
     expected_keys = {
         "date",
@@ -141,6 +163,7 @@ def test_report_command_json_and_tables(workdir: Path, db_url: str, cipher: Pers
         "in_progress",
         "cancelled",
         "sent",
+        "awaiting_receipt",
         "delivered",
         "failed",
         "failed_by_status",

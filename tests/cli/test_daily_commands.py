@@ -25,7 +25,10 @@ def _ok(args: list[str]) -> str:
 
 
 @pytest.fixture
-def portfolio(workdir: Path) -> Path:
+def portfolio(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    # A test installation: the built-in simulator is allowed on PostgreSQL too.
+    monkeypatch.setenv("DUNNING_ALLOW_EMBEDDED_SMSC", "1")
+    reset_settings_cache()
     _ok(["init"])
     _ok(
         [
@@ -120,3 +123,23 @@ def test_demo_runs_the_whole_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     (foreign / "keep.txt").write_text("x")
     refused = runner.invoke(app, ["demo", "--dir", str(foreign)])
     assert refused.exit_code == 2 and (foreign / "keep.txt").exists()
+
+
+def test_send_refuses_the_simulator_on_a_production_database(workdir: Path, db_url: str) -> None:
+    del workdir
+    _ok(["init"])
+    result = runner.invoke(app, ["send", "--now", NOW])
+    if db_url.startswith("sqlite"):
+        assert result.exit_code == 0, result.output
+    else:
+        assert result.exit_code == 1 and "DUNNING_ALLOW_EMBEDDED_SMSC" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_init_names_the_default_operator_once(workdir: Path) -> None:
+    del workdir
+    first = _ok(["init"])
+    assert "Default operator: admin (admin)" in first
+    assert "Default operator" not in _ok(["init"])
+    listed = json.loads(_ok(["operators", "list", "--json"]))
+    assert [(o["username"], o["role"], o["active"]) for o in listed] == [("admin", "admin", True)]

@@ -5,7 +5,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from compliance_texts import CN_OK, US_OK, cn_with
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -13,6 +12,7 @@ from dunning.cli import compliance_cmd
 from dunning.cli.main import app
 from dunning.compliance import RULES
 from dunning.core.settings import reset_settings_cache
+from tests.compliance.compliance_texts import CN_OK, US_OK, cn_with
 
 runner = CliRunner()
 

@@ -5,7 +5,6 @@ from datetime import UTC, datetime
 
 import polars as pl
 import pytest
-from compliance_texts import CN_OK, US_OK, cn_with
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,13 +17,14 @@ from dunning.compliance import (
     evaluate,
     evaluate_records,
     explain,
+    rule_table,
     rules_for,
-    violation_records,
 )
 from dunning.compliance.corpus import load_corpus
 from dunning.compliance.features import FEATURES, feature_exprs
 from dunning.compliance.lexicon import FORBIDDEN
 from dunning.core.errors import InputError, NotFound
+from tests.compliance.compliance_texts import CN_OK, US_OK, cn_with
 
 
 def test_evaluate_adds_violations_and_keeps_the_frame(cn: ComplianceProfile) -> None:
@@ -182,26 +182,15 @@ def test_catalogue(cn: ComplianceProfile, us: ComplianceProfile) -> None:
             assert ".*" not in pattern and ".+" not in pattern, pattern
 
 
-def test_violation_records(cn: ComplianceProfile) -> None:
-    frame = pl.DataFrame(
-        {"message_id": [10, 11], "body": [CN_OK, cn_with("后果自负。")], "paid": [True, False]}
-    )
-    checked = evaluate(frame, cn)
-    decided = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
-    records = violation_records(checked, cn, "plan", decided)
-    assert records.columns == [
-        "message_id",
-        "stage",
-        "rule",
-        "category",
-        "legal_basis",
-        "reason_zh",
-        "reason_en",
-        "decided_at",
-    ]
-    assert records.select("message_id", "rule").rows() == [(10, "status.paid"), (11, "content.intimidation")]
-    assert records["stage"].to_list() == ["plan", "plan"]
-    assert records["legal_basis"].null_count() == 0
+def test_rule_table_explains_every_rule_a_decision_may_cite(cn: ComplianceProfile) -> None:
+    from dunning.compliance import rules_for
+
+    table = rule_table(cn)
+    assert table.columns == ["rule", "category", "legal_basis", "reason_zh", "reason_en"]
+    assert set(table["rule"]) == {r.id for r in rules_for(cn)}
+    assert table.null_count().sum_horizontal().item() == 0
+    checked = evaluate(pl.DataFrame({"body": [cn_with("后果自负。")], "paid": [True]}), cn)
+    assert set(checked["violations"][0]) <= set(table["rule"])
 
 
 # ---- the screens change nothing -----------------------------------------------------------------

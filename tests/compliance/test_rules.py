@@ -7,9 +7,9 @@ from typing import Any
 
 import polars as pl
 import pytest
-from compliance_texts import CN_OK, US_OK, cn_with, us_with
 
 from dunning.compliance import ComplianceProfile, context_frame, evaluate
+from tests.compliance.compliance_texts import CN_OK, US_OK, cn_with, us_with
 
 Check = Any
 

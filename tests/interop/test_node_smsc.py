@@ -20,10 +20,10 @@ import pytest
 
 from dunning.core import smstext
 from dunning.core.errors import ConfigError, RetriableProviderError
-from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SubmitOutcome, build_provider
+from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SubmitOutcome
+from dunning.sending.providers.registry import build_provider
 from dunning.sending.providers.smpp.provider import SmppProvider
-
-from .conftest import NodeSmsc
+from tests.interop.conftest import NodeSmsc
 
 NOW = datetime(2024, 5, 1, 10, 0, tzinfo=UTC)
 SYSTEM_ID = "dunning"

@@ -12,8 +12,7 @@ from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import unit_of_work
 from dunning.portfolio.importers import FileKind
 from dunning.portfolio.service import ImportResult, import_file
-
-from .helpers import NOW
+from tests.portfolio.helpers import NOW
 
 ImportRunner = Callable[..., ImportResult]
 

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-import dunning.flows
 from dunning.cli.main import app
 from dunning.core.db import make_engine
 from dunning.core.settings import get_settings
-
-from .helpers import ACCOUNT_HEADER, account, write_csv
+from tests.portfolio.helpers import ACCOUNT_HEADER, account, write_csv
 
 NOW = "2026-03-15T09:00:00+08:00"
 runner = CliRunner()
@@ -47,14 +45,7 @@ def db_count(table: str) -> int:
         return int(conn.execute(sa.text(f"SELECT count(*) FROM {table}")).scalar_one())
 
 
-def test_sample_import_and_buckets(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
-    monkeypatch.setattr(
-        dunning.flows,
-        "after_import",
-        lambda conn, result, now: calls.append(len(result.affected_debtor_pks)),
-        raising=False,
-    )
+def test_sample_import_and_buckets(workdir: Path) -> None:
     result = invoke(
         "sample",
         "--accounts",
@@ -80,7 +71,12 @@ def test_sample_import_and_buckets(workdir: Path, monkeypatch: pytest.MonkeyPatc
         assert result.exit_code == 0, result.output
         outputs.append(result.output)
     assert db_count("accounts") == 500 and db_count("payments") > 0
-    assert len(calls) == 3 and calls[2] > 0  # payments changed account state
+    with make_engine(get_settings().database_url).connect() as conn:
+        logged = conn.execute(
+            sa.text("SELECT subject, detail FROM event_log WHERE kind = 'portfolio.imported' ORDER BY id")
+        ).all()
+    assert [r.subject for r in logged] == ["accounts.csv", "contacts.csv", "payments.csv"]
+    assert json.loads(logged[2].detail)["debtors_changed"] > 0  # payments changed account state
     assert "新增 / Inserted" in outputs[0]
 
     again = invoke("import", "accounts", "data/accounts.csv", "--now", NOW)

@@ -21,8 +21,7 @@ from dunning.portfolio.importers import (
     validate,
     write_error_report,
 )
-
-from .helpers import ACCOUNT_HEADER, account, csv_text, write_csv
+from tests.portfolio.helpers import ACCOUNT_HEADER, account, csv_text, write_csv
 
 
 def check(path: Path, kind: str = "accounts", profile: str = "CN") -> Validated:

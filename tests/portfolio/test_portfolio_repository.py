@@ -16,9 +16,8 @@ from dunning.core.db import unit_of_work
 from dunning.portfolio import repository
 from dunning.portfolio.models import Account, Debtor, DebtorHold
 from dunning.portfolio.repository import FRAME_SCHEMA, bucket_summary, load_debtor_frame
-
-from .conftest import ImportRunner
-from .helpers import NOW, write_csv
+from tests.portfolio.conftest import ImportRunner
+from tests.portfolio.helpers import NOW, write_csv
 
 HEADER = [
     "account_id", "debtor_id", "name", "phone", "outstanding", "currency", "due_date", "risk_score",
@@ -128,7 +127,7 @@ def test_scope_and_consolidation(engine: Engine, portfolio: dict[str, int]) -> N
         pks: dict[str, int] = dict(conn.execute(sa.select(Account.external_id, Account.id)).all())
     assert d1["currency"] == "CNY" and d1["amount_minor"] == 15000
     assert (d1["n_accounts"], d1["account_refs"]) == (2, "LN-1001,LN-1002")
-    assert d1["account_pks"] == f"{pks['LN-1001']},{pks['LN-1002']}"
+    assert d1["account_pks"] == [pks["LN-1001"], pks["LN-1002"]]
     assert (d1["due_date"], d1["days_past_due"], d1["bucket"]) == (date(2026, 2, 1), 42, "31-60")
     assert (d1["account_tail"], d1["risk_score"], d1["paid"]) == ("1001", 0.7, False)
     assert (d1["local_date"], d1["time_zones"], d1["name_masked"]) == (
@@ -190,7 +189,7 @@ def test_debtor_subset_includes_debtors_out_of_scope(engine: Engine, portfolio: 
     assert rows["D1"]["paid"] is False and rows["D1"]["amount_minor"] == 15000
     for ref, bucket in (("D7", "8-15"), ("D4", "current")):
         row = rows[ref]
-        assert (row["paid"], row["amount_minor"], row["n_accounts"], row["account_pks"]) == (True, 0, 0, "")
+        assert (row["paid"], row["amount_minor"], row["n_accounts"], row["account_pks"]) == (True, 0, 0, [])
         assert row["bucket"] == bucket and row["currency"] == "CNY"
     assert rows["D4"]["account_tail"] == "4001"
     assert load(engine, debtor_pks=[]).is_empty()

@@ -15,9 +15,8 @@ from dunning.core.errors import ImportRejected
 from dunning.portfolio.importers import RowError
 from dunning.portfolio.models import Account, Contact, Debtor, Payment
 from dunning.portfolio.sample import generate, write_sample
-
-from .conftest import ImportRunner
-from .helpers import ACCOUNT_HEADER, NOW, account, count, snapshot, write_csv
+from tests.portfolio.conftest import ImportRunner
+from tests.portfolio.helpers import ACCOUNT_HEADER, NOW, account, count, snapshot, write_csv
 
 PAYMENT_HEADER = ["payment_id", "account_id", "amount", "currency", "paid_at"]
 CONTACT_HEADER = ["debtor_id", "phone", "relation", "verified"]

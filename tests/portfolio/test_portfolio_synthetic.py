@@ -20,9 +20,8 @@ from dunning.portfolio.models import Contact, Debtor
 from dunning.portfolio.repository import load_debtor_frame
 from dunning.portfolio.sample import generate, write_sample
 from dunning.portfolio.synthetic import masked_names, masked_phones, populate_synthetic
-
-from .conftest import ImportRunner
-from .helpers import NOW, count
+from tests.portfolio.conftest import ImportRunner
+from tests.portfolio.helpers import NOW, count
 
 # Columns that differ by construction: database ids, and the holds and contact opt-outs that only
 # populate_synthetic adds.

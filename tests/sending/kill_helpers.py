@@ -18,15 +18,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from dunning.core.crypto import PersonalDataCipher
-from dunning.core.db import unit_of_work
-from dunning.core.masking import mask_phone
-from dunning.models import Account, Contact, Debtor, Message, MessageEvent
-
-debtors: sa.Table = Debtor.__table__  # type: ignore[assignment]
-contacts: sa.Table = Contact.__table__  # type: ignore[assignment]
-accounts: sa.Table = Account.__table__  # type: ignore[assignment]
-messages: sa.Table = Message.__table__  # type: ignore[assignment]
-events: sa.Table = MessageEvent.__table__  # type: ignore[assignment]
+from dunning.messages.models import message_events as events
+from dunning.messages.models import messages, parked_receipts
+from dunning.messages.status import RECEIPT_FINAL
+from tests import factories
 
 DAY = date(2026, 11, 28)
 DUE = date(2026, 11, 23)  # 5 days past due on DAY
@@ -35,9 +30,9 @@ WINDOW_END = datetime(2026, 11, 28, 13, 0, tzinfo=UTC)  # 21:00 in Shanghai
 SEND_AT = "2026-11-28T10:00:00+08:00"  # inside the window, after T0
 TEMPLATE = ("cn-early", 1)  # approved in the built-in CN catalog
 
-FINAL = ("delivered", "undelivered", "rejected", "expired")
+FINAL = tuple(str(s) for s in RECEIPT_FINAL)
 SENT = ("submitted", *FINAL)
-NOT_SENT = ("queued", "claimed", "cancelled", "failed", "blocked")
+NOT_SENT = ("queued", "claimed", "cancelled", "refused", "lapsed", "blocked")
 
 
 def phone_of(i: int) -> str:
@@ -54,109 +49,11 @@ def body_of(i: int) -> str:
 
 
 def seed_outbox(engine: Engine, cipher: PersonalDataCipher, n: int) -> list[int]:
-    """``n`` debtors, each with one account, one verified contact and one queued message."""
-    with unit_of_work(engine) as conn:
-        debtor_ids = [
-            int(x)
-            for x in conn.execute(
-                debtors.insert().returning(debtors.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "external_id": f"K{i:06d}",
-                        "name_enc": cipher.encrypt("张三"),
-                        "name_masked": "张*",
-                        "time_zones": "Asia/Shanghai",
-                        "created_at": T0,
-                        "updated_at": T0,
-                    }
-                    for i in range(n)
-                ],
-            ).scalars()
-        ]
-        conn.execute(
-            accounts.insert(),
-            [
-                {
-                    "external_id": f"K{i:06d}-A",
-                    "debtor_id": d,
-                    "currency": "CNY",
-                    "outstanding_minor": (100 + i) * 100,
-                    "paid_minor": 0,
-                    "due_date": DUE,
-                    "dispute": False,
-                    "complaint": False,
-                    "bankrupt": False,
-                    "deceased": False,
-                    "time_barred": False,
-                    "opt_out": False,
-                    "status": "open",
-                    "created_at": T0,
-                    "updated_at": T0,
-                }
-                for i, d in enumerate(debtor_ids)
-            ],
-        )
-        contact_ids = [
-            int(x)
-            for x in conn.execute(
-                contacts.insert().returning(contacts.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "debtor_id": d,
-                        "phone_enc": cipher.encrypt(phone_of(i)),
-                        "phone_hash": cipher.lookup_hash(phone_of(i)),
-                        "phone_masked": mask_phone(phone_of(i)),
-                        "relation": "self",
-                        "verified": True,
-                        "primary": True,
-                        "created_at": T0,
-                        "updated_at": T0,
-                    }
-                    for i, d in enumerate(debtor_ids)
-                ],
-            ).scalars()
-        ]
-        message_ids = [
-            int(x)
-            for x in conn.execute(
-                messages.insert().returning(messages.c.id, sort_by_parameter_order=True),
-                [
-                    {
-                        "plan_key": f"{d}:{DAY}:kill",
-                        "plan_run": "kill-test",
-                        "debtor_id": d,
-                        "contact_id": c,
-                        "slot_date": DAY,
-                        "strategy_id": "default",
-                        "segment_id": "early",
-                        "step_id": "d5",
-                        "arm": "champion",
-                        "probability": 1.0,
-                        "template_id": TEMPLATE[0],
-                        "template_version": TEMPLATE[1],
-                        "account_ids": str(d),
-                        "amount_minor": (100 + i) * 100,
-                        "currency": "CNY",
-                        "days_past_due": 5,
-                        "bucket": "4-7",
-                        "body": body_of(i),
-                        "encoding": "UCS-2",
-                        "segments": 1,
-                        "scheduled_at": T0,
-                        "window_end": WINDOW_END,
-                        "status": "queued",
-                        "created_at": T0,
-                        "updated_at": T0,
-                    }
-                    for i, (d, c) in enumerate(zip(debtor_ids, contact_ids, strict=True))
-                ],
-            ).scalars()
-        ]
-        conn.execute(
-            events.insert(),
-            [{"message_id": m, "event": "queued", "at": T0, "actor": "planner"} for m in message_ids],
-        )
-    return message_ids
+    """``n`` debtors, each with one account, one verified contact and one queued message (through
+    ``messages.enqueue``, as the planner writes them)."""
+    return factories.seed_outbox(
+        engine, cipher, n, phone_of=phone_of, body_of=body_of, template=TEMPLATE, window_end=WINDOW_END
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -286,7 +183,5 @@ def status_counts(rows: Mapping[int, Row]) -> Counter[str]:
 
 
 def parked_count(engine: Engine) -> int:
-    from dunning.sending.models import ParkedReceipt
-
     with engine.connect() as conn:
-        return int(conn.execute(sa.select(sa.func.count()).select_from(ParkedReceipt)).scalar_one())
+        return int(conn.execute(sa.select(sa.func.count()).select_from(parked_receipts)).scalar_one())

@@ -12,11 +12,12 @@ from sqlalchemy.engine import Engine
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.errors import ConfigError
 from dunning.core.settings import Settings
-from dunning.sending.providers.base import OutgoingSms, build_provider
+from dunning.sending.providers.base import OutgoingSms
 from dunning.sending.providers.embedded import EmbeddedSmscProvider
-from dunning.sending.service import allow_all, send_due
+from dunning.sending.providers.registry import build_provider
 from dunning.sending.smsc import MoScript
-from sending.helpers import T0, add_debtor, add_message, assert_projection_consistent, row_of, status_of
+from tests.factories import T0, add_debtor, add_message, assert_projection_consistent, row_of, status_of
+from tests.sending.scripted import Hooks, send
 
 
 def test_default_settings_use_the_embedded_smsc() -> None:
@@ -59,9 +60,12 @@ def test_submits_over_smpp_and_returns_receipts_then_stops_the_simulator() -> No
         s.connect(("127.0.0.1", port))
 
 
+@pytest.mark.parametrize("delay", [0.0, 1.0])
 def test_a_stop_reply_over_smpp_cancels_what_is_still_queued(
-    engine: Engine, cipher: PersonalDataCipher
+    engine: Engine, cipher: PersonalDataCipher, delay: float
 ) -> None:
+    """A reply waiting at the SMSC when the sender binds (delay 0) stops even the first batch; one
+    that comes later stops what is still queued."""
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "REPLIER", "+8613800138111")
         now_due = add_message(conn, debtor, contact, body="【安信金融】提醒您按时还款。")
@@ -70,21 +74,23 @@ def test_a_stop_reply_over_smpp_cancels_what_is_still_queued(
     from dunning.sending.providers.smpp.provider import SmppProvider
     from dunning.sending.smsc import SimulatorThread
 
-    script = (MoScript("8613800138111", "退订", "95000", 0.0),)
+    script = (MoScript("8613800138111", "退订", "95000", delay),)
     with SimulatorThread(password="pw", mo_script=script, receipt_delay=0.0) as sim:
         provider = SmppProvider(f"smpp://dunning:pw@127.0.0.1:{sim.port}?tps=1000")
-
-        async def run() -> None:
-            async with provider:
-                summary = await send_due(
-                    engine, provider, now=T0, cipher=cipher, recheck=allow_all, await_receipts=3.0
-                )
-                assert summary.submitted == 1
-                assert summary.replies.as_dict()["opt_outs"] == 1
-
-        asyncio.run(run())
+        hooks = Hooks(cipher)
+        summary, _ = send(engine, provider, cipher, T0, hooks=hooks, await_receipts=3.0, settle=0.3)
+        if delay == 0.0:
+            assert summary.submitted == 0
+        else:
+            assert summary.submitted == 1
+            # the reply comes after the batch: keep collecting until it is in
+            for _ in range(50):
+                if hooks.replies.opt_outs:
+                    break
+                send(engine, provider, cipher, T0, hooks=hooks, settle=0.1)
+        assert hooks.replies.opt_outs == 1
     with engine.begin() as conn:
-        assert status_of(conn, now_due) == "delivered"
+        assert status_of(conn, now_due) == ("cancelled" if delay == 0.0 else "delivered")
         assert status_of(conn, later) == "cancelled"
         assert row_of(conn, later).error == "cancelled: opt_out_reply"
         assert_projection_consistent(conn)

@@ -24,11 +24,11 @@ from sqlalchemy.engine import Engine
 
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import unit_of_work
-from dunning.sending.outbox import claim_due, mark_submitting
-from dunning.sending.service import allow_all, send_due_sync
+from dunning.flows import report_day
+from dunning.messages.outbox import claim_due, mark_submitting
 from dunning.sending.smsc import SimulatorThread
-from sending.helpers import ScriptedProvider
-from sending.kill_helpers import (
+from tests.sending.kill_helpers import (
+    FINAL,
     NOT_SENT,
     SEND_AT,
     SENT,
@@ -46,6 +46,7 @@ from sending.kill_helpers import (
     status_counts,
     wait_for_journal,
 )
+from tests.sending.scripted import ScriptedProvider, send
 
 # As in tests/conftest.py (not imported: several conftest modules share that name).
 TEST_KEY = base64.b64encode(b"k" * 32).decode()
@@ -195,7 +196,7 @@ def test_sigkill_mid_batch_then_restart_sends_each_message_once(
     never_left = [r.id for r in unknown if r.id not in sent]
     # Receipts the killed sender received but had not stored were never answered, so the SMSC
     # delivered them again at the restart's bind: every message the SMSC took ends final.
-    final = {"delivered", "undelivered", "rejected", "expired", "failed"}
+    final = set(FINAL)
     stuck = [(r.id, r.status) for r in rows.values() if r.id in sent and r.status not in final]
     assert not stuck, f"{len(stuck)} messages the SMSC took are not final: {stuck[:5]}"
     print(
@@ -218,6 +219,15 @@ def test_sigkill_mid_batch_then_restart_sends_each_message_once(
     # Every seeded message is accounted for: sent once, or unknown (in flight when the sender died).
     assert sum(1 for r in rows.values() if r.status in SENT) + len(unknown) == n
     assert len(sent) == sum(1 for r in rows.values() if r.status in SENT) + len(unknown) - len(never_left)
+    # The report is a projection of those states: reconciled messages count as sent, nothing exceeds it.
+    with engine.connect() as conn:
+        report = report_day(conn, datetime.fromisoformat(RESTART_AT), "Asia/Shanghai")
+    assert report["planned"] == n
+    assert report["sent"] == n  # every message either reached the SMSC or may have (unknown)
+    assert report["sent"] - report["unknown"] == len(sent) - (len(unknown) - len(never_left))
+    assert report["delivered"] == counts["delivered"] <= report["sent"]
+    assert report["delivery_rate"] is not None and report["delivery_rate"] <= 1.0
+    assert report["unknown"] == len(unknown)
 
 
 def test_sigterm_finishes_the_batch_in_hand_and_the_restart_sends_the_rest(
@@ -287,10 +297,10 @@ def test_restart_at_the_same_now_recovers_the_dead_senders_claims(
     ``--now`` as the run that died (``dunning send --now …`` twice)."""
     ids = seed_outbox(engine, cipher, 6)
     with unit_of_work(engine) as conn:  # a sender that died mid-batch: 4 claimed, 2 of them handed over
-        claimed = claim_due(conn, "dead:1:x", T0, 4, cipher=cipher)
+        claimed = claim_due(conn, "dead:1:x", T0, 4)
         mark_submitting(conn, "dead:1:x", [c.message_id for c in claimed[:2]], T0, provider="scripted")
     provider = ScriptedProvider()
-    summary = send_due_sync(engine, provider, now=T0, cipher=cipher, recheck=allow_all)
+    summary, _ = send(engine, provider, cipher, T0, batch_size=500, worker_id=None)
     rows = outbox_rows(engine)
     assert (summary.unknown, summary.released) == (2, 2), status_counts(rows)
     assert sorted(provider.sent_ids) == ids[2:]

@@ -11,19 +11,12 @@ import pytest
 from rich.console import Console
 
 from dunning.core.errors import ConfigError
-from dunning.sending.providers import base as provider_base
-from dunning.sending.providers.base import (
-    OutgoingSms,
-    Receipt,
-    SmsProvider,
-    SubmitOutcome,
-    available_schemes,
-    build_provider,
-    register_provider,
-)
+from dunning.messages.wire import normalise_provider_id
+from dunning.sending.providers import registry
+from dunning.sending.providers.base import OutgoingSms, Receipt, SmsProvider, SubmitOutcome
 from dunning.sending.providers.console import ConsoleProvider
 from dunning.sending.providers.file import FileProvider
-from dunning.tracking.receipts import normalise_provider_id
+from dunning.sending.providers.registry import available_schemes, build_provider, register_provider
 
 NOW = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
 
@@ -59,9 +52,9 @@ def test_registry_entry_points_and_registration(monkeypatch: pytest.MonkeyPatch,
     plugin = EntryPoint(
         name="sink",
         value="dunning.sending.providers.file:FileProvider",
-        group=provider_base.ENTRY_POINT_GROUP,
+        group=registry.ENTRY_POINT_GROUP,
     )
-    monkeypatch.setattr(provider_base, "entry_points", lambda group: [plugin])
+    monkeypatch.setattr(registry, "entry_points", lambda group: [plugin])
     built = build_provider(f"sink://{tmp_path}/plugin.jsonl")
     assert isinstance(built, FileProvider)
     assert "sink" in available_schemes()
@@ -69,12 +62,23 @@ def test_registry_entry_points_and_registration(monkeypatch: pytest.MonkeyPatch,
     class Mine(ConsoleProvider):
         name = "mine"
 
-    monkeypatch.setattr(provider_base, "_FACTORIES", {})
+    monkeypatch.setattr(registry, "_FACTORIES", {})
     register_provider("mine", Mine)
     assert isinstance(build_provider("mine://"), Mine)
     register_provider("bad", lambda url: "not a provider")  # type: ignore[arg-type,return-value]
     with pytest.raises(ConfigError):
         build_provider("bad://")
+
+
+def test_built_ins_are_registered_through_the_same_entry_points_as_plugins() -> None:
+    from importlib.metadata import entry_points
+
+    declared = {ep.name: ep.value for ep in entry_points(group=registry.ENTRY_POINT_GROUP)}
+    assert {"file", "console", "smpp", "smsc"} <= set(declared)
+    assert all(
+        declared[s].startswith("dunning.sending.providers.") for s in ("file", "console", "smpp", "smsc")
+    )
+    assert not registry._FACTORIES  # nothing registered behind the entry points' back
 
 
 def test_repr_and_values_keep_numbers_out() -> None:

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from dunning.core.errors import ConfigError
-from dunning.sending.providers.base import OutgoingSms, Receipt, SmsProvider, SubmitOutcome, build_provider
+from dunning.sending.providers.base import OutgoingSms, Receipt, SmsProvider, SubmitOutcome
 from dunning.sending.providers.console import ConsoleProvider
 from dunning.sending.providers.file import FileProvider
+from dunning.sending.providers.registry import build_provider
 from dunning.sending.providers.routing import RoutingProvider, split_provider_urls, strip_routing_options
 from dunning.sending.providers.smpp.provider import SmppProvider
 from dunning.sending.smsc import SimulatorThread

@@ -3,10 +3,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
 
 from dunning.cli.main import app
 from dunning.templates import default_templates_text, load_templates
+from tests.factories import add_operator
 
 runner = CliRunner()
 
@@ -41,11 +44,18 @@ def test_preview(in_tmp: Path) -> None:
     assert missing.exit_code == 1 and "没有模板" in missing.output
 
 
-def test_approve_writes_the_file(in_tmp: Path) -> None:
-    path = in_tmp / "templates.yaml"
+def test_approve_writes_the_file(workdir: Path, engine: Engine) -> None:
+    path = workdir / "templates.yaml"
+    with engine.begin() as conn:
+        add_operator(conn, "王五", "compliance")
+        add_operator(conn, "赵六", "operator")
     no_file = runner.invoke(app, ["templates", "approve", "cn-early", "2", "--by", "王五"])
     assert no_file.exit_code == 1 and "dunning init" in no_file.output
     path.write_text(default_templates_text("CN"), encoding="utf-8")
+    denied = runner.invoke(app, ["templates", "approve", "cn-early", "2", "--by", "赵六"])
+    assert denied.exit_code == 1 and "compliance" in denied.output and "无权审批模板" in denied.output
+    nobody = runner.invoke(app, ["templates", "approve", "cn-early", "2"])
+    assert nobody.exit_code == 2 and "--by" in nobody.output
     result = runner.invoke(
         app, ["templates", "approve", "cn-early", "2", "--by", "王五", "--now", "2026-11-28T09:00:00+08:00"]
     )
@@ -54,6 +64,9 @@ def test_approve_writes_the_file(in_tmp: Path) -> None:
     catalog = load_templates(path)
     assert catalog["cn-early"].approved is not None and catalog["cn-early"].approved.version == 2
     assert catalog["cn-early"].approved.approved_by == "王五"
+    with engine.begin() as conn:
+        logged = conn.execute(sa.text("select kind, actor, subject from event_log")).all()
+    assert [tuple(r) for r in logged] == [("template.approved", "王五", "cn-early#2")]
     again = runner.invoke(app, ["templates", "approve", "cn-early", "2", "--by", "王五"])
     assert again.exit_code == 2 and "already approved" in again.output
     unknown = runner.invoke(app, ["templates", "approve", "cn-early", "9", "--by", "王五"])

@@ -9,8 +9,7 @@ import pytest
 
 from dunning.templates import load_default_templates, render, render_frame
 from dunning.templates.variables import format_masked_name
-
-from .helpers import CN_CONTEXT, frame_of, values
+from tests.templates.helpers import CN_CONTEXT, frame_of, values
 
 HOSTILE = [
     "{hotline}",

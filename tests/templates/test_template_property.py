@@ -17,8 +17,7 @@ from dunning.templates import (
     render_version,
 )
 from dunning.templates.render import RenderError, format_row_variable
-
-from .helpers import CN_CONTEXT, frame_of
+from tests.templates.helpers import CN_CONTEXT, frame_of
 
 EVERYTHING = parse_templates(
     """

@@ -25,8 +25,7 @@ from dunning.templates.variables import (
     format_due_date,
     format_masked_name,
 )
-
-from .helpers import CN_CONTEXT, US_CONTEXT, frame_of, values
+from tests.templates.helpers import CN_CONTEXT, US_CONTEXT, frame_of, values
 
 CATALOG = parse_templates(
     """

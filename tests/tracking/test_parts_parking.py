@@ -8,11 +8,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from dunning.core.crypto import PersonalDataCipher
-from dunning.models import MessagePart, ParkedReceipt
-from dunning.sending.outbox import mark_submitting, record_outcomes
-from dunning.sending.providers.base import Receipt, SubmitOutcome
+from dunning.flows import ingest_receipts
+from dunning.messages.models import MessagePart, ParkedReceipt
+from dunning.messages.outbox import mark_submitting, record_outcomes
+from dunning.messages.wire import Receipt, SubmitOutcome
 from dunning.tracking.receipts import PARK_LIMIT, apply_receipts, finalise_overdue_parts, retry_parked
-from sending.helpers import T0, add_debtor, add_message, assert_projection_consistent, row_of, status_of
+from tests.factories import T0, add_debtor, add_message, assert_projection_consistent, row_of, status_of
 
 AT = T0 + timedelta(minutes=1)
 PHONE = "+8613800138000"
@@ -63,7 +64,7 @@ def test_a_three_part_message_is_final_when_all_parts_are_and_the_worst_part_win
         assert (again.matched, again.duplicates) == (0, 1)
 
         last = apply_receipts(conn, [Receipt("00a2", "undelivered", AT + timedelta(seconds=9), "001")], AT)
-        assert (last.matched, last.by_status) == (1, {"undelivered": 1})
+        assert (last.matched, last.by_status["undelivered"], sum(last.by_status.values())) == (1, 1, 1)
         row = row_of(conn, mid)
         assert (row.status, row.final_at, row.error) == (
             "undelivered",
@@ -122,7 +123,7 @@ def test_an_unknown_message_is_reconciled_through_its_handset(
         conn.execute(sa.text("UPDATE messages SET status='unknown' WHERE id = :m"), {"m": mid})
         other = _submitting(conn, cipher, "OTHER", "+8613900000002")
         receipt = Receipt("9001", "delivered", AT, handset="8613900000001")
-        summary = apply_receipts(conn, [receipt], AT, provider="smpp", phone_hash=cipher.lookup_hash)
+        summary = ingest_receipts(conn, [receipt], AT, provider="smpp", id_format="auto", cipher=cipher)
         assert (summary.matched, summary.reconciled, summary.unmatched_count) == (1, 1, 0)
         row = row_of(conn, mid)
         assert (row.status, row.provider_message_id, row.provider_message_key) == (
@@ -139,7 +140,7 @@ def test_an_ambiguous_handset_is_parked_not_guessed(engine: Engine, cipher: Pers
         b = _submitting(conn, cipher, "TWIN-B", "+8613900000009")
         conn.execute(sa.text("UPDATE messages SET status='unknown' WHERE id IN (:a, :b)"), {"a": a, "b": b})
         receipt = Receipt("9002", "delivered", AT, handset="+8613900000009")
-        summary = apply_receipts(conn, [receipt], AT, phone_hash=cipher.lookup_hash)
+        summary = ingest_receipts(conn, [receipt], AT, provider=None, id_format="auto", cipher=cipher)
         assert (summary.matched, summary.unmatched_count) == (0, 1)
         assert {status_of(conn, a), status_of(conn, b)} == {"unknown"}
 

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy.engine import Connection, Engine
 
 from dunning.core.crypto import PersonalDataCipher
-from dunning.sending.providers.base import Receipt
-from dunning.tracking.receipts import apply_receipts, candidate_keys, normalise_provider_id
-from sending.helpers import (
+from dunning.messages.wire import Receipt, candidate_keys, normalise_provider_id
+from dunning.tracking.receipts import apply_receipts
+from tests.factories import (
     T0,
     add_debtor,
     add_message,
@@ -103,7 +103,7 @@ def test_duplicates_unmatched_and_provider_scope(engine: Engine, cipher: Persona
         summary = apply_receipts(conn, receipts, AT, provider="smpp")
         assert (summary.received, summary.matched, summary.duplicates) == (4, 1, 1)
         assert [r.provider_message_id for r in summary.unmatched] == ["def", "zzz"]
-        assert summary.by_status == {"delivered": 1}
+        assert {k: v for k, v in summary.by_status.items() if v} == {"delivered": 1}
         assert status_of(conn, mine) == "delivered"
         assert status_of(conn, theirs) == "submitted"
         assert status_of(conn, queued) == "queued"
@@ -158,7 +158,7 @@ def test_many_receipts_in_one_call(engine: Engine, cipher: PersonalDataCipher) -
         receipts = [Receipt(q, "delivered" if i % 10 else "undelivered", AT) for i, q in enumerate(quoted)]
         summary = apply_receipts(conn, receipts, AT)
         assert summary.matched == 2000 and summary.unmatched_count == 0
-        assert summary.by_status == {"delivered": 1800, "undelivered": 200}
+        assert {k: v for k, v in summary.by_status.items() if v} == {"delivered": 1800, "undelivered": 200}
         assert status_of(conn, ids[0]) == "undelivered" and status_of(conn, ids[1]) == "delivered"
         assert_projection_consistent(conn)
 

@@ -10,10 +10,11 @@ from sqlalchemy.engine import Engine
 from dunning.compliance import load_profile
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.settings import Settings
-from dunning.models import Contact, InboundMessage
-from dunning.sending.providers.base import InboundSms
-from dunning.tracking.replies import default_is_opt_out, store_replies
-from sending.helpers import T0, add_debtor, add_message, status_of
+from dunning.flows import ingest_replies
+from dunning.messages.wire import InboundSms
+from dunning.models import Contact, InboundMessage, LoggedEvent
+from dunning.tracking.replies import default_is_opt_out
+from tests.factories import T0, add_debtor, add_message, status_of
 
 AT = T0 + timedelta(minutes=5)
 
@@ -34,7 +35,9 @@ def test_opt_out_reply_suppresses_the_number_and_cancels_queued(
             InboundSms("+8613700000002", "我明天还款", AT, recipient="95000"),
             InboundSms("+8613700000099", "TD", AT),  # nobody's number: stored, nothing to suppress
         ]
-        summary = store_replies(conn, replies, AT, cipher=cipher, provider="smpp")
+        summary = ingest_replies(
+            conn, replies, AT, cipher=cipher, is_opt_out=default_is_opt_out, provider="smpp"
+        )
         assert summary.as_dict() == {
             "stored": 3,
             "opt_outs": 2,
@@ -43,6 +46,8 @@ def test_opt_out_reply_suppresses_the_number_and_cancels_queued(
             "unknown_sender": 1,
         }
         assert status_of(conn, queued) == "cancelled"
+        logged = conn.execute(sa.select(LoggedEvent.kind, LoggedEvent.debtor_id, LoggedEvent.subject)).all()
+        assert [tuple(r) for r in logged] == [("contact.opted_out", debtor, f"contact:{contact}")]
         assert status_of(conn, sent) == "submitted"
         assert status_of(conn, kept) == "queued"
         opted = conn.execute(sa.select(Contact.opted_out_at).where(Contact.id == contact)).scalar_one()

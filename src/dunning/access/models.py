@@ -1,3 +1,5 @@
+"""Operators: the people (and integrations) every act is recorded against, each with one role."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -7,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dunning.core.db import Base, UTCDateTime
 
-ROLES = ("operator", "supervisor", "compliance", "auditor", "admin")
+__all__ = ["Operator", "operators"]
 
 
 class Operator(Base):
@@ -19,3 +21,6 @@ class Operator(Base):
     role: Mapped[str] = mapped_column(sa.String(16))
     active: Mapped[bool] = mapped_column(sa.Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+operators: sa.Table = Operator.__table__  # type: ignore[assignment]

@@ -1,5 +1,8 @@
-"""Analytics: reports now; features, experiments and the simulator later."""
+"""Analytics: reports now; features, experiments and the simulator later.
 
-from dunning.analytics.report import daily_report, debtors_in_scope
+Pure: reports are built from figures the flows read (:func:`dunning.flows.report_day`).
+"""
 
-__all__ = ["daily_report", "debtors_in_scope"]
+from dunning.analytics.report import FAILED_BY_STATUS, LABELS, build_report
+
+__all__ = ["FAILED_BY_STATUS", "LABELS", "build_report"]

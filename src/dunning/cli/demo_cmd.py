@@ -6,31 +6,24 @@ sample portfolio → import (accounts, contacts, payments) → plan (strategy, t
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import sys
 from datetime import UTC, datetime, time
 from pathlib import Path
 from time import perf_counter
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.panel import Panel
-from rich.progress import (
-    BarColumn,
-    Progress,
-    SpinnerColumn,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from dunning.cli.common import console, handle_errors, now_from
+from dunning.cli.common import console, handle_errors, now_from, run_until_signal
 from dunning.cli.main import app
-from dunning.core.clock import zone
 from dunning.core.errors import InputError
-from dunning.core.settings import PROFILE_TIME_ZONE
+from dunning.core.profiles import PROFILE_TIME_ZONE
+
+if TYPE_CHECKING:
+    from dunning.flows import DayResult, SendDayResult
 
 MARKER = ".dunning-demo"
 
@@ -53,8 +46,21 @@ def _prepare(directory: Path) -> Path:
 
 def _default_now(profile: str) -> datetime:
     """10:00 today in the profile's main zone: inside every send window, so the demo always sends."""
+    from dunning.core.clock import zone
+
     tz = zone(PROFILE_TIME_ZONE[profile])
     return datetime.combine(datetime.now(tz).date(), time(10, 0), tzinfo=tz)
+
+
+def _command() -> str:
+    """How to run dunning again from the demo directory: ``dunning`` when that is on PATH, else the
+    absolute path of the script that is running (resolved before the demo changes directory)."""
+    script = Path(sys.argv[0])
+    if script.name != "dunning":
+        return "dunning"
+    resolved = script.resolve()
+    on_path = shutil.which("dunning")
+    return "dunning" if on_path and Path(on_path).resolve() == resolved else str(resolved)
 
 
 @app.command("demo")
@@ -69,16 +75,33 @@ def demo_command(
     now: Annotated[str | None, typer.Option("--now", help="基准时间 / As-of instant (ISO 8601)")] = None,
 ) -> None:
     """演示：样本→导入→排期→合规→发送→回执→报表 / The whole loop on embedded defaults."""
-    from dunning.analytics.report import daily_report
-    from dunning.cli.plan_cmd import render_plan, render_send, send_with_progress
+    from rich.panel import Panel
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskID,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    from dunning.cli.common import cipher, engine
+    from dunning.cli.plan_cmd import (
+        checked_provider,
+        daily_config,
+        render_plan,
+        render_send,
+        send_with_progress,
+    )
     from dunning.cli.report_cmd import render as render_report
-    from dunning.cli.setup_cmd import write_example_files
-    from dunning.core.crypto import PersonalDataCipher
-    from dunning.core.db import make_engine, migrate, unit_of_work
-    from dunning.core.settings import get_settings, reset_settings_cache
-    from dunning.flows import after_import, load_config, merge_summaries, plan_day, send_times
+    from dunning.cli.setup_cmd import prepare_install
+    from dunning.core.clock import zone
+    from dunning.core.db import unit_of_work
+    from dunning.core.settings import reset_settings_cache
+    from dunning.flows import import_portfolio, run_day
     from dunning.portfolio.sample import generate, write_sample
-    from dunning.portfolio.service import import_file
+    from dunning.sending.providers.base import SmsProvider
 
     profile = profile.upper()
     if profile not in PROFILE_TIME_ZONE:
@@ -86,6 +109,7 @@ def demo_command(
             f"--profile must be CN or US, got {profile!r}", f"--profile 须为 CN 或 US：{profile!r}"
         )
     instant = (now_from(now) if now else _default_now(profile)).astimezone(UTC)
+    command = _command()
     work = _prepare(directory)
     started = perf_counter()
 
@@ -101,20 +125,18 @@ def demo_command(
         f"smsc://embedded?seed={seed}&undelivered=0.04&rejected=0.005&journal={journal}",
     )
     reset_settings_cache()
-    settings = get_settings()
+    local = zone(PROFILE_TIME_ZONE[profile])
     console.print(
         Panel.fit(
             f"演示目录 / Demo directory: {work}\n"
-            f"基准时间 / As of: {instant.astimezone(zone(PROFILE_TIME_ZONE[profile])).isoformat()}\n"
+            f"基准时间 / As of: {instant.astimezone(local).isoformat()}\n"
             f"配置 / Profile: {profile}   账户 / Accounts: {accounts:,}   种子 / Seed: {seed}",
             title="dunning demo",
         )
     )
-
-    cipher = PersonalDataCipher(settings.data_key(create=True))
-    migrate(settings.database_url)
-    write_example_files(work, profile)
-    engine = make_engine(settings.database_url)
+    for line in prepare_install(profile):
+        console.print(f"[dim]{line}[/]")
+    data_cipher = cipher()
 
     columns = (
         SpinnerColumn(),
@@ -125,40 +147,44 @@ def demo_command(
     )
     with Progress(*columns, console=console) as progress:
         task = progress.add_task("生成样本 / Sample portfolio", total=1)
-        local_day = instant.astimezone(zone(PROFILE_TIME_ZONE[profile])).date()
-        files = write_sample(generate(accounts, seed, profile, local_day), work / "data")
+        files = write_sample(
+            generate(accounts, seed, profile, instant.astimezone(local).date()), work / "data"
+        )
         progress.update(task, completed=1)
-
         for kind in ("accounts", "contacts", "payments"):
             task = progress.add_task(f"导入 / Import {kind}", total=1.0)
 
             def step(_stage: str, fraction: float, task_id: TaskID = task) -> None:
                 progress.update(task_id, completed=fraction)
 
-            with unit_of_work(engine) as conn:
-                result = import_file(
-                    conn, kind, files[kind], cipher=cipher, profile=profile, now=instant, progress=step
+            with unit_of_work(engine()) as conn:
+                import_portfolio(
+                    conn, kind, files[kind], cipher=data_cipher, profile=profile, now=instant, progress=step
                 )
-                after_import(conn, result, instant)
             progress.update(task, completed=1.0)
 
-        task = progress.add_task("排期与合规 / Plan + compliance gate", total=1)
-        config = load_config(settings)
-        with unit_of_work(engine) as conn:
-            planned = plan_day(conn, config, instant)
-        progress.update(task, completed=1)
+    config = daily_config()
 
-    render_plan(planned)
-    # Replay the rest of the day: the sender runs at each instant a message becomes due.
-    with unit_of_work(engine) as conn:
-        times = send_times(conn, instant)
-    sent = merge_summaries([send_with_progress(config, at) for at in times or [instant]])
-    render_send(sent)
-    with unit_of_work(engine) as conn:
-        report = daily_report(conn, times[-1] if times else instant, PROFILE_TIME_ZONE[profile])
-    render_report(report)
+    async def go(stop: asyncio.Event) -> DayResult:
+        async def one_pass(provider: SmsProvider, at: datetime) -> SendDayResult:
+            return await send_with_progress(config, provider, at, stop=stop)
+
+        # Replay the rest of the day: the sender runs at each instant a message becomes due.
+        return await run_day(
+            engine(),
+            config,
+            data_cipher,
+            instant,
+            provider=checked_provider,
+            replay=True,
+            send=one_pass,
+            on_plan=render_plan,
+        )
+
+    day = run_until_signal(go)
+    render_send(day.send)
+    render_report(day.report)
     elapsed = perf_counter() - started
-    command = Path(sys.argv[0]).resolve() if Path(sys.argv[0]).name == "dunning" else "dunning"
     console.print(
         f"\n完成，用时 {elapsed:.1f} 秒 / Done in {elapsed:.1f} s.\n"
         f"短信中心收到的提交 / What the SMSC received: {journal}\n"

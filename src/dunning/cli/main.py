@@ -32,15 +32,18 @@ def _register() -> None:
     # Imported for their side effect of adding commands to ``app``.
     from dunning.cli import (  # noqa: F401
         compliance_cmd,
+        debtors_cmd,
         demo_cmd,
+        events_cmd,
+        operators_cmd,
         outbox_cmd,
         plan_cmd,
         portfolio_cmd,
         report_cmd,
-        send_cmd,
         setup_cmd,
         smsc_cmd,
         templates_cmd,
+        worker_cmd,
     )
 
 

@@ -1,16 +1,17 @@
-"""``dunning plan`` and ``dunning run``: today's slot for every debtor, and the whole daily loop."""
+"""``dunning plan``, ``dunning send`` and ``dunning run``: today's slot for every debtor, sending what
+is due, and the whole daily loop."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from dunning.cli.common import (
+    JsonOption,
     NowOption,
     cipher,
     console,
@@ -18,17 +19,19 @@ from dunning.cli.common import (
     engine,
     handle_errors,
     now_from,
+    run_until_signal,
     settings,
 )
 from dunning.cli.main import app
-from dunning.core.db import unit_of_work
-from dunning.core.settings import PROFILE_TIME_ZONE
-from dunning.flows import DailyConfig, load_config, plan_day, provider_from, send_day
-from dunning.sending.service import SendSummary
-from dunning.strategy.planner import PlanResult
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from dunning.flows import DailyConfig, SendDayResult
+    from dunning.sending.providers.base import SmsProvider
+    from dunning.strategy.planner import PlanResult
 
 DryRunOption = Annotated[bool, typer.Option("--dry-run", help="只计算不写入 / Compute without writing")]
-JsonOption = Annotated[bool, typer.Option("--json", help="输出 JSON / JSON output")]
 
 PLAN_LABELS = {
     "debtors_in_scope": ("在催债务人", "Debtors in scope"),
@@ -43,6 +46,8 @@ PLAN_LABELS = {
 
 def metric_table(title: str, labels: dict[str, tuple[str, str]], data: Mapping[str, Any]) -> Table:
     """A two-column table of bilingual metric names and their values."""
+    from rich.table import Table
+
     table = Table(title=title)
     table.add_column("指标 / Metric")
     table.add_column("数值 / Value", justify="right")
@@ -52,6 +57,8 @@ def metric_table(title: str, labels: dict[str, tuple[str, str]], data: Mapping[s
 
 
 def render_plan(result: PlanResult) -> None:
+    from rich.table import Table
+
     title = "排期 / Plan" + ("（试算 / dry run）" if result.dry_run else "")
     table = metric_table(f"{title} — {result.now.isoformat()}", PLAN_LABELS, result.as_dict())
     table.add_row("耗时 / Seconds", f"{result.seconds:.2f}")
@@ -65,29 +72,38 @@ def render_plan(result: PlanResult) -> None:
         console.print(rules)
 
 
-def _notices(config: DailyConfig) -> None:
+def notices(config: DailyConfig) -> None:
     for notice in config.notices:
         console.print(f"[yellow]{notice}[/]")
+
+
+def daily_config() -> DailyConfig:
+    from dunning.flows import load_config
+
+    return load_config(settings())
 
 
 @app.command("plan")
 @handle_errors
 def plan_command(now: NowOption = None, dry_run: DryRunOption = False, as_json: JsonOption = False) -> None:
     """排期：每位债务人今日至多一条，经合规闸门后入队 / Plan today's messages through the gate."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from dunning.core.db import unit_of_work
+    from dunning.flows import plan_day
+
     instant = now_from(now)
-    config = load_config(settings())
+    config = daily_config()
     if not as_json:
-        _notices(config)
-    with (
-        Progress(
-            SpinnerColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=as_json,
-        ) as progress,
-    ):
+        notices(config)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=as_json,
+    ) as progress:
         progress.add_task("排期中 / Planning…", total=None)
         with unit_of_work(engine()) as conn:
             result = plan_day(conn, config, instant, dry_run=dry_run)
@@ -97,9 +113,30 @@ def plan_command(now: NowOption = None, dry_run: DryRunOption = False, as_json: 
         render_plan(result)
 
 
-def send_with_progress(config: DailyConfig, instant_now: datetime, *, quiet: bool = False) -> SendSummary:
+def checked_provider() -> SmsProvider:
+    """The configured provider, refused when it is the simulator on a production database."""
+    from dunning.flows import check_provider, provider_from
+
+    provider = provider_from(settings())
+    check_provider(provider, engine(), settings())
+    return provider
+
+
+async def send_with_progress(
+    config: DailyConfig,
+    provider: SmsProvider,
+    instant: datetime,
+    *,
+    quiet: bool = False,
+    stop: asyncio.Event | None = None,
+) -> SendDayResult:
+    """One sender pass over an open provider, with a progress bar."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from dunning.flows import send_day
+    from dunning.sending.worker import SendSummary
+
     s = settings()
-    provider = provider_from(s)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -114,15 +151,17 @@ def send_with_progress(config: DailyConfig, instant_now: datetime, *, quiet: boo
         def tick(summary: SendSummary) -> None:
             progress.update(task, completed=summary.claimed)
 
-        return send_day(
+        return await send_day(
             engine(),
             config,
             provider,
             cipher(),
-            instant_now,
+            instant,
             batch_size=s.sender_batch,
             on_progress=tick,
             await_receipts=s.receipt_wait,
+            settle=s.inbound_settle,
+            stop=stop,
         )
 
 
@@ -131,8 +170,8 @@ SEND_LABELS = {
     "blocked": ("提交前拦截", "Blocked at submit"),
     "submitted": ("已提交", "Submitted"),
     "retried": ("待重试", "To retry"),
-    "failed": ("失败", "Failed"),
-    "expired": ("窗口已过未发", "Expired (window closed)"),
+    "refused": ("被拒或无号码", "Refused (provider, or no number)"),
+    "lapsed": ("窗口已过未发", "Lapsed (window closed)"),
     "unknown": ("状态未知（不重发）", "Unknown (never resent)"),
 }
 RECEIPT_LABELS = {
@@ -147,16 +186,17 @@ REPLY_LABELS = {
 }
 
 
-def render_send(summary: SendSummary) -> None:
+def render_send(result: SendDayResult) -> None:
+    summary = result.send
     table = metric_table(f"发送 / Send — {summary.provider}", SEND_LABELS, summary.as_dict())
-    receipts = summary.receipts.as_dict()
+    receipts = result.receipts.as_dict()
     # Parked and then matched within the run (a receipt that overtook its response) is routine;
     # what matters is how many still wait for their message at the end.
     receipts["unmatched"] = max(0, receipts["unmatched"] - receipts["resolved_parked"])
     for key, (zh, en) in RECEIPT_LABELS.items():
         if key == "matched" or receipts[key]:
             table.add_row(f"{zh} / {en}", f"{receipts[key]:,}")
-    replies = summary.replies.as_dict()
+    replies = result.replies.as_dict()
     for key, (zh, en) in REPLY_LABELS.items():
         if replies[key]:
             table.add_row(f"{zh} / {en}", f"{replies[key]:,}")
@@ -165,28 +205,63 @@ def render_send(summary: SendSummary) -> None:
     console.print(table)
 
 
+@app.command("send")
+@handle_errors
+def send_command(now: NowOption = None, as_json: JsonOption = False) -> None:
+    """发送到期短信（提交前再次合规检查）/ Send due messages (re-checked before submission).
+
+    SIGTERM or Ctrl-C stops it gracefully: nothing more is claimed, the batch in hand is finished
+    and recorded, the window drains and the provider unbinds.
+    """
+    instant = now_from(now)
+    config = daily_config()
+    provider = checked_provider()
+
+    async def go(stop: asyncio.Event) -> SendDayResult:
+        async with provider:
+            return await send_with_progress(config, provider, instant, quiet=as_json, stop=stop)
+
+    result = run_until_signal(go)
+    if as_json:
+        echo_json(result.as_dict())
+    else:
+        render_send(result)
+
+
 @app.command("run")
 @handle_errors
 def run_command(now: NowOption = None, as_json: JsonOption = False) -> None:
     """一日全流程：排期 + 发送 + 回执 + 报表 / The day: plan + send + receipts + report."""
-    from dunning.analytics.report import daily_report
     from dunning.cli.report_cmd import render as render_report
+    from dunning.flows import run_day
 
     instant = now_from(now)
-    s = settings()
-    config = load_config(s)
+    config = daily_config()
     if not as_json:
-        _notices(config)
-    with unit_of_work(engine()) as conn:
-        planned = plan_day(conn, config, instant)
-    if not as_json:
-        render_plan(planned)
-    sent = send_with_progress(config, instant, quiet=as_json)
-    if not as_json:
-        render_send(sent)
-    with unit_of_work(engine()) as conn:
-        report = daily_report(conn, instant, PROFILE_TIME_ZONE.get(s.profile, "UTC"))
+        notices(config)
+    provider = checked_provider()
+    built = [provider]
+
+    def next_provider() -> SmsProvider:
+        return built.pop() if built else checked_provider()
+
+    async def go(stop: asyncio.Event) -> Any:
+        async def one_pass(p: SmsProvider, at: datetime) -> SendDayResult:
+            return await send_with_progress(config, p, at, quiet=as_json, stop=stop)
+
+        return await run_day(
+            engine(),
+            config,
+            cipher(),
+            instant,
+            provider=next_provider,
+            send=one_pass,
+            on_plan=None if as_json else render_plan,
+        )
+
+    day = run_until_signal(go)
     if as_json:
-        echo_json({"plan": planned.as_dict(), "send": sent.as_dict(), "report": report})
-    else:
-        render_report(report)
+        echo_json(day.as_dict())
+        return
+    render_send(day.send)
+    render_report(day.report)

@@ -12,13 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Annotated
 
-import polars as pl
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from dunning.cli.common import (
     NowOption,
@@ -31,21 +27,14 @@ from dunning.cli.common import (
     settings,
 )
 from dunning.cli.main import app
-from dunning.core.db import unit_of_work
-from dunning.core.errors import ImportRejected, InputError
-from dunning.core.money import format_money
-from dunning.core.settings import PROFILE_TIME_ZONE
-from dunning.portfolio.importers import (
-    OPTIONAL,
-    REQUIRED,
-    FileKind,
-    RowError,
-    error_report_path,
-    write_error_report,
-)
-from dunning.portfolio.repository import bucket_summary, load_debtor_frame
-from dunning.portfolio.sample import generate, write_sample
-from dunning.portfolio.service import ImportResult, ProgressCallback, import_file
+from dunning.core.errors import InputError
+from dunning.core.profiles import PROFILE_TIME_ZONE
+from dunning.portfolio.columns import OPTIONAL, REQUIRED, FileKind
+
+if TYPE_CHECKING:
+    from dunning.flows import PortfolioImport
+    from dunning.portfolio.importers import RowError
+    from dunning.portfolio.service import ProgressCallback
 
 SHOWN_ERRORS = 50
 # Files smaller than this import too fast for a progress bar to be useful.
@@ -94,6 +83,10 @@ def sample_command(
     ] = None,
 ) -> None:
     """生成逼真的测试债务组合 / Write a realistic synthetic portfolio (accounts, contacts, payments CSV)."""
+    from rich.table import Table
+
+    from dunning.portfolio.sample import generate, write_sample
+
     chosen = _profile(profile)
     if accounts < 1:
         raise InputError("--accounts must be at least 1", "--accounts 至少为 1")
@@ -171,6 +164,8 @@ def _progress(file: Path) -> Iterator[ProgressCallback | None]:
     if not (big and console.is_terminal):
         yield None
         return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=console, transient=True
     ) as bar:
@@ -183,7 +178,10 @@ def _progress(file: Path) -> Iterator[ProgressCallback | None]:
 
 
 def _run_import(kind: FileKind, file: Path, skip_invalid: bool, profile: str | None, now: str | None) -> None:
-    import dunning.flows  # orchestration lives above the domains; imported only when needed
+    from dunning.core.db import unit_of_work
+    from dunning.core.errors import ImportRejected
+    from dunning.flows import import_portfolio
+    from dunning.portfolio.importers import RowError, error_report_path, write_error_report
 
     chosen = _profile(profile)
     at = now_from(now)
@@ -191,7 +189,7 @@ def _run_import(kind: FileKind, file: Path, skip_invalid: bool, profile: str | N
     report = error_report_path(file)
     try:
         with _progress(file) as hook, unit_of_work(engine()) as conn:
-            result = import_file(
+            outcome = import_portfolio(
                 conn,
                 kind,
                 file,
@@ -201,15 +199,13 @@ def _run_import(kind: FileKind, file: Path, skip_invalid: bool, profile: str | N
                 skip_invalid=skip_invalid,
                 progress=hook,
             )
-            after_import = getattr(dunning.flows, "after_import", None)
-            if after_import is not None:
-                after_import(conn, result, at)
     except ImportRejected as rejected:
         errors = [e for e in rejected.errors if isinstance(e, RowError)]
         _show_errors(errors, write_error_report(file, errors))
         err_console.print(f"[bold red]错误 / Error:[/] {rejected.bilingual()}")
         raise typer.Exit(2) from None
-    _show_result(result)
+    _show_result(outcome)
+    result = outcome.result
     if result.errors:
         _show_errors(result.errors, write_error_report(file, result.errors))
         skipped = result.skipped_rows
@@ -219,7 +215,10 @@ def _run_import(kind: FileKind, file: Path, skip_invalid: bool, profile: str | N
         report.unlink()  # a report of an earlier, failed attempt would mislead
 
 
-def _show_result(result: ImportResult) -> None:
+def _show_result(outcome: PortfolioImport) -> None:
+    from rich.table import Table
+
+    result = outcome.result
     table = Table(title=f"导入 {result.kind} / Imported {result.kind}: {result.path.name}")
     table.add_column("表 / Table")
     table.add_column("新增 / Inserted", justify="right")
@@ -232,6 +231,8 @@ def _show_result(result: ImportResult) -> None:
         f"文件行数 / Rows in file: {result.rows:,}；已导入 / imported: {result.imported_rows:,}；"
         f"状态变化的债务人 / debtors with changed state: {len(result.affected_debtor_pks):,}"
     )
+    if outcome.cancelled:
+        console.print(f"已取消排队短信 / Queued messages cancelled: {outcome.cancelled:,}")
     if result.encoding and result.encoding not in ("utf-8", "utf-8-sig"):
         console.print(f"文件编码 / Encoding: {result.encoding}")
     if result.ignored_columns:
@@ -239,6 +240,8 @@ def _show_result(result: ImportResult) -> None:
 
 
 def _show_errors(errors: list[RowError], report: Path) -> None:
+    from rich.table import Table
+
     table = Table(title=f"无效数据 / Invalid rows ({len({e.line for e in errors}):,})")
     table.add_column("行 / Line", justify="right")
     table.add_column("列 / Column")
@@ -262,6 +265,15 @@ def _show_errors(errors: list[RowError], report: Path) -> None:
 @handle_errors
 def buckets_command(now: NowOption = None, profile: ProfileOption = None) -> None:
     """按逾期分段统计债务人、账户、金额 / Debtors, accounts and amount per DPD bucket."""
+    from zoneinfo import ZoneInfo
+
+    import polars as pl
+    from rich.table import Table
+
+    from dunning.core.db import unit_of_work
+    from dunning.core.money import format_money
+    from dunning.portfolio.repository import bucket_summary, load_debtor_frame
+
     chosen = _profile(profile)
     at: datetime = now_from(now)
     zone = PROFILE_TIME_ZONE[chosen]

@@ -5,13 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
-from dunning.analytics.report import LABELS, daily_report
 from dunning.cli.common import NowOption, console, echo_json, engine, handle_errors, now_from, settings
 from dunning.cli.main import app
-from dunning.core.db import unit_of_work
-from dunning.core.settings import PROFILE_TIME_ZONE
 
 JsonOption = Annotated[
     bool, typer.Option("--json", help="输出 JSON（键名稳定）/ JSON output with stable keys")
@@ -24,15 +20,28 @@ ZoneOption = Annotated[
     ),
 ]
 
+FAILURE_NAMES = {
+    "undelivered": "未送达 / undelivered",
+    "rejected": "被拒 / rejected",
+    "expired": "过期 / expired",
+    "failed": "失败 / failed",
+    "refused": "通道拒收或无号码 / refused at submission",
+    "lapsed": "窗口关闭未发 / lapsed before sending",
+}
+
 
 @app.command("report")
 @handle_errors
 def report_command(now: NowOption = None, as_json: JsonOption = False, tz: ZoneOption = None) -> None:
     """当日报表：计划、拦截、发送、送达、费用 / Daily report: planned, blocked, sent, delivered, cost."""
+    from dunning.core.db import unit_of_work
+    from dunning.core.profiles import PROFILE_TIME_ZONE
+    from dunning.flows import report_day
+
     instant = now_from(now)
     time_zone = tz or PROFILE_TIME_ZONE.get(settings().profile, "UTC")
     with unit_of_work(engine()) as conn:
-        report = daily_report(conn, instant, time_zone)
+        report = report_day(conn, instant, time_zone)
     if as_json:
         echo_json(report)
         return
@@ -48,6 +57,10 @@ def _fmt(key: str, value: Any) -> str:
 
 
 def render(report: dict[str, Any]) -> None:
+    from rich.table import Table
+
+    from dunning.analytics.report import LABELS
+
     table = Table(title=f"每日报表 / Daily report — {report['date']} ({report['time_zone']})")
     table.add_column("指标 / Metric")
     table.add_column("数值 / Value", justify="right")
@@ -58,14 +71,8 @@ def render(report: dict[str, Any]) -> None:
     failed = Table(title="失败明细 / Failures by status")
     failed.add_column("状态 / Status")
     failed.add_column("条数 / Messages", justify="right")
-    names = {
-        "undelivered": "未送达 / undelivered",
-        "rejected": "被拒 / rejected",
-        "expired": "过期 / expired",
-        "failed": "失败 / failed",
-    }
     for status, n in report["failed_by_status"].items():
-        failed.add_row(names.get(status, status), f"{n:,}")
+        failed.add_row(FAILURE_NAMES.get(status, status), f"{n:,}")
     console.print(failed)
 
     if report["blocked_by_rule"]:

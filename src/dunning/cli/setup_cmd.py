@@ -1,4 +1,5 @@
-"""``dunning init``: create or upgrade the database and write example configuration files."""
+"""``dunning init``: create or upgrade the database, the data key and the first operator; write
+example configuration files."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import typer
 
 from dunning.cli.common import console, handle_errors, settings
 from dunning.cli.main import app
-from dunning.core.db import migrate
-from dunning.core.urls import redact_url
-from dunning.defaults import read_default
 
 
 def write_example_files(directory: Path, profile: str) -> list[Path]:
     """Copy the shipped strategy, template and compliance examples for ``profile`` where none exist."""
+    from dunning.defaults import read_default
+
     written = []
     s = settings()
     targets = {
@@ -32,17 +32,37 @@ def write_example_files(directory: Path, profile: str) -> list[Path]:
     return written
 
 
+def prepare_install(profile: str) -> list[str]:
+    """Everything ``dunning init`` does (also the demo's first step); returns what to tell the user."""
+    from dunning.core.clock import utcnow
+    from dunning.core.db import make_engine, migrate, unit_of_work
+    from dunning.core.urls import redact_url
+    from dunning.flows import init_install
+
+    s = settings()
+    s.data_key(create=True)
+    migrate(s.database_url)
+    lines = [f"数据库已就绪 / Database ready: {redact_url(s.database_url)}"]
+    with unit_of_work(make_engine(s.database_url)) as conn:
+        created = init_install(conn, utcnow())
+    if created is not None:
+        lines.append(
+            f"默认操作员 / Default operator: {created.username} ({created.role}) — "
+            f"用 --by {created.username} 新增其他操作员 / add the others with "
+            f"`dunning operators add NAME --role ROLE --by {created.username}`"
+        )
+    for path in write_example_files(Path.cwd(), profile):
+        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
+        lines.append(f"已写入 / Wrote {shown}")
+    return lines
+
+
 @app.command("init")
 @handle_errors
 def init_command(
     profile: str = typer.Option(None, "--profile", help="CN | US（默认取设置 / default from settings）"),
 ) -> None:
-    """建库或升级并写入示例配置 / Create or upgrade the database; write example files."""
-    s = settings()
-    chosen = (profile or s.profile).upper()
-    s.data_key(create=True)
-    migrate(s.database_url)
-    console.print(f"数据库已就绪 / Database ready: {redact_url(s.database_url)}")
-    for path in write_example_files(Path.cwd(), chosen):
-        shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
-        console.print(f"已写入 / Wrote {shown}")
+    """建库或升级、数据密钥、默认操作员，并写入示例配置 / Create or upgrade the database, the data key, the
+    first operator; write example files."""
+    for line in prepare_install((profile or settings().profile).upper()):
+        console.print(line)

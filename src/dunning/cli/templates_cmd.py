@@ -15,7 +15,17 @@ from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
-from dunning.cli.common import NowOption, console, echo_json, err_console, handle_errors, now_from, settings
+from dunning.cli.common import (
+    ByOption,
+    NowOption,
+    console,
+    echo_json,
+    engine,
+    err_console,
+    handle_errors,
+    now_from,
+    settings,
+)
 from dunning.cli.main import app
 from dunning.core.errors import ConfigError, InputError
 from dunning.core.smstext import text_info
@@ -30,7 +40,6 @@ from dunning.templates import (
     RenderContext,
     RenderError,
     TemplateCatalog,
-    approve_version,
     load_default_templates,
     load_templates,
     render_version,
@@ -226,18 +235,22 @@ def preview_command(
 def approve_command(
     template_id: Annotated[str, typer.Argument(help="模板 id / Template id")],
     version: Annotated[int, typer.Argument(help="版本号 / Version number")],
-    by: Annotated[str, typer.Option("--by", help="审批人 / Approver name")],
+    by: ByOption = None,
     file: FileOption = None,
     now: NowOption = None,
 ) -> None:
-    """审批模板版本（写回 YAML 文件）/ Approve a template version (updates the YAML file)."""
+    """审批模板版本（写回 YAML 文件；须合规或管理员）/ Approve a template version (compliance or admin)."""
+    from dunning.core.db import unit_of_work
+    from dunning.flows import approve_template
+
     path = file if file is not None else settings().templates_file
     if not path.exists():
         raise ConfigError(
             f"templates file not found: {path} (run `dunning init` first)",
             f"找不到模板文件：{path}（请先运行 `dunning init`）",
         )
-    approved = approve_version(path, template_id, version, by=by, at=now_from(now))
+    with unit_of_work(engine()) as conn:
+        approved = approve_template(conn, path, template_id, version, by=by, now=now_from(now))
     console.print(
         f"已审批 / Approved: {template_id} 第 {approved.version} 版 / version {approved.version} "
         f"— {approved.approved_by}, {approved.approved_at.isoformat() if approved.approved_at else ''}"

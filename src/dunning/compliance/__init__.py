@@ -20,7 +20,7 @@ from dunning.compliance.gate import (
     evaluate,
     evaluate_records,
     explain,
-    violation_records,
+    rule_table,
 )
 from dunning.compliance.normalise import compact, compact_expr, normalise, normalise_expr, words, words_expr
 from dunning.compliance.profiles import (
@@ -30,7 +30,6 @@ from dunning.compliance.profiles import (
     default_profile,
     load_profile,
 )
-from dunning.compliance.repository import record_violations
 from dunning.compliance.rules import RULES, Rule, get_rule, rules_for
 
 __all__ = [
@@ -55,10 +54,9 @@ __all__ = [
     "load_profile",
     "normalise",
     "normalise_expr",
-    "record_violations",
+    "rule_table",
     "rules_for",
     "run_corpus",
-    "violation_records",
     "words",
     "words_expr",
 ]

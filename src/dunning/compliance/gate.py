@@ -28,8 +28,8 @@ __all__ = [
     "evaluate",
     "evaluate_records",
     "explain",
+    "rule_table",
     "typed_context",
-    "violation_records",
 ]
 
 STAGES = ("plan", "submit")
@@ -263,31 +263,17 @@ def check_message(
     return [explain(rule_id, profile) for rule_id in ids]
 
 
-def violation_records(
-    frame: pl.DataFrame,
-    profile: ComplianceProfile,
-    stage: str,
-    decided_at: datetime,
-    key: str = "message_id",
-) -> pl.DataFrame:
-    """One row per (``key``, violated rule) in the shape of ``compliance_violations``, for a bulk insert."""
-    if stage not in STAGES:
-        raise InputError(f"stage must be one of {', '.join(STAGES)}", f"stage 须为 {'、'.join(STAGES)} 之一")
+def rule_table(profile: ComplianceProfile) -> pl.DataFrame:
+    """Every rule of ``profile`` explained (``rule, category, legal_basis, reason_zh, reason_en``):
+    what a stored decision cites for each rule id it names."""
     explained = [explain(rule.id, profile) for rule in rules_for(profile)]
-    table = pl.DataFrame(
+    return pl.DataFrame(
         {
             "rule": [v.rule for v in explained],
             "category": [v.category for v in explained],
             "legal_basis": [v.legal_basis for v in explained],
             "reason_zh": [v.reason_zh for v in explained],
             "reason_en": [v.reason_en for v in explained],
-        }
-    )
-    return (
-        frame.select(key, pl.col("violations").alias("rule"))
-        .explode("rule")
-        .drop_nulls("rule")
-        .join(table, on="rule", how="left")
-        .with_columns(pl.lit(stage).alias("stage"), pl.lit(decided_at.astimezone(UTC)).alias("decided_at"))
-        .select(key, "stage", "rule", "category", "legal_basis", "reason_zh", "reason_en", "decided_at")
+        },
+        schema={name: pl.String for name in ("rule", "category", "legal_basis", "reason_zh", "reason_en")},
     )

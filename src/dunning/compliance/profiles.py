@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dunning.compliance.lexicon import FORBIDDEN, LITIGATION_WORDS
 from dunning.compliance.normalise import compact, words
 from dunning.core.errors import ConfigError, InputError
+from dunning.core.profiles import PROFILES, Profile
 from dunning.core.settings import Settings
 
 __all__ = [
@@ -34,8 +35,8 @@ __all__ = [
     "load_profile",
 ]
 
-ProfileName = Literal["CN", "US"]
-PROFILE_NAMES: tuple[ProfileName, ...] = ("CN", "US")
+ProfileName = Profile
+PROFILE_NAMES: tuple[ProfileName, ...] = PROFILES
 RequiredElement = Literal[
     "signature", "creditor", "amount", "overdue", "contact", "opt_out_line", "collector_disclosure"
 ]

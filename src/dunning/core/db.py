@@ -6,11 +6,12 @@ stored as UTC; ``UTCDateTime`` gives them back timezone-aware on both.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -19,6 +20,10 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 from dunning.core.errors import ConfigError
+
+T = TypeVar("T")
+#: Ids per statement: far below SQLite's and PostgreSQL's bound-parameter limits.
+CHUNK = 900
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -129,9 +134,29 @@ def migrate(url: str) -> None:
 
     engine = make_engine(url)
     cfg = alembic_config(url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+        return
+    # SQLite rebuilds a table to change it; with foreign keys on, dropping the old copy would delete
+    # through every cascade pointing at it. The pragma only changes outside a transaction.
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:
+                    raise ConfigError(
+                        f"migration left {len(broken)} rows with broken references, e.g. {broken[0]}",
+                        f"迁移后有 {len(broken)} 行引用失效，例如 {broken[0]}",
+                    )
+        finally:
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
 
 
 def schema_revision(engine: Engine) -> str | None:
@@ -204,3 +229,31 @@ def _sqlite_rows(rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
         return found
 
     return [tuple(text(v) if isinstance(v, datetime) else v for v in row) for row in rows]
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in slices of at most ``size`` (one statement each)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def one_of(
+    conn: Connection,
+    column: sa.ColumnElement[Any],
+    values: Sequence[Any],
+    element_type: sa.types.TypeEngine[Any] | None = None,
+) -> sa.ColumnElement[bool]:
+    """``column IN (values)``; on PostgreSQL ``column = ANY(:array)``, one parameter instead of
+    hundreds (the driver parses and caches the statement once, whatever the batch size)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        array = sa.bindparam(None, list(values), type_=ARRAY(element_type or column.type))
+        return column == sa.any_(array)
+    return column.in_(list(values))
+
+
+def detail_json(**values: Any) -> str:
+    """An event's detail: compact, key-sorted JSON without null entries."""
+    clean = {k: v for k, v in values.items() if v is not None}
+    return json.dumps(clean, ensure_ascii=False, sort_keys=True, default=str, separators=(",", ":"))

@@ -63,3 +63,7 @@ class RetriableProviderError(ProviderError):
 
 class PermanentProviderError(ProviderError):
     pass
+
+
+class PermissionDenied(DunningError):
+    """The named operator may not do this (unknown to the act's roles, or disabled)."""

@@ -11,7 +11,7 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -22,11 +22,7 @@ from pydantic_settings import (
 )
 
 from dunning.core.errors import ConfigError
-
-Profile = Literal["CN", "US"]
-
-#: Each profile's main time zone: the default for debtors without one, and the zone of reports.
-PROFILE_TIME_ZONE: dict[str, str] = {"CN": "Asia/Shanghai", "US": "America/New_York"}
+from dunning.core.profiles import Profile
 
 
 class Settings(BaseSettings):
@@ -59,6 +55,13 @@ class Settings(BaseSettings):
     # After the last batch, keep collecting receipts this many seconds while any are outstanding
     # (later ones are delivered by the SMSC at the next bind and matched then).
     receipt_wait: float = 10.0
+    # After connecting, take in what the provider holds for us (replies, receipts) until the line has
+    # been quiet this many seconds, before claiming anything: a waiting opt-out stops its messages.
+    inbound_settle: float = 0.25
+    # The built-in simulator delivers nothing: refused on PostgreSQL unless this is set (test installs).
+    allow_embedded_smsc: bool = False
+    # Who the CLI acts as when --by is not given.
+    operator: str | None = None
 
     @field_validator("profile", mode="before")
     @classmethod

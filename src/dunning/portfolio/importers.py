@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
 import polars as pl
@@ -44,23 +44,9 @@ from dunning.core.errors import InputError
 from dunning.core.masking import mask_name, mask_phone
 from dunning.core.money import exponent, is_known_currency, parse_amount, to_minor
 from dunning.core.phone import PROFILE_REGION, PhoneError, parse_phone
-from dunning.core.settings import PROFILE_TIME_ZONE
-from dunning.portfolio.models import RELATIONS
+from dunning.core.profiles import PROFILE_TIME_ZONE
+from dunning.portfolio.columns import FLAGS, OPTIONAL, RELATIONS, REQUIRED, FileKind
 
-FileKind = Literal["accounts", "contacts", "payments"]
-KINDS: tuple[FileKind, ...] = ("accounts", "contacts", "payments")
-FLAGS = ("dispute", "complaint", "bankrupt", "deceased", "time_barred", "opt_out")
-
-REQUIRED: dict[FileKind, tuple[str, ...]] = {
-    "accounts": ("account_id", "debtor_id", "name", "phone", "outstanding", "currency", "due_date"),
-    "contacts": ("debtor_id", "phone", "relation", "verified"),
-    "payments": ("payment_id", "account_id", "amount", "currency", "paid_at"),
-}
-OPTIONAL: dict[FileKind, tuple[str, ...]] = {
-    "accounts": ("product", "principal", "timezone", "region", "risk_score", *FLAGS),
-    "contacts": (),
-    "payments": (),
-}
 # The profile's zone for naive timestamps and for debtors without any zone information.
 
 LINE = "__line__"

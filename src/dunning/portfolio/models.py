@@ -12,8 +12,22 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dunning.core.db import Base, UTCDateTime
+from dunning.portfolio.columns import FLAGS, RELATIONS, STATE_FLAGS
 
-RELATIONS = ("self", "spouse", "guarantor", "emergency", "employer", "other")
+__all__ = [
+    "ENCRYPTED_COLUMNS",
+    "FLAGS",
+    "RELATIONS",
+    "STATE_FLAGS",
+    "Account",
+    "Contact",
+    "Debtor",
+    "DebtorHold",
+    "Payment",
+]
+
+#: Personal data at rest in this domain's tables (key rotation re-encrypts them).
+ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {"debtors": ("name_enc",), "contacts": ("phone_enc",)}
 
 
 class Debtor(Base):

@@ -9,18 +9,45 @@ be within scope on any local calendar (``due_date ≤ latest local date on Earth
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import polars as pl
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dunning.core.clock import local_date
-from dunning.core.db import datetime_param, is_sqlite
+from dunning.core.crypto import PersonalDataCipher
+from dunning.core.db import chunks, datetime_param, is_sqlite, one_of
+from dunning.core.errors import NotFound
 from dunning.core.masking import account_tail
 from dunning.portfolio.dpd import PRE_DUE_DAYS, bucket_expr, dpd_expr, in_scope_expr, primary_zone
+from dunning.portfolio.models import FLAGS, Account, Contact, Debtor, DebtorHold
 
-FLAGS = ("dispute", "complaint", "bankrupt", "deceased", "time_barred", "opt_out")
+__all__ = [
+    "FRAME_SCHEMA",
+    "ActiveHold",
+    "add_hold",
+    "bucket_summary",
+    "contact_hashes",
+    "contact_masks",
+    "contact_numbers",
+    "contacts_by_hash",
+    "debtor_ids",
+    "debtor_refs",
+    "debtors_in_scope",
+    "load_debtor_frame",
+    "opt_out_contacts",
+    "recipient_facts",
+    "release_holds",
+    "tail_expr",
+]
+
+debtors_t: sa.Table = Debtor.__table__  # type: ignore[assignment]
+contacts_t: sa.Table = Contact.__table__  # type: ignore[assignment]
+accounts_t: sa.Table = Account.__table__  # type: ignore[assignment]
+holds_t: sa.Table = DebtorHold.__table__  # type: ignore[assignment]
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "debtor_pk": pl.Int64(),
@@ -33,7 +60,7 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
     "recipient_relation": pl.Utf8(),
     "recipient_verified": pl.Boolean(),
     "recipient_opted_out": pl.Boolean(),
-    "account_pks": pl.Utf8(),
+    "account_pks": pl.List(pl.Int64()),
     "account_refs": pl.Utf8(),
     "n_accounts": pl.Int32(),
     "account_tail": pl.Utf8(),
@@ -356,7 +383,7 @@ def _consolidate(scoped: pl.DataFrame) -> pl.DataFrame:
     covered = covered.with_columns(alone.alias("__alone__"))
     singles = covered.filter("__alone__").select(
         "debtor_pk",
-        pl.col("account_pk").cast(pl.Utf8).alias("account_pks"),
+        pl.concat_list([pl.col("account_pk")]).alias("account_pks"),
         pl.col("account_ref").alias("account_refs"),
         pl.lit(1, dtype=pl.Int32).alias("n_accounts"),
         tail_expr(pl.col("account_ref")).alias("account_tail"),
@@ -369,7 +396,7 @@ def _consolidate(scoped: pl.DataFrame) -> pl.DataFrame:
         covered.filter(~pl.col("__alone__"))
         .group_by("debtor_pk")
         .agg(
-            pl.col("account_pk").sort().cast(pl.Utf8).alias("account_pks"),
+            pl.col("account_pk").sort().alias("account_pks"),
             pl.col("account_ref").sort_by("account_pk").alias("account_refs"),
             pl.len().cast(pl.Int32).alias("n_accounts"),
             pl.col("account_ref").first().alias("account_tail"),
@@ -379,7 +406,6 @@ def _consolidate(scoped: pl.DataFrame) -> pl.DataFrame:
             pl.col("risk_score").max(),
         )
         .with_columns(
-            pl.col("account_pks").list.join(","),
             pl.col("account_refs").list.join(","),
             tail_expr(pl.col("account_tail")).alias("account_tail"),
         )
@@ -455,7 +481,7 @@ def _fill_out_of_scope(reader: _Reader, frame: pl.DataFrame) -> pl.DataFrame:
         frame.join(described, on="debtor_pk", how="left")
         .with_columns(
             pl.col("n_accounts").is_null().alias("paid"),
-            pl.coalesce("account_pks", pl.lit("")).alias("account_pks"),
+            pl.col("account_pks").fill_null(pl.lit([], dtype=pl.List(pl.Int64))),
             pl.coalesce("account_refs", pl.lit("")).alias("account_refs"),
             pl.coalesce("amount_minor", pl.lit(0, dtype=pl.Int64)).alias("amount_minor"),
             pl.coalesce("currency", "__currency__").alias("currency"),
@@ -487,4 +513,182 @@ def bucket_summary(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-__all__ = ["FRAME_SCHEMA", "bucket_summary", "load_debtor_frame", "tail_expr"]
+# --------------------------------------------------------------------------------------------------
+# Small reads and writes the flows compose (contacts by number, opt-outs, holds, scope counts)
+
+
+def debtors_in_scope(conn: Connection, day: date) -> int:
+    """Debtors with an unpaid account due at most :data:`PRE_DUE_DAYS` after ``day`` (a plain count:
+    the report's figure, the planner's scope on the profile's calendar)."""
+    horizon = day + timedelta(days=PRE_DUE_DAYS)
+    query = sa.select(sa.func.count(sa.distinct(accounts_t.c.debtor_id))).where(
+        accounts_t.c.status != "paid",
+        accounts_t.c.outstanding_minor - accounts_t.c.paid_minor > 0,
+        accounts_t.c.due_date <= horizon,
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def recipient_facts(conn: Connection, contact_pks: Sequence[int]) -> pl.DataFrame:
+    """The recipient columns of the gate for these contacts (relation, verified, opted out)."""
+    from dunning.core.frames import read_frame
+
+    statement = sa.select(
+        contacts_t.c.id, contacts_t.c.relation, contacts_t.c.verified, contacts_t.c.opted_out_at.is_not(None)
+    ).where(contacts_t.c.id.in_(list(contact_pks)))
+    schema = {
+        "contact_pk": pl.Int64,
+        "recipient_relation": pl.String,
+        "recipient_verified": pl.Boolean,
+        "recipient_opted_out": pl.Boolean,
+    }
+    return read_frame(conn, statement, schema=schema)
+
+
+def contact_numbers(
+    conn: Connection, contact_ids: Sequence[int], cipher: PersonalDataCipher
+) -> dict[int, str]:
+    """The clear number of each contact (for handing a message to a provider; never log them)."""
+    from cryptography.exceptions import InvalidTag
+
+    out: dict[int, str] = {}
+    for chunk in chunks(sorted(set(contact_ids))):
+        rows = conn.execute(
+            sa.select(contacts_t.c.id, contacts_t.c.phone_enc).where(one_of(conn, contacts_t.c.id, chunk))
+        ).all()
+        for contact_id, token in rows:
+            try:
+                out[int(contact_id)] = cipher.decrypt(bytes(token))
+            except InvalidTag as exc:
+                from dunning.core.errors import ConfigError
+
+                raise ConfigError(
+                    f"cannot decrypt the number of contact {contact_id}: wrong data key?",
+                    f"无法解密联系人 {contact_id} 的号码：数据密钥是否正确？",
+                ) from exc
+    return out
+
+
+def contact_hashes(conn: Connection, contact_ids: Sequence[int]) -> dict[int, str]:
+    """The keyed look-up hash of each contact's number."""
+    out: dict[int, str] = {}
+    for chunk in chunks(sorted(set(contact_ids))):
+        rows = conn.execute(
+            sa.select(contacts_t.c.id, contacts_t.c.phone_hash).where(one_of(conn, contacts_t.c.id, chunk))
+        ).all()
+        out.update({int(i): str(h) for i, h in rows})
+    return out
+
+
+def contact_masks(conn: Connection, contact_ids: Sequence[int]) -> dict[int, str]:
+    """The masked form (138****8000) of each contact's number, for display."""
+    out: dict[int, str] = {}
+    for chunk in chunks(sorted(set(contact_ids))):
+        rows = conn.execute(
+            sa.select(contacts_t.c.id, contacts_t.c.phone_masked).where(one_of(conn, contacts_t.c.id, chunk))
+        ).all()
+        out.update({int(i): str(m) for i, m in rows})
+    return out
+
+
+def contacts_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
+    """``{phone_hash: [(contact_id, debtor_id), …]}``: every contact (of any debtor) with that number."""
+    out: dict[str, list[tuple[int, int]]] = {}
+    for chunk in chunks(sorted(set(hashes))):
+        rows = conn.execute(
+            sa.select(contacts_t.c.phone_hash, contacts_t.c.id, contacts_t.c.debtor_id).where(
+                one_of(conn, contacts_t.c.phone_hash, chunk)
+            )
+        ).all()
+        for digest, contact_id, debtor_id in rows:
+            out.setdefault(str(digest), []).append((int(contact_id), int(debtor_id)))
+    return out
+
+
+def opt_out_contacts(conn: Connection, contact_ids: Sequence[int], now: datetime) -> list[tuple[int, int]]:
+    """Mark these contacts opted out (those not already); returns ``(contact_id, debtor_id)`` changed."""
+    changed: list[tuple[int, int]] = []
+    for chunk in chunks(sorted(set(contact_ids))):
+        rows = conn.execute(
+            contacts_t.update()
+            .where(one_of(conn, contacts_t.c.id, chunk), contacts_t.c.opted_out_at.is_(None))
+            .values(opted_out_at=now, updated_at=now)
+            .returning(contacts_t.c.id, contacts_t.c.debtor_id)
+        ).all()
+        changed.extend((int(c), int(d)) for c, d in rows)
+    return sorted(changed)
+
+
+def debtor_refs(conn: Connection, debtor_ids: Sequence[int]) -> dict[int, str]:
+    """The lender's id (``external_id``) of each debtor."""
+    out: dict[int, str] = {}
+    for chunk in chunks(sorted(set(debtor_ids))):
+        rows = conn.execute(
+            sa.select(debtors_t.c.id, debtors_t.c.external_id).where(one_of(conn, debtors_t.c.id, chunk))
+        ).all()
+        out.update({int(i): str(ref) for i, ref in rows})
+    return out
+
+
+def debtor_ids(conn: Connection, refs: Sequence[str]) -> dict[str, int]:
+    """Debtor ids by the lender's ids; NotFound naming the first that does not exist."""
+    found: dict[str, int] = {}
+    for chunk in chunks(sorted(set(refs))):
+        rows = conn.execute(
+            sa.select(debtors_t.c.external_id, debtors_t.c.id).where(debtors_t.c.external_id.in_(list(chunk)))
+        ).all()
+        found.update({str(ref): int(i) for ref, i in rows})
+    missing = [r for r in refs if r not in found]
+    if missing:
+        raise NotFound(f"no debtor with id {missing[0]!r}", f"没有编号为 {missing[0]!r} 的债务人")
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class ActiveHold:
+    hold_id: int
+    debtor_id: int
+    reason: str
+    starts_at: datetime
+    until: datetime | None
+    created_by: str | None
+
+
+def add_hold(
+    conn: Connection,
+    debtor_id: int,
+    reason: str,
+    *,
+    starts_at: datetime,
+    until: datetime | None,
+    note: str | None,
+    by: str,
+) -> int:
+    """Pause contact with a debtor from ``starts_at`` (until ``until``, or until released)."""
+    return int(
+        conn.execute(
+            holds_t.insert()
+            .values(
+                debtor_id=debtor_id, reason=reason, note=note, starts_at=starts_at, until=until, created_by=by
+            )
+            .returning(holds_t.c.id)
+        ).scalar_one()
+    )
+
+
+def release_holds(conn: Connection, debtor_id: int, now: datetime) -> list[ActiveHold]:
+    """Clear every hold of the debtor still in force or yet to start; returns what was cleared."""
+    rows = conn.execute(
+        holds_t.update()
+        .where(
+            holds_t.c.debtor_id == debtor_id,
+            holds_t.c.cleared_at.is_(None),
+            sa.or_(holds_t.c.until.is_(None), holds_t.c.until > now),
+        )
+        .values(cleared_at=now)
+        .returning(
+            holds_t.c.id, holds_t.c.debtor_id, holds_t.c.reason, holds_t.c.starts_at, holds_t.c.until,
+            holds_t.c.created_by,
+        )
+    ).all()  # fmt: skip
+    return [ActiveHold(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5]) for r in rows]

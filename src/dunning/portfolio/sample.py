@@ -38,14 +38,15 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
+from dunning.core.profiles import PROFILES
 from dunning.portfolio import _namedata as data
+from dunning.portfolio.models import FLAGS
 
 CN_TEST_PREFIX = "1990"
 US_TEST_EXCHANGE = "55501"
-PROFILES = ("CN", "US")
 RELATIONS_THIRD_PARTY = ("emergency", "spouse", "employer", "guarantor", "other")
 _RELATION_WEIGHTS = (0.40, 0.28, 0.14, 0.10, 0.08)
-FLAG_COLUMNS = ("dispute", "complaint", "bankrupt", "deceased", "time_barred", "opt_out")
+FLAG_COLUMNS = FLAGS
 ACCOUNT_COLUMNS = (
     "account_id", "debtor_id", "name", "phone", "outstanding", "currency", "due_date", "product",
     "principal", "timezone", "region", "risk_score", *FLAG_COLUMNS,

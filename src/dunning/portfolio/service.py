@@ -41,21 +41,14 @@ from dunning.core.db import UTCDateTime, bulk_insert, is_sqlite
 from dunning.core.errors import ImportRejected
 from dunning.core.masking import mask_name, mask_phone
 from dunning.core.phone import time_zones_for
-from dunning.core.settings import PROFILE_TIME_ZONE
-from dunning.portfolio.importers import (
-    FLAGS,
-    FileKind,
-    RowError,
-    read_table,
-    validate,
-)
+from dunning.core.profiles import PROFILE_TIME_ZONE
+from dunning.portfolio.columns import FLAGS, STATE_FLAGS, FileKind
+from dunning.portfolio.importers import RowError, read_table, validate
 from dunning.portfolio.models import Account, Contact, Debtor, Payment
 
 ProgressCallback = Callable[[str, float], None]
 
 _CHUNK = 5000
-# Flags whose change means queued messages must be reconsidered (time_barred changes wording only).
-_STATE_FLAGS = ("dispute", "complaint", "bankrupt", "deceased", "opt_out")
 
 CONTACT_COLUMNS = (
     "debtor_id", "phone_enc", "phone_hash", "phone_masked", "relation", "verified", "primary",
@@ -213,6 +206,31 @@ def _update_many(
     )
     for part in _chunks(rows):
         conn.execute(stmt, [{f"b_{k}": v for k, v in row.items()} for row in part])
+
+
+def _contact_row(
+    debtor_pk: int,
+    phone: str,
+    digest: str,
+    relation: str,
+    verified: bool,
+    primary: bool,
+    cipher: PersonalDataCipher,
+    now: datetime,
+) -> tuple[Any, ...]:
+    """A new contact in :data:`CONTACT_COLUMNS` order: the number encrypted, hashed and masked."""
+    return (
+        debtor_pk,
+        cipher.encrypt(phone),
+        digest,
+        mask_phone(phone),
+        relation,
+        verified,
+        primary,
+        None,
+        now,
+        now,
+    )
 
 
 def _resolve_debtors(conn: Connection, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[RowError]]:
@@ -424,20 +442,7 @@ def _own_numbers(
             is_primary = phone == primary_phone
             old = stored.get((pk, digest))
             if old is None:
-                inserts.append(
-                    (
-                        pk,
-                        cipher.encrypt(phone),
-                        digest,
-                        mask_phone(phone),
-                        "self",
-                        True,
-                        is_primary,
-                        None,
-                        now,
-                        now,
-                    )
-                )
+                inserts.append(_contact_row(pk, phone, digest, "self", True, is_primary, cipher, now))
                 if is_primary and pk in existing_debtors:
                     affected.add(pk)
             elif bool(old.primary) != is_primary:
@@ -532,11 +537,7 @@ def _upsert_accounts(
             continue
         if "outstanding_minor" in changed:
             recompute.append(int(old.id))
-        if (
-            "outstanding_minor" in changed
-            or "debtor_id" in changed
-            or any(f in changed for f in _STATE_FLAGS)
-        ):
+        if "outstanding_minor" in changed or "debtor_id" in changed or any(f in changed for f in STATE_FLAGS):
             affected.update({int(old.debtor_id), int(row["debtor_id"])})
         updates.append({"id": old.id, **{f: row[f] for f in _ACCOUNT_FIELDS}, "updated_at": now})
     bulk_insert(
@@ -591,20 +592,7 @@ def _apply_contacts(
         digest = cipher.lookup_hash(phone)
         old = stored.get((pk, digest))
         if old is None:
-            inserts.append(
-                (
-                    pk,
-                    cipher.encrypt(phone),
-                    digest,
-                    mask_phone(phone),
-                    relation,
-                    verified,
-                    False,
-                    None,
-                    now,
-                    now,
-                )
-            )
+            inserts.append(_contact_row(pk, phone, digest, relation, verified, False, cipher, now))
         elif old.relation != relation or bool(old.verified) != verified:
             updates.append({"id": old.id, "relation": relation, "verified": verified, "updated_at": now})
             if old.primary:

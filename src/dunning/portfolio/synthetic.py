@@ -32,10 +32,10 @@ from sqlalchemy.engine import Connection
 from dunning.core.clock import local_date
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import bulk_insert, datetime_param, is_sqlite
-from dunning.core.settings import PROFILE_TIME_ZONE
-from dunning.portfolio.importers import FLAGS
-from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
+from dunning.core.profiles import PROFILE_TIME_ZONE
+from dunning.portfolio.models import FLAGS, Account, Contact, Debtor, DebtorHold, Payment
 from dunning.portfolio.sample import SamplePortfolio, generate
+from dunning.portfolio.service import CONTACT_COLUMNS
 
 _SQLITE_POLARS_DATETIME = "%Y-%m-%d %H:%M:%S%.6f"
 _LOAD_CACHE_KIB = 600_000
@@ -205,12 +205,9 @@ def write_portfolio(
     _insert(
         conn,
         _table(Contact),
-        (
-            "id", "debtor_id", "phone_enc", "phone_hash", "phone_masked", "relation", "verified", "primary",
-            "opted_out_at", "created_at", "updated_at",
-        ),
+        ("id", *CONTACT_COLUMNS),
         contact_rows,
-    )  # fmt: skip
+    )
     del contact_rows
 
     # Accounts, with state derived from the generated payments.

@@ -7,8 +7,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from dunning.core.errors import ConfigError
+from dunning.core.profiles import Profile
 from dunning.defaults import read_default
-from dunning.strategy.models import Profile, Strategy
+from dunning.strategy.models import Strategy
 from dunning.templates._yaml import config_error, parse_yaml, read_text
 
 

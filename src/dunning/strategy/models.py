@@ -12,9 +12,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dunning.core.profiles import Profile
+from dunning.portfolio.dpd import PRE_DUE_DAYS
 from dunning.templates._yaml import Bilingual
 
-Profile = Literal["CN", "US"]
 ExitCondition = Literal[
     "paid", "promise_to_pay", "dispute", "opt_out", "complaint", "bankrupt", "deceased", "hardship"
 ]
@@ -39,7 +40,7 @@ BUCKETS: dict[str, tuple[int | None, int | None]] = {
     "M3": (61, 90),
     "M3+": (91, None),
 }
-FIRST_DAY_IN_SCOPE = -3
+FIRST_DAY_IN_SCOPE = -PRE_DUE_DAYS
 
 #: Hours a step's window may cover: the legal floor of each profile (COMPLIANCE.md). The compliance
 #: profile's own (possibly stricter) window is enforced again by the gate.

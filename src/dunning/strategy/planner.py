@@ -8,7 +8,6 @@ Planning the same day twice never plans duplicates: today's plan keys are anti-j
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -17,21 +16,15 @@ from datetime import time as dt_time
 from time import perf_counter
 
 import polars as pl
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from dunning.core.clock import local_window_utc, zone
-from dunning.core.db import UTCDateTime
-from dunning.core.frames import UTC_DATETIME, insert_frame, read_frame
-from dunning.sending.models import Message, MessageEvent
+from dunning.core.frames import UTC_DATETIME
+from dunning.messages import repository as messages
 
-# Messages that reached (or may reach) the debtor count toward caps and gaps.
-NOT_COUNTED = ("blocked", "cancelled", "failed", "rejected")
 SLOT = "day"
 
 Stage = Callable[[pl.DataFrame], pl.DataFrame]
-#: Store why messages were blocked: a frame of ``message_id`` + ``violations`` (rule ids), decided at.
-RecordBlocked = Callable[[Connection, pl.DataFrame, datetime], object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,24 +164,7 @@ def load_history(conn: Connection, debtor_pks: Sequence[int] | None, since: date
 
     ``debtor_pks`` narrows the read to those debtors (the submit-time re-check of one batch).
     """
-    statement = sa.select(
-        Message.id,
-        Message.debtor_id,
-        Message.slot_date,
-        sa.func.coalesce(Message.submitted_at, Message.scheduled_at, type_=UTCDateTime),
-    ).where(
-        Message.scheduled_at >= since,
-        Message.status.not_in(NOT_COUNTED),
-        # Expired in the outbox (never submitted) never reached anyone.
-        ~sa.and_(Message.status == "expired", Message.submitted_at.is_(None)),
-    )
-    if debtor_pks is not None:
-        statement = statement.where(Message.debtor_id.in_(list(debtor_pks)))
-    return read_frame(
-        conn,
-        statement,
-        schema={"message_pk": pl.Int64, "debtor_pk": pl.Int64, "slot_date": pl.Date, "sent_at": pl.Datetime},
-    )
+    return messages.counted_history(conn, debtor_pks, since)
 
 
 def attach_history(
@@ -259,41 +235,7 @@ def plan_frame(
 
 
 def _existing_plan_keys(conn: Connection, frame: pl.DataFrame) -> pl.DataFrame:
-    days = frame.select(pl.col("local_date").unique()).to_series().to_list()
-    if not days:
-        return pl.DataFrame(schema={"plan_key": pl.String})
-    stmt = sa.select(Message.plan_key).where(Message.slot_date.in_(days))
-    keys = [row[0] for row in conn.execute(stmt)]
-    return pl.DataFrame({"plan_key": keys}, schema={"plan_key": pl.String})
-
-
-MESSAGE_COLUMNS = (
-    "plan_key",
-    "plan_run",
-    "debtor_id",
-    "contact_id",
-    "slot_date",
-    "strategy_id",
-    "segment_id",
-    "step_id",
-    "arm",
-    "probability",
-    "template_id",
-    "template_version",
-    "account_ids",
-    "amount_minor",
-    "currency",
-    "days_past_due",
-    "bucket",
-    "body",
-    "encoding",
-    "segments",
-    "scheduled_at",
-    "window_end",
-    "status",
-    "created_at",
-    "updated_at",
-)
+    return messages.plan_keys_on(conn, frame.select(pl.col("local_date").unique()).to_series().to_list())
 
 
 def write_plan(
@@ -302,27 +244,19 @@ def write_plan(
     *,
     run_id: str,
     now: datetime,
-    record_blocked: RecordBlocked,
+    rules: pl.DataFrame,
     result: PlanResult,
 ) -> None:
-    """Bulk-write today's messages (queued or blocked), their first event and any violations."""
+    """Hand today's messages (queued or blocked, with their violations) to the outbox in bulk."""
     if frame.is_empty():
         return
     # A row that could not be rendered (its template vanished, a value was missing) has no body; the
     # gate has blocked it for the missing elements, and the record keeps an empty body.
-    frame = frame.with_columns(
+    planned = frame.with_columns(
         pl.col("body").fill_null(""),
         pl.col("encoding").fill_null("GSM-7"),
         pl.col("segments").fill_null(0),
         pl.col("template_version").fill_null(0),
-    )
-    stamped = frame.with_columns(
-        plan_run=pl.lit(run_id),
-        status=pl.when(pl.col("violations").list.len() > 0)
-        .then(pl.lit("blocked"))
-        .otherwise(pl.lit("queued")),
-        created_at=pl.lit(now, UTC_DATETIME),
-        updated_at=pl.lit(now, UTC_DATETIME),
     ).rename(
         {
             "debtor_pk": "debtor_id",
@@ -331,47 +265,11 @@ def write_plan(
             "account_pks": "account_ids",
         }
     )
-    insert_frame(conn, "messages", stamped.select(MESSAGE_COLUMNS), on_conflict_do_nothing=["plan_key"])
-
-    # The first event of each message this run wrote, set-based.
-    conn.execute(
-        sa.insert(MessageEvent).from_select(
-            ["message_id", "event", "at", "actor", "detail"],
-            sa.select(
-                Message.id,
-                Message.status,
-                Message.created_at,
-                sa.literal("planner"),
-                sa.literal(json.dumps({"plan_run": run_id})),
-            ).where(Message.plan_run == run_id),
-        )
-    )
-    blocked = stamped.filter(pl.col("status") == "blocked").select("plan_key", "violations")
-    if not blocked.is_empty():
-        # Ids of the blocked rows this run actually wrote (another planner may have won a key).
-        written = read_frame(
-            conn,
-            "SELECT id, plan_key FROM messages WHERE plan_run = :run AND status = 'blocked'",
-            {"run": run_id},
-            schema={"message_id": pl.Int64, "plan_key": pl.String},
-        )
-        record_blocked(conn, blocked.join(written, on="plan_key", how="inner"), now)
+    written = messages.enqueue(conn, planned, run_id=run_id, now=now, rules=rules)
     # Figures from what was actually written (a concurrent planner may have taken some keys).
-    counts = dict(
-        conn.execute(
-            sa.select(Message.status, sa.func.count())
-            .where(Message.plan_run == run_id)
-            .group_by(Message.status)
-        ).all()
-    )
-    result.queued = int(counts.get("queued", 0))
-    result.blocked = int(counts.get("blocked", 0))
-    seg = conn.execute(
-        sa.select(sa.func.coalesce(sa.func.sum(Message.segments), 0)).where(
-            Message.plan_run == run_id, Message.status == "queued"
-        )
-    ).scalar_one()
-    result.segments = int(seg)
+    result.queued = written.queued
+    result.blocked = written.blocked
+    result.segments = written.segments
 
 
 def summarise(frame: pl.DataFrame, result: PlanResult) -> None:
@@ -399,7 +297,7 @@ def run_plan(
     assign: Stage,
     render: Stage,
     evaluate: Stage,
-    record_blocked: RecordBlocked,
+    rules: pl.DataFrame,
     dry_run: bool = False,
 ) -> PlanResult:
     started = perf_counter()
@@ -417,7 +315,7 @@ def run_plan(
         )
     if not dry_run:
         t = perf_counter()
-        write_plan(conn, frame, run_id=result.run_id, now=now, record_blocked=record_blocked, result=result)
+        write_plan(conn, frame, run_id=result.run_id, now=now, rules=rules, result=result)
         result.lap("write", t)
     result.seconds = perf_counter() - started
     return result

@@ -18,9 +18,10 @@ import yaml
 from pydantic import ValidationError
 
 from dunning.core.errors import ConfigError, InputError
+from dunning.core.profiles import Profile
 from dunning.defaults import read_default
 from dunning.templates._yaml import config_error, load_yaml, parse_yaml, read_text
-from dunning.templates.models import Profile, TemplateCatalog, TemplateFile, TemplateVersion
+from dunning.templates.models import TemplateCatalog, TemplateFile, TemplateVersion
 
 
 def parse_templates(text: str, source: str = "<text>") -> TemplateCatalog:

@@ -13,11 +13,11 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from dunning.core.errors import NotFound
+from dunning.core.profiles import Profile
 from dunning.templates._yaml import Bilingual
 from dunning.templates.syntax import Part, parse_body, variables_of
 
 State = Literal["draft", "approved", "retired"]
-Profile = Literal["CN", "US"]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 

@@ -20,9 +20,10 @@ from typing import Any
 import polars as pl
 
 from dunning.core.errors import ConfigError, InputError
+from dunning.core.profiles import Profile
 from dunning.core.settings import Settings, get_settings
 from dunning.core.smstext import segments_expr
-from dunning.templates.models import Profile, Template, TemplateCatalog, TemplateVersion
+from dunning.templates.models import Template, TemplateCatalog, TemplateVersion
 from dunning.templates.syntax import Placeholder
 from dunning.templates.variables import (
     VARIABLES,

@@ -32,8 +32,8 @@ import polars as pl
 
 from dunning.core.errors import InputError
 from dunning.core.money import exponent, format_money, is_known_currency
+from dunning.core.profiles import Profile
 
-Profile = Literal["CN", "US"]
 Kind = Literal["row", "constant"]
 
 

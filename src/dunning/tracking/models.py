@@ -29,3 +29,8 @@ class InboundMessage(Base):
     kind: Mapped[str | None] = mapped_column(sa.String(24))
     classified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+inbound_messages: sa.Table = InboundMessage.__table__  # type: ignore[assignment]
+#: Personal data at rest in this domain's tables (key rotation re-encrypts them).
+ENCRYPTED_COLUMNS: dict[str, tuple[str, ...]] = {"inbound_messages": ("sender_enc", "body_enc")}

@@ -7,66 +7,62 @@ leaves messages whose id was never stored. So:
 
 - ``messages.provider_message_id`` stores what the provider returned (only surrounding blanks/NULs
   removed) and ``provider_message_key`` its matching form (trimmed, lower case, no leading zeros,
-  :func:`~dunning.sending.outbox.normalise_provider_id`), indexed with ``provider``;
+  :func:`~dunning.messages.wire.normalise_provider_id`), indexed with ``provider``;
 - a receipt id is looked up as quoted (up to case), then by its keys: the literal reading and, unless
-  the provider declares its habit, the decimal↔hex readings (:func:`candidate_keys`);
+  the provider declares its habit, the decimal↔hex readings (:func:`~dunning.messages.wire.candidate_keys`);
 - a concatenated message has one ``message_parts`` row per part; a part's receipt updates its part,
   and the message becomes final when every part is (the worst part wins:
   rejected > undelivered > expired > failed > delivered), or after :data:`PART_TIMEOUT` from the
   parts known (:func:`finalise_overdue_parts`);
 - a receipt no id matches, but whose handset matches exactly one message in ``unknown`` (its
   submission outcome was lost), *reconciles* that message: the receipt proves it left;
-- anything still unmatched is **parked** (``parked_receipts``) and retried with backoff
-  (:func:`retry_parked`); after :data:`PARK_LIMIT` it is marked orphaned, never silently dropped.
+- anything still unmatched is **parked** and retried with backoff (:func:`retry_parked`); after
+  :data:`PARK_LIMIT` it is marked orphaned, never silently dropped.
 
-Set-based: a few look-ups per chunk of receipts, resolution in memory, one ``UPDATE … RETURNING`` per
-final status plus bulk events.
+All SQL is the message domain's (:mod:`dunning.messages.receipt_repository`); this module decides.
+The handset hashes of the numbers behind ``unknown`` messages come from the caller (``hashes``: the
+portfolio knows the numbers; :func:`dunning.flows.ingest_receipts` composes the two).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from dunning.core.db import bulk_insert
+from dunning.core.counters import Counters
+from dunning.core.db import detail_json
 from dunning.core.phone import handset_e164
-from dunning.sending.models import ParkedReceipt
-from dunning.sending.outbox import (
-    AWAITING_RECEIPT,
-    UNKNOWN,
-    append_events,
-    chunks,
+from dunning.messages import receipt_repository as store
+from dunning.messages.receipt_repository import Candidate, ParkedRow
+from dunning.messages.repository import append_events, transition
+from dunning.messages.status import AWAITING_RECEIPT
+from dunning.messages.wire import (
+    RECEIPT_STATUSES,
+    Receipt,
+    ReceiptIdFormat,
+    ReceiptStatus,
+    candidate_keys,
     clean_provider_id,
-    contacts,
-    detail_json,
-    message_parts,
-    messages,
     normalise_provider_id,
-    one_of,
-    transition,
 )
-from dunning.sending.providers.base import RECEIPT_STATUSES, Receipt, ReceiptIdFormat, ReceiptStatus
 
 __all__ = [
     "PARK_LIMIT",
     "PART_TIMEOUT",
+    "ContactHashes",
     "ReceiptSummary",
     "apply_receipts",
-    "candidate_keys",
     "finalise_overdue_parts",
-    "normalise_provider_id",
     "retry_parked",
 ]
 
-_HEX = re.compile(r"[0-9a-f]+")
-IdFormat = ReceiptIdFormat
 PhoneHash = Callable[[str], str]
+#: ``hashes(contact_ids) -> {contact_id: phone look-up hash}``: the numbers behind ``unknown`` messages.
+ContactHashes = Callable[[Sequence[int]], Mapping[int, str]]
 _RAW_LIMIT = 500
 #: A concatenated message whose parts have not all reported after this long is finalised from the
 #: parts that did.
@@ -77,31 +73,13 @@ _MAX_BACKOFF = 600.0  # seconds between retries of a parked receipt, at most
 #: Worst first: the state a concatenated message takes from its parts.
 _SEVERITY: dict[str, int] = {"rejected": 0, "undelivered": 1, "expired": 2, "failed": 3, "delivered": 4}
 
-parked_receipts: sa.Table = ParkedReceipt.__table__  # type: ignore[assignment]
 
-
-def candidate_keys(provider_message_id: str, id_format: IdFormat = "auto") -> tuple[str, ...]:
-    """Normalised keys a receipt id may match, in order of preference.
-
-    ``id_format`` says how the provider's receipts quote the id it returned at submission:
-    ``same`` (literally), ``decimal`` (the decimal value of a hex id), ``hex`` (the hex form of a
-    decimal id), or ``auto`` (unknown: the literal reading first, then the decimal→hex and hex→decimal
-    readings). ``auto`` can pick the wrong message only when ids are short and dense (a counter) *and*
-    the provider switches forms; a connector that knows its SMSC's habit should say so.
-    """
-    key = normalise_provider_id(provider_message_id)
-    if not key:
-        return (key,)
-    keys = [key] if id_format in ("auto", "same") else []
-    if id_format in ("auto", "decimal") and key.isascii() and key.isdigit() and len(key) <= 40:
-        keys.append(format(int(key), "x"))
-    if id_format in ("auto", "hex") and _HEX.fullmatch(key) and len(key) <= 32:
-        keys.append(str(int(key, 16)))
-    return tuple(dict.fromkeys(keys))
+def _zero_by_status() -> dict[str, int]:
+    return dict.fromkeys(RECEIPT_STATUSES, 0)
 
 
 @dataclass(slots=True)
-class ReceiptSummary:
+class ReceiptSummary(Counters):
     received: int = 0
     matched: int = 0  # messages finalised
     duplicates: int = 0  # matched a message (or part) already final, or repeated within the batch
@@ -109,40 +87,12 @@ class ReceiptSummary:
     reconciled: int = 0  # of ``matched``: messages in ``unknown`` finalised through their handset
     resolved_parked: int = 0  # parked receipts that found their message this time
     orphaned: int = 0  # parked receipts given up after PARK_LIMIT
-    by_status: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=_zero_by_status)
     unmatched: list[Receipt] = field(default_factory=list)  # newly parked
 
     @property
     def unmatched_count(self) -> int:
         return len(self.unmatched)
-
-    def merge(self, other: ReceiptSummary) -> None:
-        for name in (
-            "received",
-            "matched",
-            "duplicates",
-            "parts",
-            "reconciled",
-            "resolved_parked",
-            "orphaned",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for status, n in other.by_status.items():
-            self.by_status[status] = self.by_status.get(status, 0) + n
-        self.unmatched.extend(other.unmatched)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "received": self.received,
-            "matched": self.matched,
-            "duplicates": self.duplicates,
-            "parts": self.parts,
-            "reconciled": self.reconciled,
-            "unmatched": self.unmatched_count,
-            "resolved_parked": self.resolved_parked,
-            "orphaned": self.orphaned,
-            "by_status": {s: self.by_status.get(s, 0) for s in RECEIPT_STATUSES},
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +103,7 @@ class _Incoming:
     attempts: int = 0
     parked_at: datetime | None = None
     hasher: PhoneHash | None = None
+    id_format: ReceiptIdFormat = "auto"
 
     @property
     def digest(self) -> str | None:
@@ -162,21 +113,13 @@ class _Incoming:
 
 
 @dataclass(frozen=True, slots=True)
-class _Candidate:
-    id: int
-    status: str
-    submitted_at: datetime | None
-    part_no: int | None = None  # set when found through message_parts
-
-
-@dataclass(frozen=True, slots=True)
 class _Target:
     message_id: int
     part_no: int | None
     reconciled: bool = False
 
 
-def _latest_awaiting(found: Sequence[_Candidate], now: datetime) -> _Candidate | None:
+def _latest_awaiting(found: Sequence[Candidate], now: datetime) -> Candidate | None:
     awaiting = [c for c in found if c.status in AWAITING_RECEIPT]
     if not awaiting:
         return None
@@ -189,23 +132,24 @@ def apply_receipts(
     now: datetime,
     *,
     provider: str | None = None,
-    id_format: IdFormat = "auto",
+    id_format: ReceiptIdFormat = "auto",
     phone_hash: PhoneHash | None = None,
+    hashes: ContactHashes | None = None,
     park: bool = True,
 ) -> ReceiptSummary:
     """Finalise the messages these receipts report on; park the ones that match nothing yet.
 
     ``provider`` (the provider's name) restricts matching to messages sent through it; ``id_format``
-    is how its receipts quote ids (:func:`candidate_keys`); ``phone_hash`` (the cipher's
-    ``lookup_hash``) lets a receipt that carries its handset reconcile a message in ``unknown``.
-    Preference: the id exactly as stored (up to case), then the normalised literal reading, then the
-    hex/decimal readings, then part ids; among several messages with the same id (SMSC ids wrap
-    around) the most recently submitted one awaiting a receipt wins. Each finalised message gets
-    ``status``, ``final_at`` (the receipt's time), ``error`` for non-delivery, and an event carrying
-    the id as quoted, the error code and the raw text.
+    is how its receipts quote ids; ``phone_hash`` (the cipher's ``lookup_hash``) and ``hashes`` (the
+    hashes of the numbers behind ``unknown`` messages) let a receipt that carries its handset
+    reconcile a message in ``unknown``. Preference: the id exactly as stored (up to case), then the
+    normalised literal reading, then the hex/decimal readings, then part ids; among several messages
+    with the same id (SMSC ids wrap around) the most recently submitted one awaiting a receipt wins.
+    Each finalised message gets ``status``, ``final_at`` (the receipt's time), ``error`` for
+    non-delivery, and an event carrying the id as quoted, the error code and the raw text.
     """
-    items = [_Incoming(r, hasher=phone_hash) for r in receipts]
-    summary, leftover = _apply(conn, items, now, provider, id_format)
+    items = [_Incoming(r, hasher=phone_hash, id_format=id_format) for r in receipts]
+    summary, leftover = _apply(conn, items, now, provider, id_format, hashes)
     if park and leftover:
         _park(conn, leftover, now, provider)
     summary.unmatched.extend(i.receipt for i in leftover)
@@ -217,67 +161,49 @@ def retry_parked(
     now: datetime,
     *,
     provider: str | None = None,
-    id_format: IdFormat = "auto",
+    hashes: ContactHashes | None = None,
     limit: int = 5000,
 ) -> ReceiptSummary:
-    """Try the parked receipts that are due again; resolve, reschedule (backoff) or orphan them."""
-    scope = [parked_receipts.c.provider == provider] if provider is not None else []
-    rows = conn.execute(
-        sa.select(parked_receipts)
-        .where(parked_receipts.c.resolved_at.is_(None), parked_receipts.c.next_try_at <= now, *scope)
-        .order_by(parked_receipts.c.next_try_at, parked_receipts.c.id)
-        .limit(limit)
-    ).all()
-    if not rows:
-        return ReceiptSummary()
-    items = [
-        _Incoming(
-            Receipt(r.provider_message_id, r.status, r.done_at, r.error_code, r.raw),
-            r.handset_hash,
-            int(r.id),
-            int(r.attempts),
-            r.received_at,
-        )
-        for r in rows
-    ]
-    summary, leftover = _apply(conn, items, now, provider, id_format)
-    summary.received = 0  # not new receipts
-    summary.resolved_parked = len(items) - len(leftover)
-    give_up = [i for i in leftover if i.parked_at is not None and now - i.parked_at >= PARK_LIMIT]
-    again = [i for i in leftover if i not in give_up]
-    summary.orphaned = len(give_up)
-    if give_up:
-        ids = [i.parked_id for i in give_up]
-        for chunk in chunks(ids):
-            conn.execute(
-                parked_receipts.update()
-                .where(one_of(conn, parked_receipts.c.id, chunk))
-                .values(resolution="orphaned", resolved_at=now)
+    """Try the parked receipts that are due again (each with its provider's id format); resolve,
+    reschedule (backoff) or orphan them. ``provider`` narrows the retry to one provider's receipts."""
+    rows = store.due_parked(conn, now, provider, limit)
+    total = ReceiptSummary()
+    groups: dict[tuple[str | None, str], list[ParkedRow]] = {}
+    for row in rows:
+        groups.setdefault((row.provider, row.id_format), []).append(row)
+    for (name, fmt), group in groups.items():
+        id_format: ReceiptIdFormat = fmt if fmt in ("auto", "same", "decimal", "hex") else "auto"  # type: ignore[assignment]
+        items = [
+            _Incoming(
+                Receipt(r.provider_message_id, r.status, r.done_at, r.error_code, r.raw),  # type: ignore[arg-type]
+                r.handset_hash,
+                r.parked_id,
+                r.attempts,
+                r.received_at,
+                id_format=id_format,
             )
-    if again:
-        _park(conn, again, now, provider)
-    return summary
+            for r in group
+        ]
+        summary, leftover = _apply(conn, items, now, name, id_format, hashes)
+        summary.received = 0  # not new receipts
+        summary.resolved_parked = len(items) - len(leftover)
+        give_up = [i for i in leftover if i.parked_at is not None and now - i.parked_at >= PARK_LIMIT]
+        again = [i for i in leftover if i not in give_up]
+        summary.orphaned = len(give_up)
+        store.orphan_parked(conn, [i.parked_id for i in give_up if i.parked_id is not None], now)
+        if again:
+            _park(conn, again, now, name)
+        total.merge(summary)
+    return total
 
 
 def finalise_overdue_parts(conn: Connection, now: datetime, *, after: timedelta = PART_TIMEOUT) -> int:
     """Concatenated messages submitted more than ``after`` ago with some parts still unreported:
     final from the parts that did report (worst wins). Returns how many were finalised."""
-    cutoff = now - after
-    rows = conn.execute(
-        sa.select(
-            message_parts.c.message_id,
-            message_parts.c.status,
-            message_parts.c.error_code,
-            message_parts.c.done_at,
-            message_parts.c.part_no,
-        )
-        .join(messages, messages.c.id == message_parts.c.message_id)
-        .where(messages.c.status.in_(AWAITING_RECEIPT), messages.c.submitted_at < cutoff)
-    ).all()
     known: dict[int, list[tuple[str, str | None, datetime, int]]] = {}
-    for r in rows:
-        if r.status is not None:
-            known.setdefault(int(r.message_id), []).append((r.status, r.error_code, r.done_at, r.part_no))
+    for mid, status, error_code, done_at, part_no in store.overdue_parts(conn, now - after):
+        if status is not None and done_at is not None:
+            known.setdefault(mid, []).append((status, error_code, done_at, part_no))
     finals = {mid: _fold_parts(parts, len(parts)) for mid, parts in known.items()}
     return _finalise(conn, finals, now, None, ReceiptSummary(), reason="part_timeout")
 
@@ -294,17 +220,22 @@ def _hash_of(handset: str | None, phone_hash: PhoneHash | None) -> str | None:
 
 
 def _apply(
-    conn: Connection, items: Sequence[_Incoming], now: datetime, provider: str | None, id_format: IdFormat
+    conn: Connection,
+    items: Sequence[_Incoming],
+    now: datetime,
+    provider: str | None,
+    id_format: ReceiptIdFormat,
+    hashes: ContactHashes | None,
 ) -> tuple[ReceiptSummary, list[_Incoming]]:
     summary = ReceiptSummary(received=len(items))
     if not items:
         return summary, []
     target, seen_final = _resolve(conn, items, now, provider, id_format)
     leftover_pos = [pos for pos in range(len(items)) if pos not in target and pos not in seen_final]
-    target.update(_reconcile(conn, items, leftover_pos, provider))
+    target.update(_reconcile(conn, items, leftover_pos, provider, hashes))
     summary.duplicates += len(seen_final)
 
-    parts_of = _load_parts(conn, sorted({t.message_id for t in target.values()}))
+    parts_of = store.load_parts(conn, sorted({t.message_id for t in target.values()}))
     # One receipt per message (single-part) or per part: the latest wins, the others are duplicates.
     chosen: dict[tuple[int, int], tuple[Receipt, _Target]] = {}
     for pos, tgt in target.items():
@@ -323,7 +254,7 @@ def _apply(
 
     finals: dict[int, tuple[ReceiptStatus, Receipt]] = {}
     reconciled: set[int] = set()
-    part_updates: list[dict[str, Any]] = []
+    part_updates: list[tuple[int, int, str, str | None, datetime]] = []
     for (mid, part_no), (receipt, tgt) in chosen.items():
         if tgt.reconciled:
             reconciled.add(mid)
@@ -335,53 +266,34 @@ def _apply(
             summary.duplicates += 1
             continue
         parts[part_no] = (receipt.status, receipt.error_code, receipt.at)
-        part_updates.append(
-            {"m": mid, "n": part_no, "s": receipt.status, "e": receipt.error_code, "d": receipt.at}
-        )
-    if part_updates:
-        conn.execute(
-            message_parts.update()
-            .where(
-                message_parts.c.message_id == sa.bindparam("m"),
-                message_parts.c.part_no == sa.bindparam("n"),
-                message_parts.c.status.is_(None),
-            )
-            .values(status=sa.bindparam("s"), error_code=sa.bindparam("e"), done_at=sa.bindparam("d")),
-            part_updates,
-        )
-    for mid in {u["m"] for u in part_updates}:
+        part_updates.append((mid, part_no, receipt.status, receipt.error_code, receipt.at))
+    store.record_part_receipts(conn, part_updates)
+    for mid in {u[0] for u in part_updates}:
         parts = parts_of[mid]
-        reported = [(s, e, d, n) for n, (s, e, d) in parts.items() if s is not None]
+        reported = [(s, e, d, n) for n, (s, e, d) in parts.items() if s is not None and d is not None]
         if len(reported) == len(parts):
             finals[mid] = _fold_parts(reported, len(parts))
         else:
             summary.parts += 1
     _finalise(conn, finals, now, provider, summary, reconciled=reconciled)
     # Resolved parked receipts are closed with the message they found.
-    closing: list[tuple[int | None, int | None]] = [
-        (items[pos].parked_id, t.message_id) for pos, t in target.items() if items[pos].parked_id
+    closing: list[tuple[int, int | None]] = [
+        (pid, t.message_id) for pos, t in target.items() if (pid := items[pos].parked_id) is not None
     ]
-    closing += [(items[pos].parked_id, None) for pos in seen_final if items[pos].parked_id]
-    if closing:
-        conn.execute(
-            parked_receipts.update()
-            .where(parked_receipts.c.id == sa.bindparam("pid"))
-            .values(resolution=sa.bindparam("how"), resolved_at=now, message_id=sa.bindparam("mid")),
-            [
-                {"pid": pid, "mid": mid, "how": "matched" if mid is not None else "duplicate"}
-                for pid, mid in closing
-            ],
-        )
+    closing += [(pid, None) for pos in seen_final if (pid := items[pos].parked_id) is not None]
+    store.close_parked(conn, closing, now)
     return summary, [items[pos] for pos in range(len(items)) if pos not in target and pos not in seen_final]
 
 
 def _resolve(
-    conn: Connection, items: Sequence[_Incoming], now: datetime, provider: str | None, id_format: IdFormat
+    conn: Connection,
+    items: Sequence[_Incoming],
+    now: datetime,
+    provider: str | None,
+    id_format: ReceiptIdFormat,
 ) -> tuple[dict[int, _Target], set[int]]:
     """Receipt position → message (and part, when found through a part id); positions whose
     message exists but is already final."""
-    scope = [messages.c.provider == provider] if provider is not None else []
-    columns = (messages.c.id, messages.c.status, messages.c.submitted_at)
     target: dict[int, _Target] = {}
     found_final: set[int] = set()  # an id matched, but only messages already final (so far)
 
@@ -390,13 +302,7 @@ def _resolve(
     if id_format in ("auto", "same"):
         quoted = [clean_provider_id(i.receipt.provider_message_id) for i in items]
         variants = sorted({v for q in quoted if q for v in (q, q.lower(), q.upper())})
-        exact: dict[str, list[_Candidate]] = {}
-        for chunk in chunks(variants):
-            query = sa.select(*columns, messages.c.provider_message_id).where(
-                one_of(conn, messages.c.provider_message_id, chunk), *scope
-            )
-            for row in conn.execute(query):
-                exact.setdefault(row.provider_message_id.lower(), []).append(_Candidate(*row[:3]))
+        exact = store.by_quoted_ids(conn, variants, provider)
         for pos, q in enumerate(quoted):
             found = exact.get(q.lower(), [])
             picked = _latest_awaiting(found, now)
@@ -411,26 +317,7 @@ def _resolve(
     if not pending:
         return target, found_final
     keys_of = {pos: candidate_keys(items[pos].receipt.provider_message_id, id_format) for pos in pending}
-    all_keys = sorted({k for keys in keys_of.values() for k in keys if k})
-    index: dict[str, list[_Candidate]] = {}
-    part_scope = [message_parts.c.provider == provider] if provider is not None else []
-    for chunk in chunks(all_keys):
-        query = sa.select(*columns, messages.c.provider_message_key).where(
-            one_of(conn, messages.c.provider_message_key, chunk), *scope
-        )
-        for row in conn.execute(query):
-            index.setdefault(row.provider_message_key, []).append(_Candidate(*row[:3]))
-        query = (
-            sa.select(*columns, message_parts.c.provider_message_key, message_parts.c.part_no)
-            .join(messages, messages.c.id == message_parts.c.message_id)
-            .where(one_of(conn, message_parts.c.provider_message_key, chunk), *part_scope)
-        )
-        for part in conn.execute(query):
-            if part.part_no == 1:
-                continue  # part 1 carries the message's own id: found above
-            index.setdefault(part.provider_message_key, []).append(
-                _Candidate(part.id, part.status, part.submitted_at, part.part_no)
-            )
+    index = store.by_keys(conn, sorted({k for keys in keys_of.values() for k in keys if k}), provider)
     for pos in pending:
         keys = keys_of[pos]
         for key in keys:
@@ -449,10 +336,16 @@ def _resolve(
 
 
 def _reconcile(
-    conn: Connection, items: Sequence[_Incoming], positions: Sequence[int], provider: str | None
+    conn: Connection,
+    items: Sequence[_Incoming],
+    positions: Sequence[int],
+    provider: str | None,
+    hashes: ContactHashes | None,
 ) -> dict[int, _Target]:
     """Receipts no id matched, whose handset is the recipient of exactly one message in ``unknown``:
     that message left (the receipt proves it). Ambiguous handsets are left to park."""
+    if hashes is None:
+        return {}
     by_hash: dict[str, list[int]] = {}
     for pos in positions:
         digest = items[pos].digest
@@ -460,40 +353,21 @@ def _reconcile(
             by_hash.setdefault(digest, []).append(pos)
     if not by_hash:
         return {}
-    scope = [messages.c.provider == provider] if provider is not None else []
-    found: dict[str, list[int]] = {}
-    for chunk in chunks(sorted(by_hash)):
-        rows = conn.execute(
-            sa.select(contacts.c.phone_hash, messages.c.id)
-            .join(messages, messages.c.contact_id == contacts.c.id)
-            .where(one_of(conn, contacts.c.phone_hash, chunk), messages.c.status == UNKNOWN, *scope)
-        ).all()
-        for digest, mid in rows:
-            found.setdefault(digest, []).append(int(mid))
+    unknown = store.unknown_recipients(conn, provider)
+    if not unknown:
+        return {}
+    hash_of = hashes(sorted({cid for _, cid in unknown if cid is not None}))
+    found: dict[str, set[int]] = {}
+    for mid, cid in unknown:
+        digest = hash_of.get(cid) if cid is not None else None
+        if digest in by_hash:
+            found.setdefault(digest, set()).add(mid)
     out: dict[int, _Target] = {}
     for digest, mids in found.items():
-        if len(set(mids)) == 1:
+        if len(mids) == 1:
+            (only,) = mids
             for pos in by_hash[digest]:
-                out[pos] = _Target(mids[0], None, reconciled=True)
-    return out
-
-
-def _load_parts(conn: Connection, message_ids: Sequence[int]) -> dict[int, dict[int, tuple[Any, ...]]]:
-    """``{message_id: {part_no: (status, error_code, done_at)}}`` for the concatenated ones, locked
-    on PostgreSQL so two collectors cannot each miss the other's last part."""
-    out: dict[int, dict[int, tuple[Any, ...]]] = {}
-    for chunk in chunks(message_ids):
-        query = sa.select(
-            message_parts.c.message_id,
-            message_parts.c.part_no,
-            message_parts.c.status,
-            message_parts.c.error_code,
-            message_parts.c.done_at,
-        ).where(one_of(conn, message_parts.c.message_id, chunk))
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update()
-        for r in conn.execute(query):
-            out.setdefault(int(r.message_id), {})[int(r.part_no)] = (r.status, r.error_code, r.done_at)
+                out[pos] = _Target(only, None, reconciled=True)
     return out
 
 
@@ -559,44 +433,32 @@ def _finalise(
 
 
 def _park(conn: Connection, items: Sequence[_Incoming], now: datetime, provider: str | None) -> None:
-    fresh = [i for i in items if i.parked_id is None]
-    if fresh:
-        rows = [
-            (
-                provider,
-                clean_provider_id(i.receipt.provider_message_id)[:128],
-                normalise_provider_id(i.receipt.provider_message_id)[:128],
-                i.receipt.status,
-                i.receipt.error_code,
-                i.receipt.at,
-                i.digest,
-                i.receipt.raw[:_RAW_LIMIT] if i.receipt.raw else None,
-                now,
-                0,
-                now,  # first retry at the next pass: the usual case is a receipt that overtook its resp
-            )
-            for i in fresh
-        ]
-        columns = (
-            *("provider", "provider_message_id", "provider_message_key", "status", "error_code"),
-            *("done_at", "handset_hash", "raw", "received_at", "attempts", "next_try_at"),
+    fresh = [
+        ParkedRow(
+            provider,
+            i.id_format,
+            clean_provider_id(i.receipt.provider_message_id)[:128],
+            normalise_provider_id(i.receipt.provider_message_id)[:128],
+            i.receipt.status,
+            i.receipt.error_code,
+            i.receipt.at,
+            i.digest,
+            i.receipt.raw[:_RAW_LIMIT] if i.receipt.raw else None,
+            now,
         )
-        bulk_insert(conn, parked_receipts, columns, rows)
-    again = [i for i in items if i.parked_id is not None]
-    if again:
-        conn.execute(
-            parked_receipts.update()
-            .where(parked_receipts.c.id == sa.bindparam("pid"))
-            .values(attempts=sa.bindparam("n"), next_try_at=sa.bindparam("t")),
-            [
-                {
-                    "pid": i.parked_id,
-                    "n": i.attempts + 1,
-                    "t": now + timedelta(seconds=min(_MAX_BACKOFF, 2.0 ** (i.attempts + 1))),
-                }
-                for i in again
-            ],
-        )
+        for i in items
+        if i.parked_id is None
+    ]
+    # First retry at the next pass: the usual case is a receipt that overtook its response.
+    store.park(conn, fresh, now)
+    store.reschedule_parked(
+        conn,
+        {
+            i.parked_id: (i.attempts + 1, now + timedelta(seconds=min(_MAX_BACKOFF, 2.0 ** (i.attempts + 1))))
+            for i in items
+            if i.parked_id is not None
+        },
+    )
 
 
 def _error_of(receipt: Receipt) -> str | None:

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 import pytest
 
 from dunning.core.errors import ConfigError, RetriableProviderError
+from dunning.sending.providers.backoff import Backoff
 from dunning.sending.providers.base import OutgoingSms, SubmitOutcome
-from dunning.sending.providers.smpp.pool import Backoff
 from dunning.sending.providers.smpp.provider import SmppProvider
 from dunning.sending.smsc import SimulatorThread
 

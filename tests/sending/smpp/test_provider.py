@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from dunning.core.errors import ConfigError
-from dunning.sending.providers.base import OutgoingSms, Receipt, SubmitOutcome, build_provider
+from dunning.sending.providers.base import OutgoingSms, Receipt, SubmitOutcome
+from dunning.sending.providers.registry import build_provider
 from dunning.sending.providers.smpp.provider import SmppProvider
 from dunning.sending.providers.smpp.session import SubmitResult
 from dunning.sending.smsc import SimulatorThread

@@ -28,15 +28,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from dunning.core.errors import ConfigError
-from dunning.sending.providers.base import (
-    InboundSms,
-    OutgoingSms,
-    ProviderUrl,
-    Receipt,
-    SmsProvider,
-    SubmitOutcome,
-)
+from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SmsProvider, SubmitOutcome
 from dunning.sending.providers.smpp.provider import SmppProvider
+from dunning.sending.providers.url import ProviderUrl
 
 if TYPE_CHECKING:
     from dunning.sending.smsc import SimulatorThread
@@ -48,6 +42,7 @@ class EmbeddedSmscProvider(SmsProvider):
     #: Same name as a real SMPP provider: receipts match the same way, reports read the same.
     name = "smpp"
     receipt_id_format = "same"
+    simulated = True
 
     def __init__(self, url: str) -> None:
         super().__init__(url)

@@ -48,8 +48,9 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dunning.core.errors import ConfigError, PermanentProviderError, RetriableProviderError
 from dunning.core.urls import redact_url
+from dunning.messages.wire import normalise_provider_id
+from dunning.sending.providers.backoff import Backoff
 from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SmsProvider, SubmitOutcome
-from dunning.sending.providers.smpp.pool import Backoff
 
 T = TypeVar("T")
 
@@ -177,8 +178,7 @@ class Route:
         return self.tag(clean)
 
 
-def _key(provider_id: str) -> str:
-    return provider_id.strip().strip("\x00").strip().lower().lstrip("0")
+_key = normalise_provider_id
 
 
 class RoutingProvider(SmsProvider):
@@ -190,7 +190,7 @@ class RoutingProvider(SmsProvider):
     def __init__(self, url: str, build: Callable[[str], SmsProvider] | None = None) -> None:
         super().__init__(url)
         if build is None:
-            from dunning.sending.providers.base import build_single_provider
+            from dunning.sending.providers.registry import build_single_provider
 
             build = build_single_provider
         self.urls = split_provider_urls(url)
@@ -220,6 +220,10 @@ class RoutingProvider(SmsProvider):
     @property
     def safe_url(self) -> str:
         return " | ".join(redact_url(u) for u in self.urls)
+
+    @property
+    def is_simulated(self) -> bool:
+        return any(r.provider.is_simulated for r in self.routes)
 
     # -- lifecycle ----------------------------------------------------------------------------
 

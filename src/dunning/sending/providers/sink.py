@@ -28,14 +28,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from dunning.core.errors import ConfigError
-from dunning.sending.providers.base import (
-    OutgoingSms,
-    ProviderUrl,
-    Receipt,
-    ReceiptStatus,
-    SmsProvider,
-    SubmitOutcome,
-)
+from dunning.sending.providers.base import OutgoingSms, Receipt, ReceiptStatus, SmsProvider, SubmitOutcome
+from dunning.sending.providers.url import ProviderUrl
 
 # SMPP 3.4 command_status values the sinks imitate.
 ESME_RINVDSTADR = "0x0000000B"

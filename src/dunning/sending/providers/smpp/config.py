@@ -30,7 +30,7 @@ from urllib.parse import unquote, urlsplit
 
 from dunning.core.errors import ConfigError
 from dunning.core.urls import redact_url
-from dunning.sending.providers.base import ProviderUrl
+from dunning.sending.providers.url import ProviderUrl
 
 DEFAULT_PORT = 2775
 

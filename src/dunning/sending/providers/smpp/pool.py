@@ -30,34 +30,16 @@ from dataclasses import dataclass
 from typing import Final
 
 from dunning.core.errors import ConfigError, RetriableProviderError
+from dunning.sending.providers.backoff import Backoff
 from dunning.sending.providers.smpp.pdu import Status, status_name
 from dunning.sending.providers.smpp.session import BindError, SmppSession
 
-__all__ = ["CREDENTIAL_STATUSES", "Backoff", "BindPool", "Lease"]
+__all__ = ["CREDENTIAL_STATUSES", "BindPool", "Lease"]
 
 log = logging.getLogger("dunning.sending")
 
 #: Bind refusals that mean our credentials are wrong: retrying cannot help.
 CREDENTIAL_STATUSES: Final = frozenset({Status.ESME_RINVPASWD, Status.ESME_RINVSYSID, Status.ESME_RBINDFAIL})
-
-
-class Backoff:
-    """Exponential backoff with jitter: ``minimum``, doubling, capped at ``maximum``; each delay is
-    drawn uniformly in ``[d/2, d]`` so binds that dropped together do not come back together."""
-
-    def __init__(self, minimum: float, maximum: float, rng: random.Random | None = None) -> None:
-        self.minimum = minimum
-        self.maximum = max(minimum, maximum)
-        self.attempt = 0
-        self._rng = rng or random.Random()
-
-    def next(self) -> float:
-        ceiling = min(self.maximum, self.minimum * 2 ** min(self.attempt, 60))
-        self.attempt += 1
-        return self._rng.uniform(ceiling / 2, ceiling)
-
-    def reset(self) -> None:
-        self.attempt = 0
 
 
 @dataclass(slots=True)

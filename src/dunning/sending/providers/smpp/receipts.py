@@ -2,7 +2,7 @@
 
 A receipt is a ``deliver_sm`` (or ``data_sm``) whose esm_class message type is 0x04. Its id comes
 from the ``receipted_message_id`` TLV first and the text ``id:`` second (:func:`choose_receipt_id`);
-ids are compared only through :mod:`dunning.tracking.receipts` (:func:`match_keys`), never normalised
+ids are compared only through :mod:`dunning.messages.wire` (:func:`match_keys`), never normalised
 here. The text format is a de-facto standard (SMPP 3.4 appendix B) that SMSCs bend freely::
 
     id:IIIIIIIIII sub:SSS dlvrd:DDD submit date:YYMMDDhhmm[ss] done date:YYMMDDhhmm[ss] stat:DDDDDDD
@@ -19,9 +19,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from dunning.sending.outbox import clean_provider_id
-from dunning.sending.providers.base import Receipt, ReceiptIdFormat, ReceiptStatus
-from dunning.tracking.receipts import candidate_keys, normalise_provider_id
+from dunning.messages.wire import (
+    Receipt,
+    ReceiptIdFormat,
+    ReceiptStatus,
+    candidate_keys,
+    clean_provider_id,
+    normalise_provider_id,
+)
 
 __all__ = [
     "MESSAGE_STATE_NAMES",
@@ -290,7 +295,7 @@ def choose_receipt_id(
 
 
 def match_keys(receipt_id: str, id_format: ReceiptIdFormat = "auto") -> tuple[str, ...]:
-    """Normalised keys to look the id up with: :func:`dunning.tracking.receipts.candidate_keys`."""
+    """Normalised keys to look the id up with: :func:`dunning.messages.wire.candidate_keys`."""
     return candidate_keys(receipt_id, id_format)
 
 

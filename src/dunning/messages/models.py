@@ -1,8 +1,11 @@
-"""The outbox and its append-only event log.
+"""The message tables: messages, the accounts each covers, their events, parts, parked receipts and
+the compliance decisions that blocked them. Only :mod:`dunning.messages` writes them.
 
 ``messages.status`` is a projection of ``message_events`` kept in the same transaction for fast
-queries; the events are the record. Every planner choice carries its arm and probability so later
-experiments and off-policy evaluation can use the same rows.
+queries; the events are the record (docs/decisions/0013-departures-from-the-architecture.md). Every
+planner choice carries its arm and probability so later experiments and off-policy evaluation can
+use the same rows. Events and decisions are never deleted with their message or debtor (RESTRICT):
+removing personal data is a later, audited tombstoning step, not a cascade.
 """
 
 from __future__ import annotations
@@ -14,9 +17,20 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dunning.core.db import Base, UTCDateTime
 
-# queued → claimed → submitting → submitted → delivered | undelivered | rejected | expired | failed
-# blocked (gate), cancelled (payment/opt-out before submit), unknown (crash while in flight, never
-# resent). See docs/decisions/0006-outbox-states-and-crash-safety.md.
+__all__ = [
+    "ComplianceViolation",
+    "Message",
+    "MessageAccount",
+    "MessageEvent",
+    "MessagePart",
+    "ParkedReceipt",
+    "compliance_violations",
+    "message_accounts",
+    "message_events",
+    "message_parts",
+    "messages",
+    "parked_receipts",
+]
 
 
 class Message(Base):
@@ -33,7 +47,7 @@ class Message(Base):
     plan_key: Mapped[str] = mapped_column(sa.String(96))
     # The planning run that created the row: lets set-based SQL find "the rows this run wrote".
     plan_run: Mapped[str] = mapped_column(sa.String(32), index=True)
-    debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtors.id", ondelete="CASCADE"))
+    debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtors.id", ondelete="RESTRICT"))
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
     slot_date: Mapped[date] = mapped_column(sa.Date)
     strategy_id: Mapped[str] = mapped_column(sa.String(64))
@@ -43,8 +57,6 @@ class Message(Base):
     probability: Mapped[float] = mapped_column(sa.Float, default=1.0)
     template_id: Mapped[str] = mapped_column(sa.String(64))
     template_version: Mapped[int] = mapped_column(sa.Integer)
-    # Comma-separated account ids the consolidated message covers (for attribution).
-    account_ids: Mapped[str] = mapped_column(sa.Text)
     amount_minor: Mapped[int] = mapped_column(sa.BigInteger)
     currency: Mapped[str] = mapped_column(sa.String(3))
     days_past_due: Mapped[int] = mapped_column(sa.Integer)
@@ -57,7 +69,7 @@ class Message(Base):
     status: Mapped[str] = mapped_column(sa.String(16))
     provider: Mapped[str | None] = mapped_column(sa.String(64))
     provider_message_id: Mapped[str | None] = mapped_column(sa.String(128), index=True)
-    # provider_message_id in matching form (tracking.receipts.normalise_provider_id), indexed with
+    # provider_message_id in matching form (messages.wire.normalise_provider_id), indexed with
     # provider so a receipt quoting the id differently (zeros, case) is still an index look-up.
     provider_message_key: Mapped[str | None] = mapped_column(sa.String(128))
     claimed_by: Mapped[str | None] = mapped_column(sa.String(128))
@@ -69,13 +81,26 @@ class Message(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class MessageAccount(Base):
+    """The accounts a (consolidated) message covers: what payment attribution and evidence join on."""
+
+    __tablename__ = "message_accounts"
+
+    message_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("messages.id", ondelete="RESTRICT"), primary_key=True
+    )
+    account_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("accounts.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
 class MessageEvent(Base):
     """Append-only: never updated or deleted. A later audit chain hashes these rows in id order."""
 
     __tablename__ = "message_events"
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="RESTRICT"), index=True)
     event: Mapped[str] = mapped_column(sa.String(16))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str | None] = mapped_column(sa.String(128))
@@ -117,6 +142,8 @@ class ParkedReceipt(Base):
 
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     provider: Mapped[str | None] = mapped_column(sa.String(64))
+    # How that provider quotes ids (messages.wire.ReceiptIdFormat), so a retry needs no provider.
+    id_format: Mapped[str] = mapped_column(sa.String(8), default="auto")
     provider_message_id: Mapped[str] = mapped_column(sa.String(128))
     provider_message_key: Mapped[str] = mapped_column(sa.String(128))
     status: Mapped[str] = mapped_column(sa.String(16))
@@ -131,3 +158,27 @@ class ParkedReceipt(Base):
     resolution: Mapped[str | None] = mapped_column(sa.String(16))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("messages.id", ondelete="SET NULL"))
+
+
+class ComplianceViolation(Base):
+    """A compliance decision: one row per rule that blocked a message, at plan or submit time."""
+
+    __tablename__ = "compliance_violations"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(sa.ForeignKey("messages.id", ondelete="RESTRICT"), index=True)
+    stage: Mapped[str] = mapped_column(sa.String(8))  # plan | submit
+    rule: Mapped[str] = mapped_column(sa.String(48), index=True)
+    category: Mapped[str] = mapped_column(sa.String(48))
+    legal_basis: Mapped[str] = mapped_column(sa.Text)
+    reason_zh: Mapped[str] = mapped_column(sa.Text)
+    reason_en: Mapped[str] = mapped_column(sa.Text)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+messages: sa.Table = Message.__table__  # type: ignore[assignment]
+message_accounts: sa.Table = MessageAccount.__table__  # type: ignore[assignment]
+message_events: sa.Table = MessageEvent.__table__  # type: ignore[assignment]
+message_parts: sa.Table = MessagePart.__table__  # type: ignore[assignment]
+parked_receipts: sa.Table = ParkedReceipt.__table__  # type: ignore[assignment]
+compliance_violations: sa.Table = ComplianceViolation.__table__  # type: ignore[assignment]

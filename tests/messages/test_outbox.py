@@ -1,42 +1,43 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from dunning.core.crypto import PersonalDataCipher
-from dunning.core.errors import ConcurrencyError
-from dunning.models import ComplianceViolation
-from dunning.sending.outbox import (
-    block_at_submit,
-    cancel_queued_for_debtors,
+from dunning.messages.models import ComplianceViolation, messages
+from dunning.messages.outbox import (
+    block,
     claim_due,
-    expire_window_closed,
+    lapse_window_closed,
     mark_submitting,
     record_outcomes,
-    record_submitted,
     release_stale_claims,
-    sender_lock,
 )
-from dunning.sending.providers.base import Receipt, SubmitOutcome
+from dunning.messages.repository import cancel
+from dunning.messages.wire import Receipt, SubmitOutcome
 from dunning.tracking.receipts import apply_receipts
-
-from .helpers import (
+from tests.factories import (
     T0,
     WINDOW_END,
     V,
     add_debtor,
     add_message,
+    add_messages,
     assert_projection_consistent,
     events_of,
     last_detail,
-    messages,
     row_of,
     status_of,
 )
+
+
+def _submitted(conn: Connection, worker: str, accepted: list[tuple[int, str]], now: datetime) -> int:
+    outcomes = [SubmitOutcome.ok(m, p) for m, p in accepted]
+    return record_outcomes(conn, worker, outcomes, now, max_attempts=3, provider="file").submitted
 
 
 def test_claim_submit_receipt_lifecycle(engine: Engine, cipher: PersonalDataCipher) -> None:
@@ -49,10 +50,9 @@ def test_claim_submit_receipt_lifecycle(engine: Engine, cipher: PersonalDataCiph
 
     now = T0 + timedelta(minutes=10)
     with engine.begin() as conn:
-        claimed = claim_due(conn, "w1", now, 10, cipher=cipher)
+        claimed = claim_due(conn, "w1", now, 10)
     assert [c.message_id for c in claimed] == [first, later]  # oldest first; not due and closed skipped
-    assert claimed[0].to == "+8613800138000"
-    assert "13800138000" not in repr(claimed[0])
+    assert claimed[0].contact_id == contact  # the number is looked up by the sender, never held here
     with engine.begin() as conn:
         assert status_of(conn, not_yet) == "queued" and status_of(conn, closed) == "queued"
         row = row_of(conn, first)
@@ -60,7 +60,7 @@ def test_claim_submit_receipt_lifecycle(engine: Engine, cipher: PersonalDataCiph
 
         ready, expired = mark_submitting(conn, "w1", [first, later], now, provider="file")
         assert (ready, expired) == (sorted([first, later]), [])
-        assert record_submitted(conn, "w1", [(first, " 00AB12\x00"), (later, "cd34")], now) == 2
+        assert _submitted(conn, "w1", [(first, " 00AB12\x00"), (later, "cd34")], now) == 2
         row = row_of(conn, first)
         assert (row.status, row.provider, row.provider_message_id, row.submitted_at) == (
             "submitted",
@@ -94,10 +94,10 @@ def test_claim_limit_and_no_double_claim_in_sequence(engine: Engine, cipher: Per
         debtor, contact = add_debtor(conn, cipher, "D1")
         ids = [add_message(conn, debtor, contact, scheduled_at=T0 - timedelta(seconds=i)) for i in range(5)]
     with engine.begin() as conn:
-        a = claim_due(conn, "a", T0, 3, cipher=cipher)
+        a = claim_due(conn, "a", T0, 3)
     with engine.begin() as conn:
-        b = claim_due(conn, "b", T0, 3, cipher=cipher)
-        assert claim_due(conn, "c", T0, 3, cipher=cipher) == []
+        b = claim_due(conn, "b", T0, 3)
+        assert claim_due(conn, "c", T0, 3) == []
     assert len(a) == 3 and len(b) == 2
     assert sorted(c.message_id for c in a + b) == sorted(ids)
 
@@ -106,18 +106,18 @@ def test_only_the_claimer_hands_over(engine: Engine, cipher: PersonalDataCipher)
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         mid = add_message(conn, debtor, contact)
-        claim_due(conn, "owner", T0, 10, cipher=cipher)
+        claim_due(conn, "owner", T0, 10)
         assert mark_submitting(conn, "intruder", [mid], T0, provider="file") == ([], [])
-        assert record_submitted(conn, "intruder", [(mid, "x1")], T0) == 0
+        assert _submitted(conn, "intruder", [(mid, "x1")], T0) == 0
         assert status_of(conn, mid) == "claimed"
         # the owner cannot record a submission it never handed over either
-        assert record_submitted(conn, "owner", [(mid, "x1")], T0) == 0
+        assert _submitted(conn, "owner", [(mid, "x1")], T0) == 0
         assert mark_submitting(conn, "owner", [mid], T0, provider="file") == ([mid], [])
         assert mark_submitting(conn, "owner", [mid], T0, provider="file") == ([], [])  # only once
         assert_projection_consistent(conn)
 
 
-def test_cancel_queued_for_debtors(engine: Engine, cipher: PersonalDataCipher) -> None:
+def test_cancel_for_debtors(engine: Engine, cipher: PersonalDataCipher) -> None:
     with engine.begin() as conn:
         payer, c1 = add_debtor(conn, cipher, "PAYER")
         other, c2 = add_debtor(conn, cipher, "OTHER", "+8613900139000")
@@ -126,10 +126,10 @@ def test_cancel_queued_for_debtors(engine: Engine, cipher: PersonalDataCipher) -
         in_flight = add_message(conn, payer, c1, scheduled_at=T0 - timedelta(minutes=1))
         sent = add_message(conn, payer, c1, status="submitted", submitted_at=T0)
         bystander = add_message(conn, other, c2, scheduled_at=T0 + timedelta(hours=1))
-        claim_due(conn, "w", T0, 10, cipher=cipher)
+        claim_due(conn, "w", T0, 10)
         mark_submitting(conn, "w", [in_flight], T0, provider="file")
 
-        n = cancel_queued_for_debtors(conn, [payer], T0, "payment", actor="payments")
+        n = len(cancel(conn, T0, "payment", debtor_ids=[payer], actor="payments"))
         assert n == 2
         assert status_of(conn, queued) == "cancelled" and status_of(conn, claimed) == "cancelled"
         assert status_of(conn, in_flight) == "submitting"  # may already have left: not touched
@@ -138,27 +138,27 @@ def test_cancel_queued_for_debtors(engine: Engine, cipher: PersonalDataCipher) -
         assert last_detail(conn, queued) == {"reason": "payment"}
         # a cancelled claim can no longer be handed to a provider
         assert mark_submitting(conn, "w", [claimed], T0, provider="file") == ([], [])
-        assert cancel_queued_for_debtors(conn, [payer], T0, "payment") == 0
+        assert cancel(conn, T0, "payment", debtor_ids=[payer]) == []
         assert_projection_consistent(conn)
 
 
-def test_window_closed_expiry(engine: Engine, cipher: PersonalDataCipher) -> None:
+def test_window_closed_lapses(engine: Engine, cipher: PersonalDataCipher) -> None:
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         stale = add_message(conn, debtor, contact, window_end=T0)
         open_ = add_message(conn, debtor, contact)
         late_claim = add_message(conn, debtor, contact, window_end=T0 + timedelta(minutes=1))
-        claim_due(conn, "w", T0, 10, cipher=cipher)  # claims open_ and late_claim
+        claim_due(conn, "w", T0, 10)  # claims open_ and late_claim
 
-        assert expire_window_closed(conn, T0) == 1
+        assert lapse_window_closed(conn, T0) == 1
         row = row_of(conn, stale)
-        assert (row.status, row.submitted_at, row.final_at) == ("expired", None, T0)
+        assert (row.status, row.submitted_at, row.final_at) == ("lapsed", None, T0)
         assert last_detail(conn, stale) == {"reason": "window_closed"}
 
-        # the window closes between claim and hand-over: expired, never handed over
+        # the window closes between claim and hand-over: lapsed, never handed over
         later = T0 + timedelta(minutes=2)
-        ready, expired = mark_submitting(conn, "w", [open_, late_claim], later, provider="file")
-        assert (ready, expired) == ([open_], [late_claim])
+        ready, lapsed = mark_submitting(conn, "w", [open_, late_claim], later, provider="file")
+        assert (ready, lapsed) == ([open_], [late_claim])
         assert last_detail(conn, late_claim) == {"reason": "window_closed"}
         assert_projection_consistent(conn)
 
@@ -167,7 +167,7 @@ def test_record_outcomes_retry_and_permanent(engine: Engine, cipher: PersonalDat
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         ok, retry, perm = (add_message(conn, debtor, contact) for _ in range(3))
-        claim_due(conn, "w", T0, 10, cipher=cipher)
+        claim_due(conn, "w", T0, 10)
         mark_submitting(conn, "w", [ok, retry, perm], T0, provider="p")
         counts = record_outcomes(
             conn,
@@ -179,6 +179,7 @@ def test_record_outcomes_retry_and_permanent(engine: Engine, cipher: PersonalDat
             ],
             T0,
             max_attempts=3,
+            provider="p",
         )
         assert (counts.submitted, counts.retried, counts.failed, counts.ignored) == (1, 1, 1, 0)
         row = row_of(conn, retry)
@@ -186,18 +187,18 @@ def test_record_outcomes_retry_and_permanent(engine: Engine, cipher: PersonalDat
         assert last_detail(conn, retry)["attempt"] == 1
         assert last_detail(conn, retry)["reason"] == "retry"
         row = row_of(conn, perm)
-        assert (row.status, row.error) == ("failed", "0x0000000B: invalid destination")
+        assert (row.status, row.error) == ("refused", "0x0000000B: invalid destination")
         assert last_detail(conn, perm)["error_code"] == "0x0000000B"
         assert_projection_consistent(conn)
 
 
-def test_block_at_submit_writes_violations(engine: Engine, cipher: PersonalDataCipher) -> None:
+def test_block_at_submit_writes_decisions(engine: Engine, cipher: PersonalDataCipher) -> None:
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         bad, good = add_message(conn, debtor, contact), add_message(conn, debtor, contact)
-        claim_due(conn, "w", T0, 10, cipher=cipher)
-        n = block_at_submit(conn, [(bad, [V("paid_in_full"), V("daily_cap")]), (good, [])], T0, worker_id="w")
-        assert n == 1
+        claim_due(conn, "w", T0, 10)
+        blocked = block(conn, {bad: [V("paid_in_full"), V("daily_cap")], good: []}, T0, worker_id="w")
+        assert blocked == [bad]
         assert status_of(conn, bad) == "blocked" and status_of(conn, good) == "claimed"
         rows = conn.execute(
             sa.select(ComplianceViolation.stage, ComplianceViolation.rule)
@@ -213,10 +214,10 @@ def test_release_stale_claims(engine: Engine, cipher: PersonalDataCipher) -> Non
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         old_claim, old_flight = add_message(conn, debtor, contact), add_message(conn, debtor, contact)
-        claim_due(conn, "dead", T0, 10, cipher=cipher)
+        claim_due(conn, "dead", T0, 10)
         mark_submitting(conn, "dead", [old_flight], T0, provider="p")
         fresh = add_message(conn, debtor, contact, scheduled_at=T0 + timedelta(minutes=20))
-        claim_due(conn, "alive", T0 + timedelta(minutes=25), 10, cipher=cipher)
+        claim_due(conn, "alive", T0 + timedelta(minutes=25), 10)
 
         stale = release_stale_claims(conn, T0 + timedelta(minutes=30), timedelta(minutes=15))
         assert (stale.released, stale.unknown) == (1, 1)
@@ -225,19 +226,9 @@ def test_release_stale_claims(engine: Engine, cipher: PersonalDataCipher) -> Non
         assert status_of(conn, old_flight) == "unknown"  # may have left: never back to queued
         assert status_of(conn, fresh) == "claimed"
         # the slow worker comes back with an answer: it is still recorded
-        assert record_submitted(conn, "dead", [(old_flight, "late-1")], T0 + timedelta(minutes=31)) == 1
+        assert _submitted(conn, "dead", [(old_flight, "late-1")], T0 + timedelta(minutes=31)) == 1
         assert status_of(conn, old_flight) == "submitted"
         assert_projection_consistent(conn)
-
-
-def test_sqlite_single_sender_lock(engine: Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only: one sender per database file")
-    with sender_lock(engine), pytest.raises(ConcurrencyError) as info, sender_lock(engine):
-        pass
-    assert "SQLite" in info.value.en and "发送进程" in info.value.zh
-    with sender_lock(engine):  # released again
-        pass
 
 
 def _needs_postgres(engine: Engine) -> None:
@@ -256,9 +247,9 @@ def test_postgres_claim_skips_rows_locked_by_an_open_claim(
     second = engine.connect()
     try:
         first.begin()
-        a = claim_due(first, "a", T0, 4, cipher=cipher)  # not committed: rows stay locked
+        a = claim_due(first, "a", T0, 4)  # not committed: rows stay locked
         second.begin()
-        b = claim_due(second, "b", T0, 4, cipher=cipher)  # must neither wait nor take a's rows
+        b = claim_due(second, "b", T0, 4)  # must neither wait nor take a's rows
         second.commit()
         first.commit()
     finally:
@@ -272,8 +263,7 @@ def test_postgres_two_claimers_never_double_claim(engine: Engine, cipher: Person
     _needs_postgres(engine)
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
-        for i in range(400):
-            add_message(conn, debtor, contact, scheduled_at=T0 - timedelta(seconds=i))
+        add_messages(conn, debtor, contact, [{"scheduled_at": T0 - timedelta(seconds=i)} for i in range(400)])
     start = threading.Barrier(2)
     got: dict[str, list[int]] = {"a": [], "b": []}
     errors: list[BaseException] = []
@@ -283,7 +273,7 @@ def test_postgres_two_claimers_never_double_claim(engine: Engine, cipher: Person
             start.wait()
             while True:
                 with engine.begin() as conn:
-                    batch = claim_due(conn, name, T0, 7, cipher=cipher)
+                    batch = claim_due(conn, name, T0, 7)
                 if not batch:
                     return
                 got[name].extend(c.message_id for c in batch)
@@ -314,5 +304,5 @@ def test_claim_without_window_end_due(engine: Engine, cipher: PersonalDataCipher
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         add_message(conn, debtor, contact, scheduled_at=T0, window_end=WINDOW_END)
-        assert claim_due(conn, "w", WINDOW_END, 10, cipher=cipher) == []
-        assert len(claim_due(conn, "w", WINDOW_END - timedelta(microseconds=1), 10, cipher=cipher)) == 1
+        assert claim_due(conn, "w", WINDOW_END, 10) == []
+        assert len(claim_due(conn, "w", WINDOW_END - timedelta(microseconds=1), 10)) == 1

@@ -13,14 +13,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.errors import ConcurrencyError, RetriableProviderError
-from dunning.models import ComplianceViolation
-from dunning.sending.outbox import ClaimedMessage, cancel_queued_for_debtors, sender_lock
-from dunning.sending.providers.base import OutgoingSms, Receipt, SubmitOutcome, build_provider
-from dunning.sending.service import Now, SendSummary, allow_all, collect_receipts, send_due, send_due_sync
-
-from .helpers import (
+from dunning.messages.models import ComplianceViolation
+from dunning.messages.outbox import ClaimedMessage
+from dunning.messages.repository import cancel
+from dunning.messages.wire import InboundSms, OutgoingSms, Receipt, SubmitOutcome
+from dunning.sending.providers.registry import build_provider
+from dunning.sending.worker import Now, SendSummary, collect_inbound, sender_lock
+from tests.factories import (
     T0,
-    ScriptedProvider,
     V,
     add_debtor,
     add_message,
@@ -30,13 +30,11 @@ from .helpers import (
     row_of,
     status_of,
 )
+from tests.sending.scripted import Hooks, ScriptedProvider, send
 
 
 def _send(engine: Engine, provider: Any, cipher: PersonalDataCipher, now: Now, **kw: Any) -> SendSummary:
-    kw.setdefault("recheck", allow_all)
-    kw.setdefault("worker_id", "w1")
-    kw.setdefault("batch_size", 2)
-    return asyncio.run(send_due(engine, provider, now=now, cipher=cipher, **kw))
+    return send(engine, provider, cipher, now, **kw)[0]
 
 
 def test_send_due_through_the_file_provider(
@@ -50,19 +48,10 @@ def test_send_due_through_the_file_provider(
     out = tmp_path / "out" / "outbox.jsonl"
     provider = build_provider(f"file://{out}?seed=7&undelivered=0.4")
     progress: list[int] = []
-    summary = send_due_sync(
-        engine,
-        provider,
-        now=T0,
-        cipher=cipher,
-        recheck=allow_all,
-        worker_id="w1",
-        batch_size=2,
-        on_progress=lambda s: progress.append(s.submitted),
-    )
+    summary, hooks = send(engine, provider, cipher, T0, on_progress=lambda s: progress.append(s.submitted))
     assert (summary.batches, summary.claimed, summary.submitted) == (3, 5, 5)
     assert progress == [2, 4, 5]
-    assert summary.receipts.matched == 5
+    assert hooks.receipts.matched == 5
     lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert sorted(line["message_id"] for line in lines) == sorted(ids)
     assert [line["message_id"] for line in lines] == list(reversed(ids))  # oldest scheduled first
@@ -71,12 +60,12 @@ def test_send_due_through_the_file_provider(
     with engine.begin() as conn:
         statuses = [status_of(conn, i) for i in ids]
         assert set(statuses) <= {"delivered", "undelivered"}
-        assert statuses.count("undelivered") == summary.receipts.by_status.get("undelivered", 0)
+        assert statuses.count("undelivered") == hooks.receipts.by_status.get("undelivered", 0)
         for mid, line in zip(ids, sorted(lines, key=lambda x: ids.index(x["message_id"])), strict=True):
             assert row_of(conn, mid).provider_message_id == line["provider_message_id"]
         assert_projection_consistent(conn)
     # nothing left: a second run sends nothing
-    again = send_due_sync(engine, build_provider(f"file://{out}"), now=T0, cipher=cipher, recheck=allow_all)
+    again = _send(engine, build_provider(f"file://{out}"), cipher, T0)
     assert again.claimed == 0
     assert len(out.read_text(encoding="utf-8").splitlines()) == 5
 
@@ -112,7 +101,7 @@ def test_blocked_at_submit_never_reaches_the_provider(engine: Engine, cipher: Pe
         assert_projection_consistent(conn)
 
 
-def test_retriable_goes_back_to_queued_then_fails_after_max(
+def test_retriable_goes_back_to_queued_then_is_refused_after_max(
     engine: Engine, cipher: PersonalDataCipher
 ) -> None:
     with engine.begin() as conn:
@@ -124,7 +113,7 @@ def test_retriable_goes_back_to_queued_then_fails_after_max(
 
     provider = ScriptedProvider(throttled)
     first = _send(engine, provider, cipher, T0, max_attempts=2)
-    assert (first.submitted, first.retried, first.failed) == (0, 1, 0)
+    assert (first.submitted, first.retried, first.refused) == (0, 1, 0)
     assert provider.sent_ids == [mid]  # a fixed now never retries within the same run
     with engine.begin() as conn:
         row = row_of(conn, mid)
@@ -134,11 +123,11 @@ def test_retriable_goes_back_to_queued_then_fails_after_max(
 
     assert _send(engine, provider, cipher, T0 + timedelta(seconds=59), max_attempts=2).claimed == 0
     second = _send(engine, provider, cipher, T0 + timedelta(seconds=60), max_attempts=2)
-    assert (second.retried, second.failed) == (0, 1)
+    assert (second.retried, second.refused) == (0, 1)
     assert provider.sent_ids == [mid, mid]
     with engine.begin() as conn:
         row = row_of(conn, mid)
-        assert row.status == "failed" and row.error.startswith("0x00000058")
+        assert row.status == "refused" and row.error.startswith("0x00000058")
         assert last_detail(conn, mid)["reason"] == "max_attempts"
         assert events_of(conn, mid) == [
             "queued",
@@ -147,7 +136,7 @@ def test_retriable_goes_back_to_queued_then_fails_after_max(
             "queued",
             "claimed",
             "submitting",
-            "failed",
+            "refused",
         ]
         assert_projection_consistent(conn)
 
@@ -164,14 +153,16 @@ def test_retry_then_accepted(engine: Engine, cipher: PersonalDataCipher) -> None
 
     provider = ScriptedProvider(flaky)
     _send(engine, provider, cipher, T0)
-    summary = _send(engine, provider, cipher, T0 + timedelta(seconds=5))
-    assert summary.submitted == 1 and summary.receipts.matched == 1
+    summary, hooks = send(engine, provider, cipher, T0 + timedelta(seconds=5))
+    assert summary.submitted == 1 and hooks.receipts.matched == 1
     with engine.begin() as conn:
         assert status_of(conn, mid) == "delivered"
         assert_projection_consistent(conn)
 
 
-def test_permanent_error_fails_with_the_provider_code(engine: Engine, cipher: PersonalDataCipher) -> None:
+def test_permanent_error_is_refused_with_the_provider_code(
+    engine: Engine, cipher: PersonalDataCipher
+) -> None:
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         mid = add_message(conn, debtor, contact)
@@ -181,12 +172,12 @@ def test_permanent_error_fails_with_the_provider_code(engine: Engine, cipher: Pe
 
     provider = ScriptedProvider(invalid)
     summary = _send(engine, provider, cipher, T0)
-    assert summary.failed == 1
+    assert summary.refused == 1
     assert _send(engine, provider, cipher, T0 + timedelta(hours=1)).claimed == 0  # never retried
     with engine.begin() as conn:
         row = row_of(conn, mid)
         assert (row.status, row.error, row.final_at) == (
-            "failed",
+            "refused",
             "0x0000000B: invalid destination address",
             T0,
         )
@@ -238,15 +229,15 @@ def test_missing_outcome_is_unknown(engine: Engine, cipher: PersonalDataCipher) 
         assert_projection_consistent(conn)
 
 
-def test_no_recipient_number_fails_without_sending(engine: Engine, cipher: PersonalDataCipher) -> None:
+def test_no_recipient_number_is_refused_without_sending(engine: Engine, cipher: PersonalDataCipher) -> None:
     with engine.begin() as conn:
         debtor, _ = add_debtor(conn, cipher, "D1", phone=None)
         mid = add_message(conn, debtor, None)
     provider = ScriptedProvider()
     summary = _send(engine, provider, cipher, T0)
-    assert summary.failed == 1 and provider.sent_ids == []
+    assert summary.refused == 1 and provider.sent_ids == []
     with engine.begin() as conn:
-        assert status_of(conn, mid) == "failed"
+        assert status_of(conn, mid) == "refused"
         assert last_detail(conn, mid)["reason"] == "no_recipient"
 
 
@@ -261,7 +252,7 @@ def test_payment_between_claim_and_submit_stops_the_message(
 
     def recheck(conn: Connection, claimed: Sequence[ClaimedMessage], now: datetime) -> dict[int, list[V]]:
         # a payment import commits while this batch is being re-checked
-        cancel_queued_for_debtors(conn, [payer], now, "payment")
+        cancel(conn, now, "payment", debtor_ids=[payer])
         return {}
 
     provider = ScriptedProvider()
@@ -272,25 +263,25 @@ def test_payment_between_claim_and_submit_stops_the_message(
         assert_projection_consistent(conn)
 
 
-def test_window_closed_messages_expire_during_send(engine: Engine, cipher: PersonalDataCipher) -> None:
+def test_window_closed_messages_lapse_during_send(engine: Engine, cipher: PersonalDataCipher) -> None:
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         late = add_message(conn, debtor, contact, scheduled_at=T0 - timedelta(hours=13), window_end=T0)
     provider = ScriptedProvider()
     summary = _send(engine, provider, cipher, T0)
-    assert summary.expired == 1 and provider.sent_ids == []
+    assert summary.lapsed == 1 and provider.sent_ids == []
     with engine.begin() as conn:
-        assert status_of(conn, late) == "expired"
+        assert status_of(conn, late) == "lapsed"
         assert last_detail(conn, late) == {"reason": "window_closed"}
 
 
 def test_stale_claims_are_released_at_start(engine: Engine, cipher: PersonalDataCipher) -> None:
-    from dunning.sending.outbox import claim_due
+    from dunning.messages.outbox import claim_due
 
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         mid = add_message(conn, debtor, contact)
-        claim_due(conn, "crashed", T0, 10, cipher=cipher)
+        claim_due(conn, "crashed", T0, 10)
     provider = ScriptedProvider()
     summary = _send(engine, provider, cipher, T0 + timedelta(minutes=30), stale_after=timedelta(minutes=10))
     assert (summary.released, summary.submitted) == (1, 1)
@@ -298,12 +289,12 @@ def test_stale_claims_are_released_at_start(engine: Engine, cipher: PersonalData
 
 
 def test_leftover_claims_on_sqlite_are_released_at_once(engine: Engine, cipher: PersonalDataCipher) -> None:
-    from dunning.sending.outbox import claim_due, mark_submitting
+    from dunning.messages.outbox import claim_due, mark_submitting
 
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         claimed, in_flight = add_message(conn, debtor, contact), add_message(conn, debtor, contact)
-        claim_due(conn, "crashed", T0, 10, cipher=cipher)
+        claim_due(conn, "crashed", T0, 10)
         mark_submitting(conn, "crashed", [in_flight], T0, provider="scripted")
     provider = ScriptedProvider()
     summary = _send(engine, provider, cipher, T0 + timedelta(minutes=1), stale_after=timedelta(minutes=10))
@@ -329,7 +320,7 @@ def test_second_sender_on_sqlite_is_refused(engine: Engine, cipher: PersonalData
         assert status_of(conn, mid) == "queued"
 
 
-def test_collect_receipts_later(engine: Engine, cipher: PersonalDataCipher) -> None:
+def test_collect_inbound_later(engine: Engine, cipher: PersonalDataCipher) -> None:
     with engine.begin() as conn:
         debtor, contact = add_debtor(conn, cipher, "D1")
         mid = add_message(conn, debtor, contact)
@@ -343,12 +334,13 @@ def test_collect_receipts_later(engine: Engine, cipher: PersonalDataCipher) -> N
             return await super().drain_receipts() if self.arrived else []
 
     provider = Late()
-    assert _send(engine, provider, cipher, T0).receipts.received == 0
+    assert send(engine, provider, cipher, T0)[1].receipts.received == 0
     with engine.begin() as conn:
         assert status_of(conn, mid) == "submitted"
     provider.arrived = True
-    summary = asyncio.run(collect_receipts(engine, provider, now=T0 + timedelta(minutes=1), cipher=cipher))
-    assert summary.receipts.matched == 1
+    hooks = Hooks(cipher)
+    assert asyncio.run(collect_inbound(engine, provider, hooks, T0 + timedelta(minutes=1))) == 1
+    assert hooks.receipts.matched == 1
     with engine.begin() as conn:
         assert status_of(conn, mid) == "delivered"
         assert_projection_consistent(conn)
@@ -374,8 +366,72 @@ def test_a_clock_is_read_per_batch_so_windows_hold_during_long_runs(
 
     provider = ScriptedProvider()
     summary = _send(engine, provider, cipher, clock, batch_size=2)
-    assert (summary.submitted, summary.expired) == (4, 2)
+    assert (summary.submitted, summary.lapsed) == (4, 2)
     assert provider.sent_ids == list(reversed(ids))[:4]
     with engine.begin() as conn:
-        assert [status_of(conn, i) for i in ids[:2]] == ["expired", "expired"]
+        assert [status_of(conn, i) for i in ids[:2]] == ["lapsed", "lapsed"]
         assert_projection_consistent(conn)
+
+
+def test_sqlite_single_sender_lock(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only: one sender per database file")
+    with sender_lock(engine), pytest.raises(ConcurrencyError) as info, sender_lock(engine):
+        pass
+    assert "SQLite" in info.value.en and "发送进程" in info.value.zh
+    with sender_lock(engine):  # released again
+        pass
+
+
+class _Holding(ScriptedProvider):
+    """An SMSC that holds replies for us while nobody is bound: they arrive right after the bind."""
+
+    def __init__(self, waiting: list[InboundSms]) -> None:
+        super().__init__()
+        self.waiting = waiting
+
+    async def open(self) -> None:
+        await super().open()
+        self.inbound.extend(self.waiting)
+        self.waiting = []
+
+
+def test_an_opt_out_waiting_at_the_smsc_stops_the_first_batch(
+    engine: Engine, cipher: PersonalDataCipher
+) -> None:
+    with engine.begin() as conn:
+        d1, c1 = add_debtor(conn, cipher, "D1", "+8613800138000")
+        d2, c2 = add_debtor(conn, cipher, "D2", "+8613900139000")
+        stopped = add_message(conn, d1, c1)
+        kept = add_message(conn, d2, c2)
+    provider = _Holding([InboundSms("+8613800138000", "退订", T0)])
+    summary, hooks = send(engine, provider, cipher, T0, batch_size=10, settle=0.05)
+    assert provider.sent_ids == [kept]
+    assert (hooks.replies.opt_outs, hooks.replies.cancelled, summary.claimed) == (1, 1, 1)
+    with engine.begin() as conn:
+        assert status_of(conn, stopped) == "cancelled"
+        assert last_detail(conn, stopped) == {"reason": "opt_out_reply"}
+        assert_projection_consistent(conn)
+
+
+def test_a_send_with_nothing_due_still_takes_in_and_confirms_replies(
+    engine: Engine, cipher: PersonalDataCipher
+) -> None:
+    with engine.begin() as conn:
+        add_debtor(conn, cipher, "D1", "+8613800138000")
+
+    class Confirming(_Holding):
+        acknowledged = 0
+
+        async def acknowledge(self) -> None:
+            self.acknowledged += 1
+
+    provider = Confirming([InboundSms("+8613800138000", "STOP", T0)])
+    summary, hooks = send(engine, provider, cipher, T0, settle=0.05)
+    assert summary.claimed == 0 and provider.sent_ids == []
+    assert hooks.replies.stored == 1 and provider.acknowledged >= 1
+    with engine.begin() as conn:
+        opted = conn.execute(
+            sa.text("select count(*) from contacts where opted_out_at is not null")
+        ).scalar_one()
+        assert opted == 1

@@ -1,0 +1,502 @@
+"""The only writers of the message tables, and the reads other domains need from them.
+
+Writers: :func:`enqueue` (the planner's bulk insert), :func:`transition` (every status change),
+:func:`append_events` (the record of each change), :func:`cancel` and :func:`record_decisions`.
+Every status change appends one ``message_events`` row in the caller's transaction and updates
+``messages.status``/``updated_at``; events are never updated. A transition is an ``UPDATE … WHERE
+status IN (…) RETURNING id``, so concurrent writers (two senders, a payment cancelling messages)
+can never both win, and events are written only for the rows that really changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import polars as pl
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from dunning.core.counters import Counters
+from dunning.core.db import UTCDateTime, bulk_insert, chunks, detail_json, one_of
+from dunning.core.frames import UTC_DATETIME, insert_frame, read_frame
+from dunning.messages.models import (
+    compliance_violations,
+    message_accounts,
+    message_events,
+    messages,
+)
+from dunning.messages.status import CANCELLABLE, NOT_COUNTED, MessageStatus
+
+__all__ = [
+    "DECISION_COLUMNS",
+    "ENQUEUE_COLUMNS",
+    "DayCounts",
+    "DueSummary",
+    "Enqueued",
+    "EventRow",
+    "UnknownMessage",
+    "append_events",
+    "blocked_by_rule",
+    "cancel",
+    "counted_history",
+    "day_counts",
+    "due_summary",
+    "enqueue",
+    "list_unknown",
+    "message_facts",
+    "plan_keys_on",
+    "record_decisions",
+    "requeue_unknown",
+    "send_times",
+    "transition",
+]
+
+S = MessageStatus
+
+#: ``(message_id, event, at, actor, detail)``
+EventRow = tuple[int, str, datetime, str | None, str | None]
+
+#: The columns of a planned message, as :func:`enqueue` takes them (plus ``account_ids``, a list of
+#: account ids, and ``violations``, a list of rule ids: non-empty means blocked).
+ENQUEUE_COLUMNS = (
+    "plan_key",
+    "debtor_id",
+    "contact_id",
+    "slot_date",
+    "strategy_id",
+    "segment_id",
+    "step_id",
+    "arm",
+    "probability",
+    "template_id",
+    "template_version",
+    "amount_minor",
+    "currency",
+    "days_past_due",
+    "bucket",
+    "body",
+    "encoding",
+    "segments",
+    "scheduled_at",
+    "window_end",
+)
+#: One compliance decision row (``compliance_violations``), whoever decided (planner or sender).
+DECISION_COLUMNS = (
+    "message_id",
+    "stage",
+    "rule",
+    "category",
+    "legal_basis",
+    "reason_zh",
+    "reason_en",
+    "decided_at",
+)
+#: The explanation of each rule id a decision may cite: ``rule, category, legal_basis, reason_zh, reason_en``.
+RULE_COLUMNS = ("rule", "category", "legal_basis", "reason_zh", "reason_en")
+
+
+def append_events(conn: Connection, rows: Sequence[EventRow]) -> None:
+    """Append ``(message_id, event, at, actor, detail)`` rows in one bulk write."""
+    bulk_insert(conn, message_events, ("message_id", "event", "at", "actor", "detail"), rows)
+
+
+def _unnest(items: list[Any], type_: sa.types.TypeEngine[Any], label: str) -> sa.Label[Any]:
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return sa.func.unnest(sa.bindparam(None, items, type_=ARRAY(type_))).label(label)
+
+
+def transition(
+    conn: Connection,
+    ids: Iterable[int],
+    *,
+    from_states: Sequence[str],
+    to_state: str,
+    now: datetime,
+    where: Sequence[sa.ColumnElement[bool]] = (),
+    values: Mapping[str, Any] | None = None,
+    per_row: Mapping[str, Mapping[int, Any]] | None = None,
+) -> list[int]:
+    """Move the given messages that are in ``from_states`` (and match ``where``) to ``to_state``.
+
+    ``values`` are set on every moved row; ``per_row`` maps a column to ``{message_id: value}``.
+    One ``UPDATE … RETURNING id`` per chunk (on PostgreSQL joined to ``unnest`` of the per-row
+    arrays, so each row is written once); returns the ids that actually moved, sorted. The caller
+    appends their events.
+    """
+    wanted = sorted(set(ids))
+    per_row = per_row or {}
+    fixed = {"status": to_state, "updated_at": now, **(values or {})}
+    guard = [messages.c.status.in_(from_states), *where]
+    moved: list[int] = []
+    pg = conn.dialect.name == "postgresql"
+    for chunk in chunks(wanted, 5000 if pg else 900):
+        if pg and per_row:
+            parts = [_unnest(list(chunk), sa.Integer(), "b_id")]
+            parts += [
+                _unnest([given.get(i) for i in chunk], messages.c[col].type, f"b_{col}")
+                for col, given in per_row.items()
+            ]
+            v = sa.select(*parts).subquery("v")
+            stmt = (
+                messages.update()
+                # the ANY(ids) predicate keeps the plan on the primary key even with stale statistics
+                .where(messages.c.id == v.c.b_id, one_of(conn, messages.c.id, chunk), *guard)
+                .values({**fixed, **{col: v.c[f"b_{col}"] for col in per_row}})
+            )
+        else:
+            stmt = messages.update().where(one_of(conn, messages.c.id, chunk), *guard).values(fixed)
+        done = list(conn.execute(stmt.returning(messages.c.id)).scalars().all())
+        if per_row and not pg and done:
+            # SQLite: the rows are ours (write lock held since the UPDATE); set their values.
+            conn.execute(
+                messages.update()
+                .where(messages.c.id == sa.bindparam("b_id"))
+                .values({col: sa.bindparam(f"b_{col}") for col in per_row}),
+                [{"b_id": i, **{f"b_{col}": given.get(i) for col, given in per_row.items()}} for i in done],
+            )
+        moved.extend(done)
+    return sorted(moved)
+
+
+# --------------------------------------------------------------------------------------------------
+# Planning
+
+
+@dataclass(slots=True)
+class Enqueued(Counters):
+    queued: int = 0
+    blocked: int = 0
+    segments: int = 0  # billable segments of the queued messages
+
+
+def plan_keys_on(conn: Connection, days: Sequence[date]) -> pl.DataFrame:
+    """The plan keys already used on these local dates (one column ``plan_key``)."""
+    if not days:
+        return pl.DataFrame(schema={"plan_key": pl.String})
+    keys = [
+        row[0] for row in conn.execute(sa.select(messages.c.plan_key).where(messages.c.slot_date.in_(days)))
+    ]
+    return pl.DataFrame({"plan_key": keys}, schema={"plan_key": pl.String})
+
+
+def enqueue(
+    conn: Connection,
+    frame: pl.DataFrame,
+    *,
+    run_id: str,
+    now: datetime,
+    rules: pl.DataFrame | None = None,
+    actor: str = "planner",
+) -> Enqueued:
+    """Write planned messages in bulk: ``queued``, or ``blocked`` when ``violations`` is non-empty.
+
+    ``frame`` has :data:`ENQUEUE_COLUMNS`, ``account_ids`` (List[Int64]) and ``violations``
+    (List[Utf8]). Each message gets its first event, its ``message_accounts`` rows and, when blocked,
+    one decision per violated rule, explained by ``rules`` (:data:`RULE_COLUMNS`). A ``plan_key``
+    already taken (planning twice, or a concurrent planner) is skipped by ``ON CONFLICT DO NOTHING``;
+    the figures count only what this call wrote.
+    """
+    result = Enqueued()
+    if frame.is_empty():
+        return result
+    stamped = frame.with_columns(
+        plan_run=pl.lit(run_id),
+        status=pl.when(pl.col("violations").list.len() > 0)
+        .then(pl.lit(S.BLOCKED.value))
+        .otherwise(pl.lit(S.QUEUED.value)),
+        created_at=pl.lit(now, UTC_DATETIME),
+        updated_at=pl.lit(now, UTC_DATETIME),
+    )
+    columns = [*ENQUEUE_COLUMNS, "plan_run", "status", "created_at", "updated_at"]
+    insert_frame(conn, messages.name, stamped.select(columns), on_conflict_do_nothing=["plan_key"])
+    conn.execute(
+        message_events.insert().from_select(
+            ["message_id", "event", "at", "actor", "detail"],
+            sa.select(
+                messages.c.id,
+                messages.c.status,
+                messages.c.created_at,
+                sa.literal(actor),
+                sa.literal(detail_json(plan_run=run_id)),
+            ).where(messages.c.plan_run == run_id),
+        )
+    )
+    # What this run wrote (another planner may have won some keys): ids for the child rows.
+    written = read_frame(
+        conn,
+        "SELECT id, plan_key, status, segments FROM messages WHERE plan_run = :run",
+        {"run": run_id},
+        schema={"message_id": pl.Int64, "plan_key": pl.String, "status": pl.String, "segments": pl.Int64},
+    )
+    mine = stamped.select("plan_key", "account_ids", "violations").join(
+        written.select("message_id", "plan_key"), on="plan_key", how="inner"
+    )
+    links = (
+        mine.select("message_id", pl.col("account_ids").alias("account_id"))
+        .explode("account_id")
+        .drop_nulls("account_id")
+        .unique()
+    )
+    insert_frame(conn, message_accounts.name, links)
+    blocked = mine.filter(pl.col("violations").list.len() > 0)
+    if not blocked.is_empty():
+        if rules is None:
+            raise ValueError("blocked messages need the rules table to explain their decisions")
+        record_decisions(conn, decision_frame(blocked, rules, stage="plan", decided_at=now))
+    queued = written.filter(pl.col("status") == S.QUEUED.value)
+    result.queued = queued.height
+    result.blocked = written.height - queued.height
+    result.segments = int(queued["segments"].sum() or 0)
+    return result
+
+
+def decision_frame(
+    frame: pl.DataFrame, rules: pl.DataFrame, *, stage: str, decided_at: datetime
+) -> pl.DataFrame:
+    """``message_id`` + ``violations`` (rule ids) → decision rows (:data:`DECISION_COLUMNS`)."""
+    return (
+        frame.select("message_id", pl.col("violations").alias("rule"))
+        .explode("rule")
+        .drop_nulls("rule")
+        .join(rules.select(RULE_COLUMNS), on="rule", how="left")
+        .with_columns(pl.lit(stage).alias("stage"), pl.lit(decided_at, UTC_DATETIME).alias("decided_at"))
+        .select(DECISION_COLUMNS)
+    )
+
+
+def record_decisions(conn: Connection, decisions: pl.DataFrame) -> int:
+    """Insert compliance decision rows (:data:`DECISION_COLUMNS`); the one writer of that table."""
+    insert_frame(conn, compliance_violations.name, decisions.select(DECISION_COLUMNS))
+    return decisions.height
+
+
+def counted_history(conn: Connection, debtor_ids: Sequence[int] | None, since: datetime) -> pl.DataFrame:
+    """Messages that count toward caps and gaps since ``since``: one row each
+    (``message_pk, debtor_pk, slot_date, sent_at``); ``debtor_ids`` narrows the read to those debtors."""
+    statement = sa.select(
+        messages.c.id,
+        messages.c.debtor_id,
+        messages.c.slot_date,
+        sa.func.coalesce(messages.c.submitted_at, messages.c.scheduled_at, type_=UTCDateTime),
+    ).where(messages.c.scheduled_at >= since, messages.c.status.not_in(NOT_COUNTED))
+    if debtor_ids is not None:
+        statement = statement.where(messages.c.debtor_id.in_(list(debtor_ids)))
+    return read_frame(
+        conn,
+        statement,
+        schema={"message_pk": pl.Int64, "debtor_pk": pl.Int64, "slot_date": pl.Date, "sent_at": pl.Datetime},
+    )
+
+
+def message_facts(conn: Connection, ids: Sequence[int]) -> pl.DataFrame:
+    """What the submit-time gate needs of each message: who, which number, body and template."""
+    statement = sa.select(
+        messages.c.id,
+        messages.c.debtor_id,
+        messages.c.contact_id,
+        messages.c.body,
+        messages.c.segments,
+        messages.c.template_id,
+        messages.c.template_version,
+    ).where(messages.c.id.in_(list(ids)))
+    schema = {
+        "message_pk": pl.Int64,
+        "debtor_pk": pl.Int64,
+        "contact_pk": pl.Int64,
+        "body": pl.String,
+        "segments": pl.Int32,
+        "template_id": pl.String,
+        "template_version": pl.Int32,
+    }
+    return read_frame(conn, statement, schema=schema)
+
+
+# --------------------------------------------------------------------------------------------------
+# Cancellation
+
+
+def cancel(
+    conn: Connection,
+    now: datetime,
+    reason: str,
+    *,
+    debtor_ids: Iterable[int] = (),
+    contact_ids: Iterable[int] = (),
+    actor: str | None = None,
+) -> list[int]:
+    """Queued or claimed (not yet handed to a provider) messages of these debtors, or addressed to
+    these numbers → ``cancelled``. Messages already submitting or sent are not touched."""
+    ids: list[int] = []
+    for column, keys in ((messages.c.debtor_id, debtor_ids), (messages.c.contact_id, contact_ids)):
+        for chunk in chunks(sorted(set(keys))):
+            stmt = (
+                messages.update()
+                .where(one_of(conn, column, chunk), messages.c.status.in_(CANCELLABLE))
+                .values(status=S.CANCELLED, updated_at=now, final_at=now, error=f"cancelled: {reason}")
+                .returning(messages.c.id)
+            )
+            ids.extend(conn.execute(stmt).scalars().all())
+    ids.sort()
+    detail = detail_json(reason=reason)
+    append_events(conn, [(i, S.CANCELLED, now, actor, detail) for i in ids])
+    return ids
+
+
+# --------------------------------------------------------------------------------------------------
+# Operator review of unknown messages
+
+
+@dataclass(frozen=True, slots=True)
+class UnknownMessage:
+    message_id: int
+    debtor_id: int
+    contact_id: int | None
+    since: datetime
+    window_end: datetime
+    provider: str | None
+
+
+def list_unknown(conn: Connection, *, limit: int = 1000) -> list[UnknownMessage]:
+    """Messages in ``unknown`` (oldest first): their submission may or may not have left."""
+    rows = conn.execute(
+        sa.select(
+            messages.c.id,
+            messages.c.debtor_id,
+            messages.c.contact_id,
+            messages.c.updated_at,
+            messages.c.window_end,
+            messages.c.provider,
+        )
+        .where(messages.c.status == S.UNKNOWN)
+        .order_by(messages.c.updated_at, messages.c.id)
+        .limit(limit)
+    ).all()
+    return [UnknownMessage(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+
+def requeue_unknown(
+    conn: Connection, message_ids: Sequence[int], now: datetime, *, actor: str, note: str
+) -> list[int]:
+    """``unknown`` → ``queued`` (due now; the submit-time gate re-checks them), recorded with who and
+    why. For an operator who has checked with the SMSC that these never arrived."""
+    moved = transition(
+        conn,
+        message_ids,
+        from_states=(S.UNKNOWN,),
+        to_state=S.QUEUED,
+        now=now,
+        values={"claimed_by": None, "claimed_at": None, "scheduled_at": now},
+    )
+    append_events(
+        conn,
+        [(m, S.QUEUED, now, actor, detail_json(reason="operator_requeue_unknown", note=note)) for m in moved],
+    )
+    return moved
+
+
+# --------------------------------------------------------------------------------------------------
+# When messages are due
+
+
+@dataclass(frozen=True, slots=True)
+class DueSummary:
+    """Queued messages by when they become due, as of ``now``."""
+
+    now: datetime
+    due_now: int  # scheduled_at ≤ now < window_end: a sender run now would take them
+    window_closed: int  # still queued although their window has closed (the next run lapses them)
+    upcoming: tuple[tuple[datetime, int], ...]  # (instant, messages) after now, soonest first
+
+    @property
+    def next_due(self) -> datetime | None:
+        if self.due_now:
+            return self.now
+        return self.upcoming[0][0] if self.upcoming else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "now": self.now.isoformat(),
+            "due_now": self.due_now,
+            "window_closed": self.window_closed,
+            "next_due": self.next_due.isoformat() if self.next_due else None,
+            "upcoming": [{"at": at.isoformat(), "messages": n} for at, n in self.upcoming],
+        }
+
+
+def due_summary(conn: Connection, now: datetime, *, limit: int = 50) -> DueSummary:
+    """How many queued messages are due now, and the next instants at which more become due."""
+    queued = messages.c.status == S.QUEUED
+    due_now, closed = conn.execute(
+        sa.select(
+            sa.func.count().filter(sa.and_(messages.c.scheduled_at <= now, messages.c.window_end > now)),
+            sa.func.count().filter(messages.c.window_end <= now),
+        ).where(queued)
+    ).one()
+    upcoming = conn.execute(
+        sa.select(messages.c.scheduled_at, sa.func.count())
+        .where(queued, messages.c.scheduled_at > now, messages.c.window_end > now)
+        .group_by(messages.c.scheduled_at)
+        .order_by(messages.c.scheduled_at)
+        .limit(limit)
+    ).all()
+    return DueSummary(now, int(due_now or 0), int(closed or 0), tuple((at, int(n)) for at, n in upcoming))
+
+
+def send_times(conn: Connection, now: datetime) -> list[datetime]:
+    """The distinct instants at which queued messages become due, from ``now`` on (replaying a day)."""
+    due = conn.execute(
+        sa.select(messages.c.scheduled_at)
+        .distinct()
+        .where(messages.c.status == S.QUEUED, messages.c.window_end > now)
+    ).scalars()
+    return sorted({max(now, at) for at in due})
+
+
+# --------------------------------------------------------------------------------------------------
+# Figures of a day
+
+
+@dataclass(frozen=True, slots=True)
+class DayCounts:
+    """Messages of one slot date by status: ``{status: (messages, segments)}``."""
+
+    by_status: Mapping[str, tuple[int, int]]
+
+    def count(self, *statuses: str) -> int:
+        return sum(self.by_status.get(s, (0, 0))[0] for s in statuses)
+
+    def segments(self, *statuses: str) -> int:
+        return sum(self.by_status.get(s, (0, 0))[1] for s in statuses)
+
+
+def day_counts(conn: Connection, day: date) -> DayCounts:
+    rows = conn.execute(
+        sa.select(
+            messages.c.status,
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(messages.c.segments), 0),
+        )
+        .where(messages.c.slot_date == day)
+        .group_by(messages.c.status)
+    ).all()
+    return DayCounts({str(status): (int(n), int(segments)) for status, n, segments in rows})
+
+
+def blocked_by_rule(conn: Connection, day: date) -> dict[str, int]:
+    """Messages of ``day`` per rule that blocked them (a message broken by two rules counts twice)."""
+    rows = conn.execute(
+        sa.select(
+            compliance_violations.c.rule,
+            sa.func.count(sa.distinct(compliance_violations.c.message_id)),
+        )
+        .select_from(
+            compliance_violations.join(messages, messages.c.id == compliance_violations.c.message_id)
+        )
+        .where(messages.c.slot_date == day)
+        .group_by(compliance_violations.c.rule)
+    ).all()
+    return {str(rule): int(n) for rule, n in sorted(rows, key=lambda r: (-int(r[1]), str(r[0])))}
