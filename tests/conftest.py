@@ -111,7 +111,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         monkeypatch.delenv(name, raising=False)
     # Wide Rich output whatever the terminal (or xdist worker) looks like.
     for rich_console in (console, err_console):
-        monkeypatch.setattr(rich_console, "_width", 200)
+        monkeypatch.setattr(rich_console, "_width", 300)
         monkeypatch.setattr(rich_console, "_height", 50)
     reset_settings_cache()
     yield tmp_path
@@ -120,10 +120,14 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 
 @pytest.fixture
 def workdir(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Run in a fresh directory with settings pointing at the test database."""
+    """Run in a fresh directory with settings pointing at the test database, wide Rich output."""
+    from dunning.cli.common import console, err_console
+
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
+    for rich_console in (console, err_console):
+        monkeypatch.setattr(rich_console, "_width", 300)
     monkeypatch.setenv("DUNNING_DATABASE_URL", db_url)
     monkeypatch.setenv("DUNNING_SECRET_KEY", TEST_KEY)
     reset_settings_cache()

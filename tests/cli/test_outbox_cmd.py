@@ -38,7 +38,7 @@ def test_unknown_messages_are_listed_and_requeued_by_an_operator(
 
     refused = runner.invoke(app, ["outbox", "requeue", str(lost), "--by", " ", "--reason", "x"])
     assert refused.exit_code != 0 and "Traceback" not in refused.output
-    for who, why in (("nobody", "not an operator"), ("collector-wu", "needs the role admin or supervisor")):
+    for who, why in (("nobody", "not an operator"), ("collector-wu", "may not requeue messages")):
         denied = runner.invoke(app, ["outbox", "requeue", str(lost), "--by", who, "--reason", "checked"])
         assert denied.exit_code == 1 and why in denied.output, denied.output
 

@@ -7,8 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import dunning.strategy as strategy_pkg
-import dunning.templates as templates_pkg
 from dunning.core.errors import InputError
 from dunning.strategy import ASSIGN_SCHEMA, Strategy, assign, load_default_strategy, parse_strategy
 from dunning.strategy.checks import _fires
@@ -58,21 +56,6 @@ def by_dpd(strategy: Strategy, dpds: range | list[int], **row: Any) -> dict[int,
         r["days_past_due"]: (r["segment_id"], r["step_id"], r["template_id"])
         for r in out.iter_rows(named=True)
     }
-
-
-def test_public_api() -> None:
-    assert set(strategy_pkg.__all__) >= {
-        "assign",
-        "load_strategy",
-        "parse_strategy",
-        "Strategy",
-        "ASSIGN_SCHEMA",
-    }
-    assert set(templates_pkg.__all__) >= {"render_frame", "render", "load_templates", "TemplateCatalog"}
-    for name in strategy_pkg.__all__:
-        assert hasattr(strategy_pkg, name)
-    for name in templates_pkg.__all__:
-        assert hasattr(templates_pkg, name)
 
 
 def test_cn_cadence_by_days_past_due() -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from importlib import resources
 
+__all__ = ["read_default"]
+
 
 def read_default(name: str) -> str:
     """The text of a shipped file, e.g. ``strategy_cn.yaml``."""

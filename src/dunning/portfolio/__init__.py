@@ -5,3 +5,5 @@ Public API (see ``docs.md``): ``service.import_file``, ``repository.load_debtor_
 ``synthetic.populate_synthetic``. Modules are imported where used, so ``dunning.models`` (which loads
 ``portfolio.models``) stays light.
 """
+
+__all__ = ["columns", "dpd", "importers", "models", "repository", "sample", "service", "synthetic"]

@@ -1,6 +1,6 @@
 """Collection strategies: segments, cadences and exit rules as YAML data; assignment over a frame.
 
-Public API (guarded by tests/strategy/test_strategy_assign.py::test_public_api)::
+Public API (pinned by tests/test_public_api.py)::
 
     load_strategy(path) -> Strategy          parse_strategy(text, source) -> Strategy
     load_default_strategy(profile) -> Strategy

@@ -1,6 +1,6 @@
 """SMS templates: versioned YAML data, approval, typed variables and rendering.
 
-Public API (guarded by tests/strategy/test_strategy_assign.py::test_public_api)::
+Public API (pinned by tests/test_public_api.py)::
 
     load_templates(path) -> TemplateCatalog          parse_templates(text, source) -> TemplateCatalog
     load_default_templates(profile) -> TemplateCatalog

@@ -4,9 +4,9 @@
 - ``message_accounts`` replaces the comma-separated ``messages.account_ids`` (backfilled).
 - ``parked_receipts.id_format``: how the provider quotes ids, so a parked receipt can be retried by a
   maintenance job that has no provider object.
-- Statuses say whether a message left: ``expired``/``failed`` of a message that was never handed
-  over become ``lapsed``/``refused``; each gets an appended event (events are never rewritten), so
-  ``messages.status`` stays the projection of its latest event.
+- Statuses say whether a message left: ``expired``/``failed`` of a message that never left (no
+  provider accepted it) become ``lapsed``/``refused``; each gets an appended event (events are
+  never rewritten), so ``messages.status`` stays the projection of its latest event.
 - Events, decisions and messages are no longer deleted by cascade (RESTRICT).
 
 Revision ID: 0003
@@ -28,11 +28,11 @@ _RENAMED = (("expired", "lapsed"), ("failed", "refused"))
 
 
 def _never_left(status: str) -> str:
-    """Messages in ``status`` that were never handed to a provider (no submission, never unknown)."""
+    """Messages in ``status`` that never left: no provider accepted them, and none was ever unknown."""
     return (
         f"status = '{status}' AND submitted_at IS NULL AND NOT EXISTS ("
         "SELECT 1 FROM message_events e WHERE e.message_id = messages.id "
-        "AND e.event IN ('submitting', 'unknown'))"
+        "AND e.event IN ('submitted', 'unknown'))"
     )
 
 
