@@ -143,3 +143,28 @@ def test_init_names_the_default_operator_once(workdir: Path) -> None:
     assert "Default operator" not in _ok(["init"])
     listed = json.loads(_ok(["operators", "list", "--json"]))
     assert [(o["username"], o["role"], o["active"]) for o in listed] == [("admin", "admin", True)]
+
+
+def test_the_demo_explore_hint_names_a_command_that_exists(tmp_path: Path) -> None:
+    """Run as ``make demo`` does (a relative path to the script): the hint printed at the end must
+    name an executable that exists, not one resolved against the demo directory."""
+    import os
+    import subprocess
+    import sys
+
+    script = Path(sys.executable).parent / "dunning"
+    relative = os.path.relpath(script, tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUNNING_")}
+    env["PATH"] = "/usr/bin:/bin"  # dunning not on PATH: the hint must give its full path
+    done = subprocess.run(
+        [relative, "demo", "--dir", "demo", "--accounts", "300", "--now", NOW],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    hint = re.search(r"&& (\S+) report --now", done.stdout)
+    assert hint is not None, done.stdout[-500:]
+    assert Path(hint.group(1)).is_file() and Path(hint.group(1)).resolve() == script.resolve()
