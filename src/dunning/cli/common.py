@@ -20,6 +20,7 @@ from dunning.core.clock import parse_now
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import make_engine
 from dunning.core.errors import DunningError, InputError
+from dunning.core.keyring import load_cipher
 from dunning.core.settings import Settings, get_settings
 
 console = Console(highlight=False)
@@ -43,7 +44,7 @@ def engine() -> Engine:
 
 
 def cipher(*, create: bool = False) -> PersonalDataCipher:
-    return PersonalDataCipher(settings().data_key(create=create))
+    return load_cipher(settings(), create=create)
 
 
 def now_from(value: str | None) -> datetime:

@@ -73,8 +73,8 @@ def demo_command(
     from dunning.cli.plan_cmd import render_plan, render_send, send_with_progress
     from dunning.cli.report_cmd import render as render_report
     from dunning.cli.setup_cmd import write_example_files
-    from dunning.core.crypto import PersonalDataCipher
     from dunning.core.db import make_engine, migrate, unit_of_work
+    from dunning.core.keyring import load_cipher
     from dunning.core.settings import get_settings, reset_settings_cache
     from dunning.flows import after_import, load_config, merge_summaries, plan_day, send_times
     from dunning.portfolio.sample import generate, write_sample
@@ -95,6 +95,7 @@ def demo_command(
     os.environ["DUNNING_DATABASE_URL"] = f"sqlite:///{work / 'dunning.db'}"
     os.environ["DUNNING_PROFILE"] = profile
     os.environ.pop("DUNNING_SECRET_KEY", None)
+    os.environ.pop("DUNNING_KEYRING", None)
     journal = work / "smsc-journal.jsonl"
     os.environ.setdefault(
         "DUNNING_PROVIDER_URL",
@@ -111,7 +112,7 @@ def demo_command(
         )
     )
 
-    cipher = PersonalDataCipher(settings.data_key(create=True))
+    cipher = load_cipher(settings, create=True)
     migrate(settings.database_url)
     write_example_files(work, profile)
     engine = make_engine(settings.database_url)

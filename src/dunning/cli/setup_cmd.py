@@ -9,6 +9,7 @@ import typer
 from dunning.cli.common import console, handle_errors, settings
 from dunning.cli.main import app
 from dunning.core.db import migrate
+from dunning.core.keyring import load_keyring
 from dunning.core.urls import redact_url
 from dunning.defaults import read_default
 
@@ -40,8 +41,10 @@ def init_command(
     """建库或升级并写入示例配置 / Create or upgrade the database; write example files."""
     s = settings()
     chosen = (profile or s.profile).upper()
-    s.data_key(create=True)
+    source = load_keyring(s, create=True)
     migrate(s.database_url)
+    if source.created:
+        console.print(f"已生成密钥环（请备份）/ Created keyring (back it up): {source.path}")
     console.print(f"数据库已就绪 / Database ready: {redact_url(s.database_url)}")
     for path in write_example_files(Path.cwd(), chosen):
         shown = path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path
