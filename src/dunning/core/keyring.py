@@ -1,4 +1,4 @@
-"""Where the keyring lives and how it is saved.
+"""Where the keyring lives, how it is saved, and re-encrypting rows in batches after a rotation.
 
 Sources, first found wins (:func:`load_keyring`):
 
@@ -11,6 +11,10 @@ Sources, first found wins (:func:`load_keyring`):
 4. ``key_file`` (``dunning.key``) — legacy: the same single key in a file. Saving a changed keyring
    writes ``keyring_file``; the legacy file is left in place (a backup) but is no longer
    read once the keyring file exists, because the keyring file comes first.
+
+Re-encryption (:func:`reencrypt_batch`) is generic, like ``core.db.bulk_insert``: the caller names the
+table, its integer id column and its token columns. It never overwrites a value another writer
+changed since it was read (compare-and-set on the old token).
 """
 
 from __future__ import annotations
@@ -20,9 +24,14 @@ import binascii
 import contextlib
 import os
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from dunning.core.crypto import KEY_BYTES, Keyring, PersonalDataCipher
 from dunning.core.errors import ConfigError
@@ -249,3 +258,148 @@ def _legacy_key(raw: str, where_en: str, where_zh: str) -> bytes:
             f"{where_zh}：数据密钥必须为 {KEY_BYTES} 字节（base64）",
         )
     return key
+
+
+# --------------------------------------------------------------------------------------------------
+# Re-encryption after a rotation
+
+
+def _key_byte(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """The token's key-id byte, in SQL (a 1-byte blob on SQLite, bytea on PostgreSQL)."""
+    return sa.func.substr(column, 2, 1, type_=sa.LargeBinary)
+
+
+def reencrypt_batch(
+    conn: Connection,
+    table: sa.Table,
+    id_column: str,
+    token_columns: Sequence[str],
+    cipher: PersonalDataCipher,
+    *,
+    after_id: int,
+    limit: int,
+) -> tuple[int | None, int]:
+    """Re-encrypt under the active key the next ``limit`` rows (by id, after ``after_id``) that have a
+    token column under another key. Returns ``(last id read, rows changed)``; the id is None when no
+    such row is left, so a pass is ``after = 0`` then ``after = last`` until it is None.
+
+    The key id is compared in SQL (``substr(col, 2, 1)``), so rows already done are never read; NULL
+    tokens are left alone. Rows are written back compare-and-set (``WHERE id = … AND col IS old``): a
+    row another writer changed since the read is not overwritten, not counted, and is left for the
+    next pass. Writes: executemany on SQLite; COPY into a temp table and one ``UPDATE … FROM`` on
+    PostgreSQL. Commit per batch (one unit of work per call) to keep transactions short.
+
+    A token the cipher cannot open (unknown key id, wrong key, not a token) stops the batch with its
+    error and writes nothing: a pass never skips data silently.
+    """
+    if not token_columns:
+        raise ValueError("reencrypt_batch needs at least one token column")
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    id_col = table.c[id_column]
+    tokens = [table.c[name] for name in token_columns]
+    active = sa.bindparam("active_key_byte", bytes((cipher.active_key_id,)), type_=sa.LargeBinary)
+    stale = sa.or_(*(sa.and_(col.is_not(None), _key_byte(col) != active) for col in tokens))
+    rows = conn.execute(
+        sa.select(id_col, *tokens).where(id_col > after_id, stale).order_by(id_col).limit(limit)
+    ).all()
+    if not rows:
+        return None, 0
+    writes: list[tuple[int, list[bytes | None], list[bytes | None]]] = []
+    for row in rows:
+        old = [None if value is None else bytes(value) for value in row[1:]]
+        new = [None if value is None else (cipher.reencrypt(value) or value) for value in old]
+        writes.append((int(row[0]), new, old))
+    last_id = int(rows[-1][0])
+    if conn.dialect.name == "postgresql":
+        return last_id, _write_postgres(conn, table, id_column, token_columns, writes)
+    return last_id, _write_executemany(conn, table, id_column, token_columns, writes)
+
+
+def _write_executemany(
+    conn: Connection,
+    table: sa.Table,
+    id_column: str,
+    token_columns: Sequence[str],
+    writes: Sequence[tuple[int, list[bytes | None], list[bytes | None]]],
+) -> int:
+    quote = conn.dialect.identifier_preparer.quote
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    same = "IS" if sqlite else "IS NOT DISTINCT FROM"
+    sets = ", ".join(f"{quote(c)} = {mark}" for c in token_columns)
+    checks = " AND ".join(f"{quote(c)} {same} {mark}" for c in token_columns)
+    sql = (
+        f"UPDATE {conn.dialect.identifier_preparer.format_table(table)} SET {sets} "
+        f"WHERE {quote(id_column)} = {mark} AND {checks}"
+    )
+    params = [(*new, row_id, *old) for row_id, new, old in writes]
+    raw: Any = conn.connection.driver_connection
+    cursor = raw.cursor()
+    try:
+        cursor.executemany(sql, params)
+        # sqlite3 sums the rows changed over an executemany.
+        return int(cursor.rowcount)
+    finally:
+        cursor.close()
+
+
+def _write_postgres(
+    conn: Connection,
+    table: sa.Table,
+    id_column: str,
+    token_columns: Sequence[str],
+    writes: Sequence[tuple[int, list[bytes | None], list[bytes | None]]],
+) -> int:
+    quote = conn.dialect.identifier_preparer.quote
+    n = len(token_columns)
+    staging = f"_reencrypt_{n}"
+    pairs = [(f"n{i}", f"o{i}") for i in range(n)]
+    columns = ["id", *(name for pair in pairs for name in pair)]
+    conn.exec_driver_sql(
+        f'CREATE TEMP TABLE IF NOT EXISTS "{staging}" (id bigint, '
+        + ", ".join(f"{name} bytea" for name in columns[1:])
+        + ") ON COMMIT DROP"
+    )
+    conn.exec_driver_sql(f'TRUNCATE "{staging}"')
+    raw: Any = conn.connection.driver_connection
+    with raw.cursor() as cur:
+        with cur.copy(f'COPY "{staging}" ({", ".join(columns)}) FROM STDIN') as copy:
+            for row_id, new, old in writes:
+                copy.write_row((row_id, *(v for pair in zip(new, old, strict=True) for v in pair)))
+        sets = ", ".join(f"{quote(c)} = s.n{i}" for i, c in enumerate(token_columns))
+        checks = " AND ".join(
+            f"t.{quote(c)} IS NOT DISTINCT FROM s.o{i}" for i, c in enumerate(token_columns)
+        )
+        cur.execute(
+            f"UPDATE {conn.dialect.identifier_preparer.format_table(table)} AS t SET {sets} "
+            f'FROM "{staging}" AS s WHERE t.{quote(id_column)} = s.id AND {checks}'
+        )
+        return int(cur.rowcount)
+
+
+def count_by_key(conn: Connection, table: sa.Table, token_columns: Sequence[str]) -> dict[int, int]:
+    """``{key_id: rows}``: how many rows hold at least one token under each data key (NULLs ignored).
+
+    A row with tokens under two keys counts for both. A key id with no rows is absent; so a key whose
+    id is absent from every table's count holds no data and can be dropped. Key id 0 (never a real
+    one) counts values too short to hold a key id.
+    """
+    if not token_columns:
+        raise ValueError("count_by_key needs at least one token column")
+    tokens = [table.c[name] for name in token_columns]
+    if len(tokens) == 1:
+        key = _key_byte(tokens[0]).label("k")
+        stmt = sa.select(key, sa.func.count()).where(tokens[0].is_not(None)).group_by(key)
+    else:
+        pk = list(table.primary_key.columns)
+        if not pk:
+            raise ValueError(f"table {table.name} has no primary key to count rows by")
+        per_column = [sa.select(*pk, _key_byte(col).label("k")).where(col.is_not(None)) for col in tokens]
+        pairs = sa.union(*per_column).subquery()  # UNION (not ALL): one row per (row, key id)
+        stmt = sa.select(pairs.c.k, sa.func.count()).group_by(pairs.c.k)
+    counts: dict[int, int] = {}
+    for key_byte, rows in conn.execute(stmt).all():
+        key_id = bytes(key_byte)[0] if key_byte else 0
+        counts[key_id] = counts.get(key_id, 0) + int(rows)
+    return dict(sorted(counts.items()))
