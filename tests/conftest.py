@@ -24,6 +24,8 @@ from dunning.core.settings import reset_settings_cache
 from dunning.models import metadata
 
 TEST_KEY = base64.b64encode(b"k" * 32).decode()
+# Key sources a developer's shell may set; tests choose their own (core.keyring.load_keyring).
+KEY_SETTINGS = ("DUNNING_KEYRING", "DUNNING_KEYRING_FILE", "DUNNING_SECRET_KEY", "DUNNING_KEY_FILE")
 BACKEND = os.environ.get("DUNNING_TEST_DB", "sqlite")
 PG_ADMIN_URL = os.environ.get("DUNNING_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -107,7 +109,7 @@ def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     from dunning.cli.common import console, err_console
 
     monkeypatch.chdir(tmp_path)
-    for name in ("DUNNING_PROFILE", "DUNNING_TEMPLATES_FILE", "DUNNING_STRATEGY_FILE"):
+    for name in ("DUNNING_PROFILE", "DUNNING_TEMPLATES_FILE", "DUNNING_STRATEGY_FILE", *KEY_SETTINGS):
         monkeypatch.delenv(name, raising=False)
     # Wide Rich output whatever the terminal (or xdist worker) looks like.
     for rich_console in (console, err_console):
@@ -129,6 +131,8 @@ def workdir(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
     for rich_console in (console, err_console):
         monkeypatch.setattr(rich_console, "_width", 300)
     monkeypatch.setenv("DUNNING_DATABASE_URL", db_url)
+    for name in KEY_SETTINGS:
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DUNNING_SECRET_KEY", TEST_KEY)
     reset_settings_cache()
     yield work

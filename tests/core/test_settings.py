@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 
-from dunning.core.errors import ConfigError
 from dunning.core.settings import Settings
 
 
@@ -22,15 +21,16 @@ def test_toml_file_then_environment_override(tmp_path: Path, monkeypatch: pytest
     assert Settings().profile == "CN"  # the environment wins over the file
 
 
-def test_key_file_is_created_once_with_private_mode(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_key_settings_and_their_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("DUNNING_SECRET_KEY", raising=False)
+    for key in ("DUNNING_KEYRING", "DUNNING_KEYRING_FILE", "DUNNING_SECRET_KEY", "DUNNING_KEY_FILE"):
+        monkeypatch.delenv(key, raising=False)
     settings = Settings()
-    with pytest.raises(ConfigError):
-        settings.data_key()
-    key = settings.data_key(create=True)
-    assert len(key) == 32 and settings.data_key() == key
-    assert (tmp_path / "dunning.key").stat().st_mode & 0o777 == 0o600
+    assert settings.keyring is None and settings.keyring_file == Path("dunning.keyring")
+    assert settings.secret_key is None and settings.key_file == Path("dunning.key")
+    assert not hasattr(settings, "data_key")  # replaced by core.keyring.load_keyring
+    monkeypatch.setenv("DUNNING_KEYRING", '{"format": 1}')
+    assert Settings().keyring is not None and Settings().keyring.get_secret_value() == '{"format": 1}'  # type: ignore[union-attr]
 
 
 def test_redacted_hides_secrets(monkeypatch: pytest.MonkeyPatch) -> None:

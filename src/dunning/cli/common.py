@@ -64,9 +64,9 @@ def engine() -> Engine:
 
 
 def cipher(*, create: bool = False) -> PersonalDataCipher:
-    from dunning.core.crypto import PersonalDataCipher
+    from dunning.core.keyring import load_cipher
 
-    return PersonalDataCipher(settings().data_key(create=create))
+    return load_cipher(settings(), create=create)
 
 
 def now_from(value: str | None) -> datetime:

@@ -119,6 +119,7 @@ def demo_command(
     os.environ["DUNNING_DATABASE_URL"] = f"sqlite:///{work / 'dunning.db'}"
     os.environ["DUNNING_PROFILE"] = profile
     os.environ.pop("DUNNING_SECRET_KEY", None)
+    os.environ.pop("DUNNING_KEYRING", None)
     journal = work / "smsc-journal.jsonl"
     os.environ.setdefault(
         "DUNNING_PROVIDER_URL",

@@ -36,13 +36,17 @@ def prepare_install(profile: str) -> list[str]:
     """Everything ``dunning init`` does (also the demo's first step); returns what to tell the user."""
     from dunning.core.clock import utcnow
     from dunning.core.db import make_engine, migrate, unit_of_work
+    from dunning.core.keyring import load_keyring
     from dunning.core.urls import redact_url
     from dunning.flows import init_install
 
     s = settings()
-    s.data_key(create=True)
+    source = load_keyring(s, create=True)
     migrate(s.database_url)
-    lines = [f"数据库已就绪 / Database ready: {redact_url(s.database_url)}"]
+    lines = []
+    if source.created:
+        lines.append(f"已生成密钥环（请备份）/ Created keyring (back it up): {source.path}")
+    lines.append(f"数据库已就绪 / Database ready: {redact_url(s.database_url)}")
     with unit_of_work(make_engine(s.database_url)) as conn:
         created = init_install(conn, utcnow())
     if created is not None:

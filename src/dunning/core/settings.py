@@ -1,14 +1,12 @@
 """Settings from the environment (``DUNNING_`` prefix) and an optional ``dunning.toml``.
 
 Precedence: explicit arguments > environment > ``dunning.toml`` in the working directory > defaults.
-Secrets (the data key, provider passwords) are never printed: ``Settings.redacted()`` is what logs see.
+Secrets (the keyring, the legacy data key, provider passwords) are never printed:
+``Settings.redacted()`` is what logs see.
 """
 
 from __future__ import annotations
 
-import base64
-import os
-import secrets
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,6 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from dunning.core.errors import ConfigError
 from dunning.core.profiles import Profile
 
 
@@ -34,7 +31,12 @@ class Settings(BaseSettings):
 
     database_url: str = Field(default="sqlite:///dunning.db")
     profile: Profile = "CN"
-    # 32-byte AES key, base64. When unset, read from (or, on `dunning init`, written to) key_file.
+    # Personal-data keys (core.keyring.load_keyring). First found wins: DUNNING_KEYRING (the keyring
+    # JSON, e.g. from a secret manager) > keyring_file > DUNNING_SECRET_KEY > key_file; `dunning init`
+    # writes a new keyring_file when none exists. The last two are the legacy single 32-byte key
+    # (base64): read as data key 1, and once a keyring is saved the key file is no longer read.
+    keyring: SecretStr | None = None
+    keyring_file: Path = Path("dunning.keyring")
     secret_key: SecretStr | None = None
     key_file: Path = Path("dunning.key")
 
@@ -79,36 +81,13 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
 
-    def data_key(self, *, create: bool = False) -> bytes:
-        """The AES-256 key for personal data. ``create`` writes a new key file (0600) if none exists."""
-        if self.secret_key is not None:
-            raw = self.secret_key.get_secret_value()
-        elif self.key_file.exists():
-            raw = self.key_file.read_text().strip()
-        elif create:
-            raw = base64.b64encode(secrets.token_bytes(32)).decode()
-            fd = os.open(self.key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "w") as fh:
-                fh.write(raw + "\n")
-        else:
-            raise ConfigError(
-                f"No data key: set DUNNING_SECRET_KEY or run `dunning init` to create {self.key_file}",
-                f"缺少数据密钥：请设置 DUNNING_SECRET_KEY，或运行 `dunning init` 生成 {self.key_file}",
-            )
-        try:
-            key = base64.b64decode(raw, validate=True)
-        except ValueError as exc:
-            raise ConfigError("The data key is not valid base64", "数据密钥不是有效的 base64") from exc
-        if len(key) != 32:
-            raise ConfigError("The data key must be 32 bytes (base64)", "数据密钥必须为 32 字节（base64）")
-        return key
-
     def redacted(self) -> dict[str, Any]:
         """Settings safe to print: secrets and URL passwords removed."""
         from dunning.core.urls import redact_url
 
         data = self.model_dump(mode="json")
         data["secret_key"] = "***" if self.secret_key else None
+        data["keyring"] = "***" if self.keyring else None
         data["database_url"] = redact_url(self.database_url)
         data["provider_url"] = redact_url(self.provider_url)
         return data
