@@ -17,6 +17,8 @@ the day and its figures            :func:`run_day`, :func:`report_day`, :func:`d
 operators' acts                    :func:`init_install`, :func:`add_operator`, :func:`set_operator_active`,
                                    :func:`approve_template`, :func:`requeue_unknown`,
                                    :func:`unknown_messages`
+keys                               :func:`key_status`, :func:`rotate_keys`, :func:`reencrypt`,
+                                   :func:`retire_key`
 =================================  =================================================================
 
 Functions taking a ``Connection`` run in the caller's unit of work; those taking an ``Engine``
@@ -48,9 +50,9 @@ from dunning.analytics.report import build_report
 from dunning.compliance import ComplianceProfile, Violation, evaluate, explain, load_profile, rule_table
 from dunning.core.clock import local_date, utcnow, zone
 from dunning.core.counters import Counters
-from dunning.core.crypto import PersonalDataCipher
+from dunning.core.crypto import Keyring, PersonalDataCipher
 from dunning.core.db import unit_of_work
-from dunning.core.errors import ConfigError
+from dunning.core.errors import ConfigError, InputError
 from dunning.core.profiles import PROFILE_TIME_ZONE
 from dunning.core.settings import Settings
 from dunning.events import EventKind, NewEvent
@@ -945,3 +947,191 @@ def requeue_unknown(
             detail={"messages": moved, "reason": reason},
         )
     return moved
+
+
+# --------------------------------------------------------------------------------------------------
+# Keys: rotation and re-encryption of personal data
+
+
+def encrypted_columns() -> dict[str, tuple[str, ...]]:
+    """Every token column of every domain (each declares its own ``ENCRYPTED_COLUMNS``)."""
+    from dunning.portfolio.models import ENCRYPTED_COLUMNS as portfolio_columns
+    from dunning.tracking.models import ENCRYPTED_COLUMNS as tracking_columns
+
+    return {**portfolio_columns, **tracking_columns}
+
+
+def _table(name: str) -> Any:
+    from dunning.models import metadata
+
+    return metadata.tables[name]
+
+
+@dataclass(slots=True)
+class KeyStatus:
+    active: int
+    key_ids: tuple[int, ...]
+    lookup_version: int
+    source: tuple[str, str]
+    writable: bool
+    #: ``{table: {key_id: rows}}`` (a row with tokens under two keys counts under both)
+    rows: dict[str, dict[int, int]]
+
+    @property
+    def pending(self) -> int:
+        """Rows holding a token under a key other than the active one (what re-encryption has left)."""
+        return sum(n for counts in self.rows.values() for k, n in counts.items() if k != self.active)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "active": self.active,
+            "key_ids": list(self.key_ids),
+            "lookup_version": self.lookup_version,
+            "source": self.source[0],
+            "writable": self.writable,
+            "rows": {t: {str(k): n for k, n in c.items()} for t, c in self.rows.items()},
+            "pending": self.pending,
+        }
+
+
+def key_status(conn: Connection, settings: Settings) -> KeyStatus:
+    """Which keys exist, which is active, and how many rows each key still holds, per table."""
+    from dunning.core.keyring import count_by_key, load_keyring
+
+    source = load_keyring(settings)
+    rows = {name: count_by_key(conn, _table(name), cols) for name, cols in encrypted_columns().items()}
+    keyring = source.keyring
+    return KeyStatus(
+        keyring.active, keyring.key_ids, keyring.lookup_version, source.describe(), source.writable, rows
+    )
+
+
+#: ``progress(table, rows_done_in_this_table)`` after each batch.
+KeyProgress = Callable[[str, int], None]
+
+
+def reencrypt(
+    engine: Engine,
+    cipher: PersonalDataCipher,
+    *,
+    by: str | None,
+    now: datetime,
+    batch: int = 5000,
+    progress: KeyProgress | None = None,
+) -> dict[str, int]:
+    """Re-encrypt under the active key every token that is under another one, table by table, one
+    short transaction per batch, while the system runs (a concurrent writer is never overwritten).
+    Resumable: after a kill, run it again — it only reads rows still under an old key. Logged."""
+    from dunning.core.keyring import reencrypt_batch
+
+    with unit_of_work(engine) as conn:
+        operator = authorize(conn, by, Act.ROTATE_KEYS)
+    done: dict[str, int] = {}
+    for name, columns in encrypted_columns().items():
+        table = _table(name)
+        done[name] = 0
+        after: int | None = 0
+        while after is not None:
+            with unit_of_work(engine) as conn:
+                after, changed = reencrypt_batch(
+                    conn, table, "id", columns, cipher, after_id=after, limit=batch
+                )
+            done[name] += changed
+            if progress is not None:
+                progress(name, done[name])
+    with unit_of_work(engine) as conn:
+        events.append(
+            conn,
+            EventKind.KEYS_REENCRYPTED,
+            at=now,
+            actor=operator.username,
+            subject=f"key {cipher.active_key_id}",
+            detail={"active": cipher.active_key_id, "rows": done},
+        )
+    return done
+
+
+@dataclass(slots=True)
+class Rotation:
+    previous: int
+    active: int
+    rows: dict[str, int]
+
+
+def rotate_keys(
+    engine: Engine,
+    settings: Settings,
+    *,
+    by: str | None,
+    now: datetime,
+    batch: int = 5000,
+    progress: KeyProgress | None = None,
+) -> Rotation:
+    """Add a new data key, make it active (the keyring file is saved atomically first: from then on
+    everything new is sealed under it and old tokens still open), then re-encrypt everything under
+    it (:func:`reencrypt`). Look-up hashes use their own key and do not change. Logged.
+
+    A keyring that comes from the environment cannot be written: add the key in the secret store
+    (``Keyring.with_new_key``) and run ``dunning keys reencrypt``.
+    """
+    from dunning.core.keyring import load_keyring, save_keyring
+
+    with unit_of_work(engine) as conn:
+        operator = authorize(conn, by, Act.ROTATE_KEYS)
+    source = load_keyring(settings)
+    previous = source.keyring.active
+    saved = save_keyring(source, source.keyring.with_new_key())
+    with unit_of_work(engine) as conn:
+        events.append(
+            conn,
+            EventKind.KEYS_ROTATED,
+            at=now,
+            actor=operator.username,
+            subject=f"key {saved.keyring.active}",
+            detail={
+                "previous": previous,
+                "active": saved.keyring.active,
+                "key_ids": list(saved.keyring.key_ids),
+                "keyring": str(saved.path),
+            },
+        )
+    rows = reencrypt(
+        engine,
+        PersonalDataCipher(saved.keyring),
+        by=operator.username,
+        now=now,
+        batch=batch,
+        progress=progress,
+    )
+    return Rotation(previous, saved.keyring.active, rows)
+
+
+def retire_key(engine: Engine, settings: Settings, key_id: int, *, by: str | None, now: datetime) -> Keyring:
+    """Drop a data key no row uses any more (refused, naming the tables, while one does). Logged."""
+    from dunning.core.keyring import count_by_key, load_keyring, save_keyring
+
+    with unit_of_work(engine) as conn:
+        operator = authorize(conn, by, Act.ROTATE_KEYS)
+        used = {
+            name: n
+            for name, cols in encrypted_columns().items()
+            if (n := count_by_key(conn, _table(name), cols).get(key_id, 0))
+        }
+    if used:
+        where = ", ".join(f"{t} ({n:,})" for t, n in used.items())
+        raise InputError(
+            f"key {key_id} still holds data in {where}: run `dunning keys reencrypt` first",
+            f"密钥 {key_id} 仍在使用（{where}）：请先运行 `dunning keys reencrypt`",
+        )
+    source = load_keyring(settings)
+    saved = save_keyring(source, source.keyring.without_key(key_id))
+    with unit_of_work(engine) as conn:
+        events.append(
+            conn,
+            EventKind.KEYS_RETIRED,
+            at=now,
+            actor=operator.username,
+            subject=f"key {key_id}",
+            detail={"retired": key_id, "key_ids": list(saved.keyring.key_ids)},
+        )
+    return saved.keyring

@@ -290,3 +290,23 @@ def _long_strings(text: str) -> list[str]:
 
     walk(document)
     return found
+
+
+def test_a_cipher_with_refresh_reads_a_rotated_keyring_once_it_meets_a_new_key() -> None:
+    """A running worker started before a rotation opens tokens under the new key (and then seals
+    under it too); without a source of truth it refuses clearly."""
+    old = Keyring.generate()
+    new = old.with_new_key()
+    reads: list[int] = []
+
+    def refresh() -> Keyring:
+        reads.append(1)
+        return new
+
+    worker = PersonalDataCipher(old, refresh=refresh)
+    token = PersonalDataCipher(new).encrypt("张三")
+    assert worker.decrypt(token) == "张三" and reads == [1]
+    assert worker.active_key_id == new.active and worker.key_id_of(worker.encrypt("x")) == new.active
+    stranger = PersonalDataCipher(Keyring.generate().with_new_key().with_new_key()).encrypt("x")
+    with pytest.raises(ConfigError):
+        PersonalDataCipher(old).decrypt(stranger)

@@ -35,6 +35,7 @@ def _register() -> None:
         debtors_cmd,
         demo_cmd,
         events_cmd,
+        keys_cmd,
         operators_cmd,
         outbox_cmd,
         plan_cmd,

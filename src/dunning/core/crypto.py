@@ -25,7 +25,7 @@ import hmac
 import json
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
 from typing import Any
 
@@ -344,10 +344,18 @@ class PersonalDataCipher:
     ``PersonalDataCipher(Keyring.from_legacy_key(b"k" * 32))``.
     """
 
-    def __init__(self, keyring_or_key: Keyring | bytes) -> None:
+    def __init__(
+        self, keyring_or_key: Keyring | bytes, *, refresh: Callable[[], Keyring] | None = None
+    ) -> None:
         keyring = (
             keyring_or_key if isinstance(keyring_or_key, Keyring) else Keyring.from_legacy_key(keyring_or_key)
         )
+        # A long-running process (a worker) meets tokens sealed under a key added after it started,
+        # while a rotation re-encrypts: ``refresh`` reads the keyring again, once per unknown key id.
+        self._refresh = refresh
+        self._adopt(keyring)
+
+    def _adopt(self, keyring: Keyring) -> None:
         self._keyring = keyring
         self._aeads = {k: AESGCM(_derive(m, _AES_INFO)) for k, m in keyring.keys.items()}
         self._active = keyring.active
@@ -381,6 +389,11 @@ class PersonalDataCipher:
         """Open ``token`` with the key its id names. A wrong key or altered token raises ``InvalidTag``."""
         key_id = self.key_id_of(token)
         aead = self._aeads.get(key_id)
+        if aead is None and self._refresh is not None:
+            fresh = self._refresh()
+            if key_id in fresh.key_ids and fresh.lookup_key == self._lookup_key:
+                self._adopt(fresh)  # seals under the new active key from now on, as the others do
+                aead = self._aeads[key_id]
         if aead is None:
             raise ConfigError(
                 f"encrypted value is under data key {key_id}, which is not in the keyring "

@@ -127,8 +127,11 @@ def load_keyring(settings: Settings, *, create: bool = False) -> KeyringSource:
 
 
 def load_cipher(settings: Settings, *, create: bool = False) -> PersonalDataCipher:
-    """The personal-data cipher for ``settings``' keyring (:func:`load_keyring`)."""
-    return PersonalDataCipher(load_keyring(settings, create=create).keyring)
+    """The personal-data cipher for ``settings``' keyring (:func:`load_keyring`); it reads the keyring
+    again when it meets a token under a key it does not hold (a rotation by another process)."""
+    return PersonalDataCipher(
+        load_keyring(settings, create=create).keyring, refresh=lambda: load_keyring(settings).keyring
+    )
 
 
 def save_keyring(source: KeyringSource, keyring: Keyring) -> KeyringSource:
