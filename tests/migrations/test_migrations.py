@@ -32,7 +32,6 @@ def test_records_are_never_deleted_by_cascade(engine: Engine) -> None:
         ("messages", "debtors"),
         ("message_events", "messages"),
         ("compliance_violations", "messages"),
-        ("message_accounts", "messages"),
         ("message_accounts", "accounts"),
         ("event_log", "debtors"),
     }

@@ -228,18 +228,19 @@ def enqueue(
     # What this run wrote (another planner may have won some keys): ids for the child rows.
     written = read_frame(
         conn,
-        "SELECT id, plan_key, status, segments FROM messages WHERE plan_run = :run",
+        "SELECT id, plan_key FROM messages WHERE plan_run = :run",
         {"run": run_id},
-        schema={"message_id": pl.Int64, "plan_key": pl.String, "status": pl.String, "segments": pl.Int64},
+        schema={"message_id": pl.Int64, "plan_key": pl.String},
     )
-    mine = stamped.select("plan_key", "account_ids", "violations").join(
-        written.select("message_id", "plan_key"), on="plan_key", how="inner"
+    mine = stamped.select("plan_key", "account_ids", "violations", "status", "segments").join(
+        written, on="plan_key", how="inner"
     )
     links = (
         mine.select("message_id", pl.col("account_ids").alias("account_id"))
         .explode("account_id")
         .drop_nulls("account_id")
         .unique()
+        .sort("account_id")  # the account foreign key is then checked in index order
     )
     insert_frame(conn, message_accounts.name, links)
     blocked = mine.filter(pl.col("violations").list.len() > 0)
@@ -247,9 +248,9 @@ def enqueue(
         if rules is None:
             raise ValueError("blocked messages need the rules table to explain their decisions")
         record_decisions(conn, decision_frame(blocked, rules, stage="plan", decided_at=now))
-    queued = written.filter(pl.col("status") == S.QUEUED.value)
+    queued = mine.filter(pl.col("status") == S.QUEUED.value)
     result.queued = queued.height
-    result.blocked = written.height - queued.height
+    result.blocked = mine.height - queued.height
     result.segments = int(queued["segments"].sum() or 0)
     return result
 

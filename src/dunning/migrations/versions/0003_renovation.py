@@ -61,18 +61,13 @@ def upgrade() -> None:
         sa.Column("message_id", sa.Integer(), nullable=False),
         sa.Column("account_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["message_id"],
-            ["messages.id"],
-            name=op.f("fk_message_accounts_message_id_messages"),
-            ondelete="RESTRICT",
-        ),
-        sa.ForeignKeyConstraint(
             ["account_id"],
             ["accounts.id"],
             name=op.f("fk_message_accounts_account_id_accounts"),
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("message_id", "account_id", name=op.f("pk_message_accounts")),
+        sqlite_with_rowid=False,
     )
     op.create_index(op.f("ix_message_accounts_account_id"), "message_accounts", ["account_id"], unique=False)
     if dialect == "sqlite":
