@@ -52,7 +52,7 @@ from dunning.core.clock import local_date, utcnow, zone
 from dunning.core.counters import Counters
 from dunning.core.crypto import Keyring, PersonalDataCipher
 from dunning.core.db import unit_of_work
-from dunning.core.errors import ConfigError, InputError
+from dunning.core.errors import ConcurrencyError, ConfigError, InputError
 from dunning.core.profiles import PROFILE_TIME_ZONE
 from dunning.core.settings import Settings
 from dunning.events import EventKind, NewEvent
@@ -518,8 +518,6 @@ def release_stale_claims(
     stale; while a sender runs (it holds the lock and does this itself) it releases nothing.
     """
     if engine.dialect.name == "sqlite":
-        from dunning.core.errors import ConcurrencyError
-
         try:
             with sender_lock(engine), unit_of_work(engine) as conn:
                 return outbox.release_stale_claims(conn, now, timedelta(0))
@@ -866,8 +864,6 @@ def set_operator_active(
 ) -> OperatorRecord:
     admin = authorize(conn, by, Act.MANAGE_OPERATORS)
     if not active and admin.username == username:
-        from dunning.core.errors import InputError
-
         raise InputError("an admin cannot disable themself", "管理员不能停用自己")
     changed = _set_active(conn, username, active)
     events.append(
@@ -933,8 +929,6 @@ def requeue_unknown(
     (``unknown`` → ``queued``; the submit-time gate re-checks them); logged with who and why."""
     operator = authorize(conn, by, Act.REQUEUE_UNKNOWN)
     if not reason.strip():
-        from dunning.core.errors import InputError
-
         raise InputError("requeueing an unknown message needs a reason", "重新发送状态未知的短信须注明原因")
     moved = messages.requeue_unknown(conn, message_ids, now, actor=operator.username, note=reason)
     if moved:
