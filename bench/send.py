@@ -325,7 +325,7 @@ def _timed_phases(spent: dict[str, float]) -> None:
 
 async def _e2e_run(args: argparse.Namespace, url: str) -> dict[str, Any]:
     import sqlalchemy as sa
-    from tests.sending.scripted import Hooks
+    from tests.sending.scripted import sender_hooks
 
     from dunning.core.crypto import PersonalDataCipher
     from dunning.core.db import make_engine
@@ -347,7 +347,7 @@ async def _e2e_run(args: argparse.Namespace, url: str) -> dict[str, Any]:
 
     cpu0, t0 = time.process_time(), time.perf_counter()
     with profiled(args.profile):
-        hooks = Hooks(cipher)  # the flows' ingest; the compliance re-check left out (allow all)
+        hooks = sender_hooks(cipher)  # the flows' ingest; the compliance re-check left out (allow all)
         summary = await send_due(
             engine, provider, hooks, now=now, batch_size=args.batch, worker_id="b", settle=0
         )

@@ -91,6 +91,9 @@ log = logging.getLogger("dunning.flows")
 #: How long a claim or hand-over may sit before another sender treats its worker as gone (PostgreSQL).
 STALE_AFTER = timedelta(minutes=10)
 
+#: ``recheck(conn, claimed, now) -> {message_id: violations}`` (the submit-time gate).
+Recheck = Callable[[Connection, Sequence[ClaimedMessage], datetime], Mapping[int, Sequence[Violation]]]
+
 
 # --------------------------------------------------------------------------------------------------
 # Configuration of a day
@@ -368,9 +371,7 @@ def _log_plan(conn: Connection, config: DailyConfig, result: PlanResult, now: da
 _EIGHT_DAYS = timedelta(days=8)
 
 
-def recheck_before_submit(
-    config: DailyConfig,
-) -> Callable[[Connection, Sequence[ClaimedMessage], datetime], Mapping[int, Sequence[Violation]]]:
+def recheck_before_submit(config: DailyConfig) -> Recheck:
     """The submit-time gate: the same rules on the facts as they are now.
 
     A payment, opt-out, dispute or complaint may have arrived since planning; the clock may have
@@ -603,14 +604,33 @@ class SendDayResult(Counters):
         return {**self.send.as_dict(), "receipts": self.receipts.as_dict(), "replies": self.replies.as_dict()}
 
 
-class _Hooks:
-    """What the sender needs from the other domains, with a tally of what came back."""
+class SenderHooks:
+    """What the sender needs from the other domains (``sending.worker.SendHooks``): contacts'
+    numbers, the re-check, the ingest flows and end-of-run tidying; tallies what came back."""
 
-    def __init__(self, config: DailyConfig, cipher: PersonalDataCipher, result: SendDayResult) -> None:
+    def __init__(
+        self,
+        cipher: PersonalDataCipher,
+        recheck: Recheck,
+        is_opt_out: Callable[[str], bool],
+        result: SendDayResult | None = None,
+    ) -> None:
         self.cipher = cipher
-        self.is_opt_out = config.profile.is_opt_out
-        self._recheck = recheck_before_submit(config)
-        self.result = result
+        self.is_opt_out = is_opt_out
+        self._recheck = recheck
+        self.result = result if result is not None else SendDayResult()
+
+    @classmethod
+    def for_day(cls, config: DailyConfig, cipher: PersonalDataCipher, result: SendDayResult) -> SenderHooks:
+        return cls(cipher, recheck_before_submit(config), config.profile.is_opt_out, result)
+
+    @property
+    def receipts(self) -> ReceiptSummary:
+        return self.result.receipts
+
+    @property
+    def replies(self) -> ReplySummary:
+        return self.result.replies
 
     def numbers(self, conn: Connection, contact_ids: Sequence[int]) -> Mapping[int, str]:
         return portfolio.contact_numbers(conn, contact_ids, self.cipher)
@@ -677,7 +697,7 @@ async def send_day(
     result.send = await send_due(
         engine,
         provider,
-        _Hooks(config, cipher, result),
+        SenderHooks.for_day(config, cipher, result),
         now=now,
         batch_size=batch_size,
         on_progress=on_progress,
@@ -742,7 +762,7 @@ async def run_worker(
             wake = loop.time() + poll
             if upcoming.next_due is not None:
                 wake = min(wake, loop.time() + max(0.0, (upcoming.next_due - clock()).total_seconds()))
-            hooks = _Hooks(config, cipher, summary.send)
+            hooks = SenderHooks.for_day(config, cipher, summary.send)
             while not stop.is_set() and loop.time() < wake:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), min(collect_every, max(0.0, wake - loop.time())))

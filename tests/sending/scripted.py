@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,11 +14,9 @@ from dunning import flows
 from dunning.core.crypto import PersonalDataCipher
 from dunning.messages.outbox import ClaimedMessage, ViolationLike
 from dunning.messages.wire import InboundSms, OutgoingSms, Receipt, SubmitOutcome
-from dunning.portfolio import repository as portfolio
 from dunning.sending.providers.base import SmsProvider
 from dunning.sending.worker import Now, SendSummary, send_due
-from dunning.tracking.receipts import ReceiptSummary
-from dunning.tracking.replies import ReplySummary, default_is_opt_out
+from dunning.tracking.replies import default_is_opt_out
 
 Script = Callable[[OutgoingSms, int], SubmitOutcome]
 Recheck = Callable[[Connection, Sequence[ClaimedMessage], datetime], Mapping[int, Sequence[ViolationLike]]]
@@ -29,63 +26,16 @@ def allow_all(_conn: Connection, _claimed: Sequence[ClaimedMessage], _now: datet
     return {}
 
 
-@dataclass
-class Hooks:
-    """The sender's hooks with the real ingest flows and a pluggable re-check; tallies what came back."""
-
-    cipher: PersonalDataCipher
-    check: Recheck = allow_all
-    is_opt_out: Callable[[str], bool] = default_is_opt_out
-    receipts: ReceiptSummary = field(default_factory=ReceiptSummary)
-    replies: ReplySummary = field(default_factory=ReplySummary)
-
-    def numbers(self, conn: Connection, contact_ids: Sequence[int]) -> Mapping[int, str]:
-        return portfolio.contact_numbers(conn, contact_ids, self.cipher)
-
-    def recheck(
-        self, conn: Connection, claimed: Sequence[ClaimedMessage], now: datetime
-    ) -> Mapping[int, Sequence[ViolationLike]]:
-        return self.check(conn, claimed, now)
-
-    def ingest(
-        self,
-        conn: Connection,
-        receipts: Sequence[Receipt],
-        replies: Sequence[InboundSms],
-        now: datetime,
-        provider: SmsProvider,
-        *,
-        retry_parked: bool,
-    ) -> None:
-        if replies:
-            self.replies.merge(
-                flows.ingest_replies(
-                    conn, replies, now, cipher=self.cipher, is_opt_out=self.is_opt_out, provider=provider.name
-                )
-            )
-        if receipts:
-            self.receipts.merge(
-                flows.ingest_receipts(
-                    conn,
-                    receipts,
-                    now,
-                    provider=provider.name,
-                    id_format=provider.receipt_id_format,
-                    cipher=self.cipher,
-                )
-            )
-        if retry_parked:
-            self.receipts.merge(flows.retry_parked_receipts(conn, now, provider=provider.name))
-
-    def after_run(self, conn: Connection, now: datetime) -> None:
-        flows.finalise_overdue_parts(conn, now)
+def sender_hooks(cipher: PersonalDataCipher, check: Recheck = allow_all) -> flows.SenderHooks:
+    """The flows' sender hooks with a pluggable re-check (allow-all by default)."""
+    return flows.SenderHooks(cipher, check, default_is_opt_out)
 
 
 def send(
     engine: Engine, provider: SmsProvider, cipher: PersonalDataCipher, now: Now, **kw: Any
-) -> tuple[SendSummary, Hooks]:
+) -> tuple[SendSummary, flows.SenderHooks]:
     """One sender run (``send_due``) with these hooks, in a fresh event loop."""
-    hooks = kw.pop("hooks", None) or Hooks(cipher, kw.pop("recheck", allow_all))
+    hooks = kw.pop("hooks", None) or sender_hooks(cipher, kw.pop("recheck", allow_all))
     kw.setdefault("worker_id", "w1")
     kw.setdefault("batch_size", 2)
     kw.setdefault("settle", 0)

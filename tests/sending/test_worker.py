@@ -30,7 +30,7 @@ from tests.factories import (
     row_of,
     status_of,
 )
-from tests.sending.scripted import Hooks, ScriptedProvider, send
+from tests.sending.scripted import ScriptedProvider, send, sender_hooks
 
 
 def _send(engine: Engine, provider: Any, cipher: PersonalDataCipher, now: Now, **kw: Any) -> SendSummary:
@@ -338,7 +338,7 @@ def test_collect_inbound_later(engine: Engine, cipher: PersonalDataCipher) -> No
     with engine.begin() as conn:
         assert status_of(conn, mid) == "submitted"
     provider.arrived = True
-    hooks = Hooks(cipher)
+    hooks = sender_hooks(cipher)
     assert asyncio.run(collect_inbound(engine, provider, hooks, T0 + timedelta(minutes=1))) == 1
     assert hooks.receipts.matched == 1
     with engine.begin() as conn:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from dunning.core.clock import local_date
 from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import chunks, datetime_param, is_sqlite, one_of
-from dunning.core.errors import NotFound
+from dunning.core.errors import ConfigError, NotFound
 from dunning.core.masking import account_tail
 from dunning.portfolio.dpd import PRE_DUE_DAYS, bucket_expr, dpd_expr, in_scope_expr, primary_zone
 from dunning.portfolio.models import FLAGS, Account, Contact, Debtor, DebtorHold
@@ -552,43 +552,35 @@ def contact_numbers(
     from cryptography.exceptions import InvalidTag
 
     out: dict[int, str] = {}
-    for chunk in chunks(sorted(set(contact_ids))):
-        rows = conn.execute(
-            sa.select(contacts_t.c.id, contacts_t.c.phone_enc).where(one_of(conn, contacts_t.c.id, chunk))
-        ).all()
-        for contact_id, token in rows:
-            try:
-                out[int(contact_id)] = cipher.decrypt(bytes(token))
-            except InvalidTag as exc:
-                from dunning.core.errors import ConfigError
+    for contact_id, token in _by_id(conn, contacts_t.c.phone_enc, contact_ids).items():
+        try:
+            out[contact_id] = cipher.decrypt(bytes(token))
+        except InvalidTag as exc:
+            raise ConfigError(
+                f"cannot decrypt the number of contact {contact_id}: wrong data key?",
+                f"无法解密联系人 {contact_id} 的号码：数据密钥是否正确？",
+            ) from exc
+    return out
 
-                raise ConfigError(
-                    f"cannot decrypt the number of contact {contact_id}: wrong data key?",
-                    f"无法解密联系人 {contact_id} 的号码：数据密钥是否正确？",
-                ) from exc
+
+def _by_id(conn: Connection, column: sa.Column[Any], ids: Sequence[int]) -> dict[int, Any]:
+    """``{id: value of column}`` for the rows of ``column``'s table with these ids."""
+    table = column.table
+    out: dict[int, Any] = {}
+    for chunk in chunks(sorted(set(ids))):
+        rows = conn.execute(sa.select(table.c.id, column).where(one_of(conn, table.c.id, chunk))).all()
+        out.update({int(i): value for i, value in rows})
     return out
 
 
 def contact_hashes(conn: Connection, contact_ids: Sequence[int]) -> dict[int, str]:
     """The keyed look-up hash of each contact's number."""
-    out: dict[int, str] = {}
-    for chunk in chunks(sorted(set(contact_ids))):
-        rows = conn.execute(
-            sa.select(contacts_t.c.id, contacts_t.c.phone_hash).where(one_of(conn, contacts_t.c.id, chunk))
-        ).all()
-        out.update({int(i): str(h) for i, h in rows})
-    return out
+    return _by_id(conn, contacts_t.c.phone_hash, contact_ids)
 
 
 def contact_masks(conn: Connection, contact_ids: Sequence[int]) -> dict[int, str]:
     """The masked form (138****8000) of each contact's number, for display."""
-    out: dict[int, str] = {}
-    for chunk in chunks(sorted(set(contact_ids))):
-        rows = conn.execute(
-            sa.select(contacts_t.c.id, contacts_t.c.phone_masked).where(one_of(conn, contacts_t.c.id, chunk))
-        ).all()
-        out.update({int(i): str(m) for i, m in rows})
-    return out
+    return _by_id(conn, contacts_t.c.phone_masked, contact_ids)
 
 
 def contacts_by_hash(conn: Connection, hashes: Sequence[str]) -> dict[str, list[tuple[int, int]]]:
@@ -621,13 +613,7 @@ def opt_out_contacts(conn: Connection, contact_ids: Sequence[int], now: datetime
 
 def debtor_refs(conn: Connection, debtor_ids: Sequence[int]) -> dict[int, str]:
     """The lender's id (``external_id``) of each debtor."""
-    out: dict[int, str] = {}
-    for chunk in chunks(sorted(set(debtor_ids))):
-        rows = conn.execute(
-            sa.select(debtors_t.c.id, debtors_t.c.external_id).where(one_of(conn, debtors_t.c.id, chunk))
-        ).all()
-        out.update({int(i): str(ref) for i, ref in rows})
-    return out
+    return _by_id(conn, debtors_t.c.external_id, debtor_ids)
 
 
 def debtor_ids(conn: Connection, refs: Sequence[str]) -> dict[str, int]:

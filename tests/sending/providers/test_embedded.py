@@ -17,7 +17,7 @@ from dunning.sending.providers.embedded import EmbeddedSmscProvider
 from dunning.sending.providers.registry import build_provider
 from dunning.sending.smsc import MoScript
 from tests.factories import T0, add_debtor, add_message, assert_projection_consistent, row_of, status_of
-from tests.sending.scripted import Hooks, send
+from tests.sending.scripted import send, sender_hooks
 
 
 def test_default_settings_use_the_embedded_smsc() -> None:
@@ -77,7 +77,7 @@ def test_a_stop_reply_over_smpp_cancels_what_is_still_queued(
     script = (MoScript("8613800138111", "退订", "95000", delay),)
     with SimulatorThread(password="pw", mo_script=script, receipt_delay=0.0) as sim:
         provider = SmppProvider(f"smpp://dunning:pw@127.0.0.1:{sim.port}?tps=1000")
-        hooks = Hooks(cipher)
+        hooks = sender_hooks(cipher)
         summary, _ = send(engine, provider, cipher, T0, hooks=hooks, await_receipts=3.0, settle=0.3)
         if delay == 0.0:
             assert summary.submitted == 0
