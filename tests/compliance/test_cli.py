@@ -150,6 +150,34 @@ def test_profile_shows_audited_overrides(isolated: Path, wide: None) -> None:
     assert "22:30" in result.output and "night pilot" in result.output and "Li Compliance" in result.output
 
 
+def test_profile_as_json(isolated: Path) -> None:
+    (isolated / "compliance.yaml").write_text(
+        "CN:\n  daily_cap: 1\n"
+        "overrides:\n"
+        "  - {profile: CN, setting: window_end, value: '21:30', reason: night pilot,\n"
+        "     approved_by: Li Compliance, approved_at: 2026-01-15}\n"
+    )
+    result = runner.invoke(app, ["compliance", "profile", "--profile", "CN", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["profile"] == "CN" and set(data) == {"profile", "settings", "audited_overrides"}
+    assert data["settings"]["window_start"] == "08:00" and data["settings"]["window_end"] == "21:30"
+    assert data["settings"]["daily_cap"] == 1
+    keywords = data["settings"]["opt_out_keywords"]
+    assert isinstance(keywords, list) and "退订" in keywords
+    assert data["audited_overrides"] == [
+        {
+            "setting": "window_end",
+            "value": "21:30",
+            "reason": "night pilot",
+            "approved_by": "Li Compliance",
+            "approved_at": "2026-01-15",
+        }
+    ]
+    us = json.loads(runner.invoke(app, ["compliance", "profile", "--profile", "US", "--json"]).stdout)
+    assert us["profile"] == "US" and us["audited_overrides"] == []
+
+
 @pytest.mark.parametrize("command", ["rules", "profile", "check-text", "corpus"])
 def test_unknown_profile(isolated: Path, command: str) -> None:
     result = runner.invoke(app, ["compliance", command, "--profile", "UK"], input="")

@@ -6,24 +6,18 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from datetime import time
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 
-from dunning.cli.common import console, echo_json, handle_errors, settings
+from dunning.cli.common import JsonOption, console, echo_json, handle_errors, settings
 from dunning.cli.main import app
-from dunning.compliance import (
-    PROFILE_NAMES,
-    RULES,
-    ComplianceProfile,
-    evaluate_records,
-    explain,
-    load_profile,
-    run_corpus,
-)
-from dunning.compliance.gate import typed_context
 from dunning.core.errors import InputError
+from dunning.core.profiles import PROFILES
+
+if TYPE_CHECKING:  # loaded by the commands that need them: `dunning --help` stays fast
+    from dunning.compliance import ComplianceProfile
 
 compliance_app = typer.Typer(
     name="compliance",
@@ -41,6 +35,8 @@ _BATCH = 5000  # lines evaluated together by check-text
 
 
 def _profile(name: str | None) -> ComplianceProfile:
+    from dunning.compliance import load_profile
+
     s = settings()
     return load_profile(name or s.profile, s)
 
@@ -49,6 +45,8 @@ def _profile(name: str | None) -> ComplianceProfile:
 @handle_errors
 def rules_command(profile: ProfileOption = None) -> None:
     """列出规则、类别、法律依据与原因 / List rules, categories, legal bases and reasons."""
+    from dunning.compliance import RULES
+
     p = _profile(profile)
     table = Table(title=f"合规规则 / Compliance rules — {p.name}", show_lines=True)
     table.add_column("规则 / Rule", overflow="fold", ratio=3)
@@ -66,9 +64,29 @@ def rules_command(profile: ProfileOption = None) -> None:
 
 @compliance_app.command("profile")
 @handle_errors
-def profile_command(profile: ProfileOption = None) -> None:
+def profile_command(profile: ProfileOption = None, as_json: JsonOption = False) -> None:
     """显示生效的合规配置与审批过的放宽项 / Show the effective profile and audited overrides."""
     p = _profile(profile)
+    if as_json:
+        echo_json(
+            {
+                "profile": p.name,
+                "settings": {
+                    key: _plain(getattr(p, key)) for key in type(p).model_fields if key != "audited_overrides"
+                },
+                "audited_overrides": [
+                    {
+                        "setting": o.setting,
+                        "value": _plain(o.value),
+                        "reason": o.reason,
+                        "approved_by": o.approved_by,
+                        "approved_at": o.approved_at.isoformat() if o.approved_at else None,
+                    }
+                    for o in p.audited_overrides
+                ],
+            }
+        )
+        return
     table = Table(title=f"合规配置 / Compliance profile — {p.name}")
     table.add_column("设置 / Setting", overflow="fold")
     table.add_column("值 / Value", overflow="fold")
@@ -92,6 +110,21 @@ def profile_command(profile: ProfileOption = None) -> None:
         console.print(audit)
     else:
         console.print("无放宽项 / No overrides: every setting is at or above its floor.")
+
+
+def _plain(value: Any) -> Any:
+    """A profile value as JSON: times as "HH:MM", tuples as lists, pairs as objects."""
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, tuple | list):
+        if value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+            return {str(k): _plain(v) for k, v in value}
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, frozenset | set):
+        return sorted(_plain(v) for v in value)
+    return value if value is None or isinstance(value, str | int | float | bool) else str(value)
 
 
 def _show(value: Any) -> str:
@@ -127,6 +160,8 @@ def check_text_command(profile: ProfileOption = None) -> None:
 
 
 def _check_batch(lines: list[tuple[int, bytes]], profile: ComplianceProfile) -> None:
+    from dunning.compliance import evaluate_records
+
     outputs: list[dict[str, Any] | None] = []
     pending: list[tuple[int, Any, dict[str, Any]]] = []  # (output slot, id, record)
     for number, raw in lines:
@@ -146,6 +181,8 @@ def _check_batch(lines: list[tuple[int, bytes]], profile: ComplianceProfile) -> 
 
 
 def _explained(ids: Iterable[str], profile: ComplianceProfile) -> Iterator[dict[str, str]]:
+    from dunning.compliance import explain
+
     for rule_id in ids:
         v = explain(rule_id, profile)
         yield {
@@ -160,6 +197,7 @@ def _explained(ids: Iterable[str], profile: ComplianceProfile) -> Iterator[dict[
 
 def _parse_line(number: int, raw: bytes) -> dict[str, Any]:
     """{"id", "record"} for a good line, or the error line to print."""
+    from dunning.compliance.gate import typed_context
 
     def error(ident: Any, zh: str, en: str) -> dict[str, Any]:
         return {"id": ident, "line": number, "error": f"{zh} / {en}"}
@@ -196,7 +234,9 @@ def corpus_command(
     strict: bool = typer.Option(False, "--strict", help="有遗漏时退出码为 1 / Exit 1 on any miss"),
 ) -> None:
     """用内置语料衡量拦截率与放行率 / Measure block and pass rates on the shipped corpus."""
-    names = [profile.upper()] if profile else list(PROFILE_NAMES)
+    from dunning.compliance import run_corpus
+
+    names = [profile.upper()] if profile else list(PROFILES)
     missed = False
     for name in names:
         report = run_corpus(name)

@@ -8,7 +8,7 @@ back to the shipped examples for the settings' profile when the file does not ex
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -28,24 +28,11 @@ from dunning.cli.common import (
 )
 from dunning.cli.main import app
 from dunning.core.errors import ConfigError, InputError
-from dunning.core.smstext import text_info
-from dunning.strategy import (
-    Strategy,
-    check_cadence,
-    check_templates,
-    load_default_strategy,
-    load_strategy,
-)
-from dunning.templates import (
-    RenderContext,
-    RenderError,
-    TemplateCatalog,
-    load_default_templates,
-    load_templates,
-    render_version,
-    sample_values,
-)
-from dunning.templates.models import Template, TemplateVersion
+
+if TYPE_CHECKING:  # loaded by the commands that need them: `dunning --help` stays fast
+    from dunning.strategy import Strategy
+    from dunning.templates import RenderContext, TemplateCatalog
+    from dunning.templates.models import Template, TemplateVersion
 
 templates_app = typer.Typer(
     help="短信模板：列表、预览、审批 / SMS templates: list, preview, approve.", no_args_is_help=True
@@ -74,6 +61,8 @@ _STATE_ZH = {"draft": "草稿", "approved": "已审批", "retired": "已停用"}
 
 
 def _catalog(file: Path | None) -> TemplateCatalog:
+    from dunning.templates import load_default_templates, load_templates
+
     if file is not None:
         return load_templates(file)
     s = settings()
@@ -88,6 +77,8 @@ def _catalog(file: Path | None) -> TemplateCatalog:
 
 
 def _strategy(file: Path | None) -> Strategy:
+    from dunning.strategy import load_default_strategy, load_strategy
+
     if file is not None:
         return load_strategy(file)
     s = settings()
@@ -101,6 +92,8 @@ def _strategy(file: Path | None) -> Strategy:
 
 
 def _sample(template: Template, version: TemplateVersion, context: RenderContext, now: str | None) -> str:
+    from dunning.templates import render_version, sample_values
+
     today = now_from(now).date()
     return render_version(version, template.profile, sample_values(template.profile, today), context)
 
@@ -112,6 +105,9 @@ def _sample(template: Template, version: TemplateVersion, context: RenderContext
 @handle_errors
 def list_command(file: FileOption = None, now: NowOption = None, json_out: JsonOption = False) -> None:
     """列出模板版本及样例渲染的编码与段数 / List template versions with encoding and segments of a sample."""
+    from dunning.core.smstext import text_info
+    from dunning.templates import RenderContext
+
     catalog = _catalog(file)
     context = RenderContext.from_settings(settings())
     rows = []
@@ -180,6 +176,9 @@ def preview_command(
     json_out: JsonOption = False,
 ) -> None:
     """用样例值渲染模板 / Render a template with sample values."""
+    from dunning.core.smstext import text_info
+    from dunning.templates import RenderContext, RenderError, render_version, sample_values
+
     catalog = _catalog(file)
     template = catalog[template_id]
     chosen = template.version(version) if version is not None else template.for_sending()[0]
@@ -338,6 +337,9 @@ def validate_command(
     ] = None,
 ) -> None:
     """校验策略文件，并核对模板与频次 / Validate a strategy file against templates and caps."""
+    from dunning.strategy import check_cadence, check_templates, load_strategy
+    from dunning.templates import load_default_templates, load_templates
+
     strategy = load_strategy(file)
     catalog: TemplateCatalog
     if templates is not None:
