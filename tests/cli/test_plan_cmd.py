@@ -168,3 +168,43 @@ def test_the_demo_explore_hint_names_a_command_that_exists(tmp_path: Path) -> No
     hint = re.search(r"&& (\S+) report --now", done.stdout)
     assert hint is not None, done.stdout[-500:]
     assert Path(hint.group(1)).is_file() and Path(hint.group(1)).resolve() == script.resolve()
+
+
+def test_send_obeys_an_opt_out_the_smsc_held_before_it_bound(
+    workdir: Path, db_url: str, tmp_path: Path
+) -> None:
+    """Driven from outside, one command at a time: a 退订 reaches the SMSC while no sender is bound;
+    the next `dunning send` takes it in right after binding, before its first batch, so the message
+    due for that number is cancelled and never submitted."""
+    import sqlalchemy as sa
+
+    from dunning.core.crypto import PersonalDataCipher
+    from dunning.core.db import make_engine
+    from dunning.sending.smsc import SimulatorThread
+    from tests.conftest import TEST_KEY
+    from tests.sending.kill_helpers import (
+        finish,
+        phone_of,
+        read_journal,
+        seed_outbox,
+        sender_env,
+        start_sender,
+    )
+
+    del workdir
+    import base64
+
+    engine = make_engine(db_url)
+    ids = seed_outbox(engine, PersonalDataCipher(base64.b64decode(TEST_KEY)), 3)
+    journal = tmp_path / "smsc.jsonl"
+    with SimulatorThread(journal=journal, password="pw") as sim:
+        assert sim.send_mo(phone_of(1).lstrip("+"), "退订", "95000") is False  # held: nobody bound
+        env = sender_env(db_url, TEST_KEY, sim.port, tps=1000, receipt_wait=2.0)
+        summary = finish(start_sender(tmp_path / "send", env, "send"), tmp_path / "send", "send", timeout=60)
+    assert summary["replies"]["opt_outs"] == 1 and summary["replies"]["cancelled"] == 1
+    assert summary["submitted"] == 2
+    with engine.connect() as conn:
+        status = dict(conn.execute(sa.text("SELECT id, status FROM messages")).all())
+    assert status[ids[1]] == "cancelled" and status[ids[0]] == status[ids[2]] == "delivered"
+    sent_to = {e["destination"] for e in read_journal(journal)}
+    assert phone_of(1).lstrip("+") not in sent_to and len(sent_to) == 2

@@ -218,9 +218,19 @@ def test_mo_delivery_send_mo_and_script() -> None:
         assert sim.received == []
 
 
-def test_send_mo_without_bind_returns_false() -> None:
+def test_replies_while_nobody_is_bound_are_held_for_the_next_bind() -> None:
+    """As a real SMSC: a reply that arrives with no ESME bound is stored (send_mo says False: not
+    delivered yet) and delivered, in order, when one binds."""
     with running() as sim:
-        assert sim.send_mo("8613700137000", "hi") is False
+        assert sim.send_mo("8613700137000", "退订") is False
+        assert sim.send_mo("8613700137001", "hi") is False
+        with bound(sim) as esme:
+            esme.pump(lambda: len(esme.mo()) == 2)
+            first, second = esme.mo()
+            assert first.source_addr.decode() == "8613700137000"
+            assert first.short_message.decode("utf-16-be") == "退订"
+            assert second.short_message == b"hi"
+        assert sim.simulator.stats["mo_queued"] == 2
 
 
 def _raw_pdu(port: int, *pdus: bytes, expect: int) -> list[P.AnyPdu]:

@@ -388,6 +388,7 @@ class Simulator:
         self._journal: IO[str] | None = None
         self._backlog: list[_PendingReceipt] = []
         self._redeliver: list[P.DeliverSm] = []  # deliver_sm unanswered when their bind went
+        self._mo_backlog: list[P.DeliverSm] = []  # replies that came while no ESME was bound
         self._timers: set[asyncio.TimerHandle] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._mo_script_started = False
@@ -471,30 +472,30 @@ class Simulator:
     # -- MO
 
     async def send_mo(self, source: str, text: str, destination: str = "") -> bool:
-        """Deliver a debtor reply (deliver_sm, esm_class 0) on the most recent live bind.
-
-        Returns False when no ESME is bound.
-        """
-        session = self._pick_session(None)
-        if session is None:
-            return False
+        """A debtor reply (deliver_sm, esm_class 0) for the ESME: delivered at once on the most recent
+        live bind (True), or, as a real SMSC does, stored and delivered in order at the next bind
+        (False: queued, not lost)."""
         body = encode_text(text)
         short, tlvs = body.data, {}
         if len(body.data) > P.MAX_SHORT_MESSAGE:
             short, tlvs = b"", {int(P.Tag.MESSAGE_PAYLOAD): body.data}
-        session.deliver(
-            P.DeliverSm(
-                sequence=0,
-                source_addr_ton=1,
-                source_addr_npi=1,
-                source_addr=source,
-                destination_addr=destination,
-                data_coding=body.data_coding,
-                short_message=short,
-                tlvs=tlvs,
-            )
+        pdu = P.DeliverSm(
+            sequence=0,
+            source_addr_ton=1,
+            source_addr_npi=1,
+            source_addr=source,
+            destination_addr=destination,
+            data_coding=body.data_coding,
+            short_message=short,
+            tlvs=tlvs,
         )
         self.stats["mo"] += 1
+        session = self._pick_session(None)
+        if session is None:
+            self._mo_backlog.append(pdu)
+            self.stats["mo_queued"] += 1
+            return False
+        session.deliver(pdu)
         return True
 
     async def _run_mo_script(self) -> None:
@@ -516,6 +517,9 @@ class Simulator:
             session.deliver(pdu)
         if again:
             self.stats["redelivered"] += len(again)
+        held, self._mo_backlog = self._mo_backlog, []
+        for pdu in held:
+            session.deliver(pdu)
         if self.scenario.mo_script and not self._mo_script_started:
             self._mo_script_started = True
             task = asyncio.get_running_loop().create_task(self._run_mo_script())
