@@ -49,6 +49,11 @@ def test_phone_parsing() -> None:
     with pytest.raises(PhoneError):
         parse_phone("12345", "CN")
     assert "America/New_York" in time_zones_for(parse_phone("(212) 555-0123", "US").e164)
+    for lettered in ("138abc38000", "1-800-FLOWERS", "13800138000x1", "１３８ＡＢＣ３８０００"):
+        with pytest.raises(PhoneError) as info:
+            parse_phone(lettered, "US" if "800" in lettered[:5] else "CN")
+        assert "letters" in info.value.en and "字母" in info.value.zh
+    assert parse_phone("１３８-００１３-８０００", "CN").e164 == "+8613800138000"  # full-width digits
 
 
 def test_money() -> None:

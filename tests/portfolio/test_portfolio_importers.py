@@ -379,3 +379,22 @@ def test_duplicate_header_is_a_file_level_error(tmp_path: Path) -> None:
     result = check(path)
     error = only_error(result)
     assert result.file_error and error.column == "phone" and "more than once" in error.reason_en
+
+
+@pytest.mark.parametrize("kind", ["accounts", "contacts"])
+def test_a_letter_in_a_phone_number_is_refused_with_the_row_reported(tmp_path: Path, kind: str) -> None:
+    """libphonenumber would read 138abc38000 as keypad digits (13822238000): refused instead."""
+    bad = ["138abc38000", "1380013800O", "ＴＥＬ13800138000"]
+    good = ["+86 138-0013-8000", "１３８００１３８０００", "(86) 13900139000"]
+    if kind == "accounts":
+        rows = [account(account_id=f"L{i}", debtor_id=f"D{i}", phone=p) for i, p in enumerate(bad + good)]
+        path = write_csv(tmp_path / "a.csv", ACCOUNT_HEADER, rows)
+    else:
+        rows = [[f"D{i}", p, "spouse", "true"] for i, p in enumerate(bad + good)]
+        path = write_csv(tmp_path / "c.csv", ["debtor_id", "phone", "relation", "verified"], rows)
+    result = check(path, kind)
+    refused = [(e.line, e.column) for e in result.errors]
+    assert refused == [(2, "phone"), (3, "phone"), (4, "phone")]
+    assert all("letters" in e.reason_en and "字母" in e.reason_zh for e in result.errors)
+    assert "138abc38000" not in str(result.errors)  # masked in the report
+    assert result.frame.height == len(good)

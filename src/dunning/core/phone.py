@@ -37,6 +37,14 @@ def parse_phone(raw: str, default_region: str) -> ParsedPhone:
     text = str(raw).strip()
     if not text:
         raise PhoneError("phone number is empty", "手机号为空")
+    letters = sorted({ch for ch in text if ch.isalpha()})
+    if letters:
+        # libphonenumber reads letters as keypad digits (138abc38000 → 13822238000): a number with a
+        # letter in it is a typo or a vanity word, never what a debtor's phone is.
+        shown = "".join(letters[:5])
+        raise PhoneError(
+            f"a phone number may not contain letters ({shown!r})", f"手机号中不能含有字母（{shown}）"
+        )
     try:
         number = phonenumbers.parse(text, default_region)
     except phonenumbers.NumberParseException as exc:
