@@ -208,3 +208,35 @@ def test_send_obeys_an_opt_out_the_smsc_held_before_it_bound(
     assert status[ids[1]] == "cancelled" and status[ids[0]] == status[ids[2]] == "delivered"
     sent_to = {e["destination"] for e in read_journal(journal)}
     assert phone_of(1).lstrip("+") not in sent_to and len(sent_to) == 2
+
+
+def test_the_us_demo_sends_english_gsm7_messages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for key in ("DUNNING_DATABASE_URL", "DUNNING_PROFILE", "DUNNING_PROVIDER_URL", "DUNNING_SECRET_KEY"):
+        monkeypatch.delenv(key, raising=False)
+    reset_settings_cache()
+    try:
+        _ok(
+            [
+                "demo",
+                "--profile",
+                "US",
+                "--dir",
+                "demo",
+                "--accounts",
+                "1500",
+                "--now",
+                "2026-11-28T10:00:00-05:00",
+            ]
+        )
+    finally:
+        reset_settings_cache()
+    with sqlite3.connect(tmp_path / "demo" / "dunning.db") as db:
+        parts = dict(db.execute("SELECT encoding || '/' || segments, count(*) FROM messages GROUP BY 1"))
+        signed = db.execute(
+            "SELECT count(*) FROM messages WHERE instr(body, 'Harbor Lending') > 0"
+        ).fetchone()[0]
+        chinese = db.execute("SELECT count(*) FROM messages WHERE instr(body, '安信') > 0").fetchone()[0]
+        total = db.execute("SELECT count(*) FROM messages WHERE body <> ''").fetchone()[0]
+    assert set(parts) <= {"GSM-7/1", "GSM-7/2"}, parts
+    assert total > 50 and signed == total and chinese == 0

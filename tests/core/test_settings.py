@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,36 @@ def test_every_password_of_a_routed_provider_value_is_hidden() -> None:
     assert "pw1" not in shown and "ss2" not in shown
     assert shown == "smpp://a:***@h:1?route_prefix=+86 | smpp://b:***@h:2?source=x@y\nfile:///tmp/o.jsonl"
     assert redact_url("smpp://a@h:1") == "smpp://a@h:1"
+
+
+def test_each_profile_has_its_own_identity_unless_given(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cn = Settings()
+    assert (cn.creditor, cn.hotline) == ("安信消费金融", "95000")
+    us = Settings(profile="US")
+    assert (us.creditor, us.signature, us.hotline) == ("Harbor Lending", "Harbor Lending", "1-800-555-0100")
+    assert us.allowed_numbers == ["18005550100"] and us.allowed_urls[0].startswith("https://")
+    assert Settings(profile="US", creditor="Acme Credit").creditor == "Acme Credit"  # explicit wins
+    monkeypatch.setenv("DUNNING_PROFILE", "US")
+    monkeypatch.setenv("DUNNING_HOTLINE", "1-800-555-0199")
+    monkeypatch.setenv("DUNNING_ALLOWED_NUMBERS", '["18005550199"]')
+    from_env = Settings()
+    assert (from_env.creditor, from_env.hotline, from_env.allowed_numbers) == (
+        "Harbor Lending",
+        "1-800-555-0199",
+        ["18005550199"],
+    )
+
+
+def test_the_shipped_us_templates_render_to_one_or_two_gsm7_parts() -> None:
+    from dunning.core.smstext import text_info
+    from dunning.templates import RenderContext, load_default_templates, render_version, sample_values
+
+    settings = Settings(profile="US")
+    context = RenderContext.from_settings(settings)
+    for template in load_default_templates("US").values():
+        for version in template.versions:
+            body = render_version(version, "US", sample_values("US", date(2026, 11, 28)), context)
+            info = text_info(body)
+            assert info.encoding == "GSM-7" and info.segments <= 2, (template.id, version.version, body)

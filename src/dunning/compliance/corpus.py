@@ -23,6 +23,7 @@ from typing import Any
 from dunning.compliance.gate import evaluate_records
 from dunning.compliance.profiles import ComplianceProfile, default_profile
 from dunning.core.errors import ConfigError
+from dunning.core.profiles import PROFILE_IDENTITY
 from dunning.core.settings import Settings
 
 __all__ = [
@@ -35,21 +36,9 @@ __all__ = [
     "run_corpus",
 ]
 
+#: The deployment the corpus texts are written for: each profile's example identity.
 CORPUS_DEPLOYMENT: dict[str, dict[str, Any]] = {
-    "CN": {
-        "creditor": "安信消费金融",
-        "signature": "安信金融",
-        "hotline": "95000",
-        "allowed_urls": ["https://m.anxin.example/pay"],
-        "allowed_numbers": ["95000", "4008000000"],
-    },
-    "US": {
-        "creditor": "Harbor Lending",
-        "signature": "Harbor Lending",
-        "hotline": "1-800-555-0100",
-        "allowed_urls": ["https://pay.harborlending.example"],
-        "allowed_numbers": ["18005550100"],
-    },
+    name: dict(identity) for name, identity in PROFILE_IDENTITY.items()
 }
 
 

@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from dunning.core.profiles import Profile
+from dunning.core.profiles import PROFILE_IDENTITY, Profile
 
 
 class Settings(BaseSettings):
@@ -40,12 +40,14 @@ class Settings(BaseSettings):
     secret_key: SecretStr | None = None
     key_file: Path = Path("dunning.key")
 
-    creditor: str = "安信消费金融"
-    signature: str = "安信金融"
-    hotline: str = "95000"
-    app_name: str = "安信金融App"
-    allowed_urls: list[str] = Field(default_factory=lambda: ["https://m.anxin.example/pay"])
-    allowed_numbers: list[str] = Field(default_factory=lambda: ["95000", "4008000000"])
+    # The deployment identity. Unless given (environment, dunning.toml, arguments), each takes the
+    # profile's example value (core.profiles.PROFILE_IDENTITY): a US install signs in English.
+    creditor: str = ""
+    signature: str = ""
+    hotline: str = ""
+    app_name: str = ""
+    allowed_urls: list[str] = Field(default_factory=list)
+    allowed_numbers: list[str] = Field(default_factory=list)
 
     strategy_file: Path = Path("strategy.yaml")
     templates_file: Path = Path("templates.yaml")
@@ -64,6 +66,13 @@ class Settings(BaseSettings):
     allow_embedded_smsc: bool = False
     # Who the CLI acts as when --by is not given.
     operator: str | None = None
+
+    @model_validator(mode="after")
+    def _identity_of_the_profile(self) -> Settings:
+        for name, value in PROFILE_IDENTITY[self.profile].items():
+            if name not in self.model_fields_set:
+                setattr(self, name, list(value) if isinstance(value, list) else value)
+        return self
 
     @field_validator("profile", mode="before")
     @classmethod
