@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from typer.testing import CliRunner
@@ -73,3 +74,32 @@ def test_approve_writes_the_file(workdir: Path, engine: Engine) -> None:
     assert unknown.exit_code == 1 and "第 9 版" in unknown.output
     listing = json.loads(runner.invoke(app, ["templates", "list", "--json"]).stdout)
     assert [r["version"] for r in listing if r["id"] == "cn-early" and r["sent"]] == [2]
+
+
+def test_one_character_that_changes_the_cost_is_named_at_preview_and_approval(
+    workdir: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A curly apostrophe turns a one-part GSM-7 text into UCS-2: preview and approval say so."""
+    from dunning.core.settings import reset_settings_cache
+
+    monkeypatch.setenv("DUNNING_PROFILE", "US")
+    reset_settings_cache()
+    try:
+        text = default_templates_text("US").replace(
+            "is past due since {due_date}", "is past due, it’s {due_date}"
+        )
+        (workdir / "templates.yaml").write_text(text, encoding="utf-8")
+        with engine.begin() as conn:
+            add_operator(conn, "compliance-1", "compliance")
+        preview = runner.invoke(app, ["templates", "preview", "us-early", "--version", "2", "--json"])
+        assert preview.exit_code == 0, preview.output
+        cost = json.loads(preview.stdout)["cost"]
+        assert cost["encoding"] == "UCS-2" and cost["forcing_ucs2"][0]["code_point"] == "U+2019"
+        assert cost["without_forcing"]["encoding"] == "GSM-7"
+        shown = runner.invoke(app, ["templates", "preview", "us-early", "--version", "2"])
+        assert "U+2019" in shown.output and "GSM-7" in shown.output
+        approved = runner.invoke(app, ["templates", "approve", "us-early", "2", "--by", "compliance-1"])
+        assert approved.exit_code == 0, approved.output
+        assert "U+2019" in approved.output and "Approved" in approved.output
+    finally:
+        reset_settings_cache()

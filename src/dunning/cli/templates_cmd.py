@@ -30,6 +30,7 @@ from dunning.cli.main import app
 from dunning.core.errors import ConfigError, InputError
 
 if TYPE_CHECKING:  # loaded by the commands that need them: `dunning --help` stays fast
+    from dunning.core.smstext import TextExplanation
     from dunning.strategy import Strategy
     from dunning.templates import RenderContext, TemplateCatalog
     from dunning.templates.models import Template, TemplateVersion
@@ -176,7 +177,7 @@ def preview_command(
     json_out: JsonOption = False,
 ) -> None:
     """用样例值渲染模板 / Render a template with sample values."""
-    from dunning.core.smstext import text_info
+    from dunning.core.smstext import explain, text_info
     from dunning.templates import RenderContext, RenderError, render_version, sample_values
 
     catalog = _catalog(file)
@@ -189,6 +190,7 @@ def preview_command(
     except RenderError as exc:  # cannot happen with complete sample values; kept for clarity
         raise InputError(exc.en, exc.zh) from exc
     info = text_info(body)
+    explained = explain(body)
     sendable = template.approved is not None and template.approved.version == chosen.version
     if json_out:
         echo_json(
@@ -203,6 +205,7 @@ def preview_command(
                 "units": info.units,
                 "segments": info.segments,
                 "variables": list(chosen.variables),
+                "cost": explained.as_dict(),
             }
         )
         return
@@ -220,6 +223,7 @@ def preview_command(
         f"计费单位 / Units: {info.units}   段数 / Segments: {info.segments}"
     )
     console.print(f"变量 / Variables: {', '.join(chosen.variables) or '—'}")
+    _cost_notes(explained)
     if chosen.notes:
         console.print(f"备注 / Notes: {chosen.notes}", markup=False)
     if not sendable:
@@ -240,7 +244,9 @@ def approve_command(
 ) -> None:
     """审批模板版本（写回 YAML 文件；须合规或管理员）/ Approve a template version (compliance or admin)."""
     from dunning.core.db import unit_of_work
+    from dunning.core.smstext import explain
     from dunning.flows import approve_template
+    from dunning.templates import RenderContext
 
     path = file if file is not None else settings().templates_file
     if not path.exists():
@@ -255,6 +261,16 @@ def approve_command(
         f"— {approved.approved_by}, {approved.approved_at.isoformat() if approved.approved_at else ''}"
     )
     console.print(f"已更新 / Updated {path}")
+    catalog = _catalog(path)
+    template = catalog[template_id]
+    body = _sample(template, template.version(approved.version), RenderContext.from_settings(settings()), now)
+    _cost_notes(explain(body))
+
+
+def _cost_notes(explained: TextExplanation) -> None:
+    """Warn when one character decides the encoding or the part count (of the sample render)."""
+    for zh, en in explained.notes:
+        console.print(f"[yellow]注意 / Note: {escape(zh)} / {escape(en)}[/]")
 
 
 # ------------------------------------------------------------------------------------------ strategy

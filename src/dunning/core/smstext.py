@@ -82,3 +82,101 @@ def segments_expr(text: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     segments = pl.when(units <= single).then(1).otherwise((units + multi - 1) // multi)
     encoding = pl.when(is_gsm).then(pl.lit("GSM-7")).otherwise(pl.lit("UCS-2"))
     return encoding, segments.cast(pl.Int32)
+
+
+#: Within this many units of a part boundary, one character more or less changes the part count.
+NEAR = 5
+#: At most this many characters forcing UCS-2 are worth a warning (a curly quote, an emoji); a text
+#: written in Chinese is UCS-2 by nature and says nothing.
+FEW = 3
+
+
+@dataclass(frozen=True, slots=True)
+class ForcingChar:
+    """A character that makes a text UCS-2: the character, its code point and where it stands."""
+
+    char: str
+    code_point: str  # "U+2019"
+    positions: tuple[int, ...]  # 0-based
+
+
+@dataclass(frozen=True, slots=True)
+class TextExplanation:
+    """Why a text costs what it costs, and what one character would change."""
+
+    info: TextInfo
+    forcing: tuple[ForcingChar, ...]  # empty for GSM-7
+    without: TextInfo | None  # the text without the forcing characters (None for GSM-7)
+    headroom: int  # units left before one more part
+    over_by: int | None  # units above the previous part boundary (None for a single part)
+
+    @property
+    def notes(self) -> list[tuple[str, str]]:
+        """(中文, English) warnings for preview and approval; empty when nothing is fragile."""
+        out: list[tuple[str, str]] = []
+        if self.forcing and self.without is not None and sum(len(c.positions) for c in self.forcing) <= FEW:
+            listed = " ".join(f"{c.char!r} {c.code_point}" for c in self.forcing[:8])
+            out.append(
+                (
+                    f"因 {listed} 使用 UCS-2（{self.info.segments} 段）；去掉后为 "
+                    f"{self.without.encoding}、{self.without.segments} 段",
+                    f"UCS-2 because of {listed} ({self.info.segments} part(s)); without "
+                    f"{'it' if len(self.forcing) == 1 else 'them'}: {self.without.encoding}, "
+                    f"{self.without.segments} part(s)",
+                )
+            )
+        if self.headroom <= NEAR:
+            out.append(
+                (
+                    f"距第 {self.info.segments + 1} 段仅差 {self.headroom + 1} 个字符单位",
+                    f"{self.headroom + 1} unit(s) more make part {self.info.segments + 1}",
+                )
+            )
+        if self.over_by is not None and self.over_by <= NEAR:
+            out.append(
+                (
+                    f"比 {self.info.segments - 1} 段多 {self.over_by} 个字符单位：删去即可少一段",
+                    f"{self.over_by} unit(s) over the size of {self.info.segments - 1} part(s): "
+                    "removing them saves a part",
+                )
+            )
+        return out
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "encoding": self.info.encoding,
+            "units": self.info.units,
+            "segments": self.info.segments,
+            "forcing_ucs2": [
+                {"char": c.char, "code_point": c.code_point, "positions": list(c.positions)}
+                for c in self.forcing
+            ],
+            "without_forcing": (
+                {"encoding": self.without.encoding, "segments": self.without.segments}
+                if self.without
+                else None
+            ),
+            "headroom": self.headroom,
+            "over_by": self.over_by,
+            "notes": [{"zh": zh, "en": en} for zh, en in self.notes],
+        }
+
+
+def _capacity(segments: int, encoding: Encoding) -> int:
+    return SINGLE[encoding] if segments == 1 else MULTI[encoding] * segments
+
+
+def explain(text: str) -> TextExplanation:
+    """The encoding and parts of ``text``, the characters that force UCS-2 (with what the text would
+    cost without them), and how close it stands to a part boundary."""
+    info = text_info(text)
+    forcing: dict[str, list[int]] = {}
+    if info.encoding == "UCS-2":
+        for position, ch in enumerate(text):
+            if ch not in _GSM7_ALL:
+                forcing.setdefault(ch, []).append(position)
+    chars = tuple(ForcingChar(ch, f"U+{ord(ch):04X}", tuple(p)) for ch, p in forcing.items())
+    without = text_info("".join(ch for ch in text if ch not in forcing)) if forcing else None
+    headroom = _capacity(info.segments, info.encoding) - info.units
+    over_by = None if info.segments == 1 else info.units - _capacity(info.segments - 1, info.encoding)
+    return TextExplanation(info, chars, without, headroom, over_by)
