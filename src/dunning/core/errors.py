@@ -1,17 +1,33 @@
-"""The one error tree of dunning.
+"""The one error tree of dunning. Every error we raise on purpose is a ``DunningError``: it carries an
+English text (``en``, also ``str(exc)``) and a Chinese one (``zh``), and ``bilingual()`` joins them.
+Edges (CLI, API) turn one into a clear message and a non-zero exit or a 4xx, never a traceback.
 
-    DunningError                    every error we raise on purpose; carries zh + en text
-    ├── ConfigError                 bad settings, missing key, unreadable YAML
-    ├── InputError                  bad user input (CLI option, API body, file format)
-    │   └── ImportRejected          a portfolio file with invalid rows (row report attached)
-    ├── NotFound                    a named thing does not exist
-    ├── ConcurrencyError            e.g. a second sender on SQLite
-    └── ProviderError               a provider could not take a message
-        ├── RetriableProviderError  try again after ``retry_after`` seconds
-        └── PermanentProviderError  never retried; the message fails
+    DunningError                    core.errors
+    ├── ConfigError                 core.errors          bad settings, missing key, unreadable YAML
+    ├── InputError                  core.errors          bad user input (option, body, file)
+    │   ├── ImportRejected          core.errors          a file with invalid rows (row report attached)
+    │   ├── CellError               portfolio.importers  one invalid cell (also a ValueError)
+    │   ├── PhoneError              core.phone           not a usable phone number (also a ValueError)
+    │   ├── RenderError             templates.render     a value a template needs is missing
+    │   └── Bilingual               templates._yaml      a template/strategy file problem found in a
+    │                                                    validator (also a ValueError, for pydantic)
+    ├── NotFound                    core.errors          a named thing does not exist
+    ├── PermissionDenied            core.errors          the operator may not do this act
+    ├── ConcurrencyError            core.errors          e.g. a second sender on SQLite
+    └── ProviderError               core.errors          a provider could not take a message
+        ├── RetriableProviderError  core.errors          nothing handed over: retry after ``retry_after``
+        ├── PermanentProviderError  core.errors          never retried; the batch is refused
+        ├── BindError               sending.providers.smpp.session  refused or unanswered bind
+        ├── SessionClosedError      sending.providers.smpp.session  the connection is gone
+        └── ProtocolError           core.errors          bytes on the wire that are not SMPP
+            ├── DecodeError         sending.providers.smpp.pdu
+            ├── EncodeError         sending.providers.smpp.pdu   (also a ValueError)
+            └── TextDecodeError     sending.providers.smpp.text  (also a ValueError)
 
-Edges (CLI, API) turn a DunningError into a clear bilingual message and a non-zero exit or a 4xx,
-never a traceback.
+Row-level reports are data, not exceptions, with the same names: ``RowError`` (portfolio.importers)
+and ``Problem`` (strategy.checks) have ``en``, ``zh`` and ``bilingual()``. Only ``BindError`` and
+``SessionClosedError`` are neither retriable nor permanent on purpose: a sender that meets them
+records what was in flight as unknown (it may have left) instead of offering it again.
 """
 
 from __future__ import annotations
@@ -63,6 +79,13 @@ class RetriableProviderError(ProviderError):
 
 class PermanentProviderError(ProviderError):
     pass
+
+
+class ProtocolError(ProviderError):
+    """Bytes on the wire that are not the protocol (a PDU that does not decode or encode)."""
+
+    def __init__(self, en: str, zh: str | None = None) -> None:
+        super().__init__(en, zh or f"短信协议错误：{en}")
 
 
 class PermissionDenied(DunningError):

@@ -8,6 +8,8 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import timezone as pn_timezone
 
+from dunning.core.errors import InputError
+
 PROFILE_REGION = {"CN": "CN", "US": "US"}
 
 
@@ -18,11 +20,8 @@ class ParsedPhone:
     is_mobile: bool
 
 
-class PhoneError(ValueError):
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh
+class PhoneError(InputError, ValueError):
+    """Not a usable phone number (a ValueError too, for callers that validate values)."""
 
 
 def handset_e164(number: str) -> str:

@@ -71,15 +71,20 @@ class RowError:
     reason_zh: str
     reason_en: str
 
+    @property
+    def zh(self) -> str:
+        return self.reason_zh
+
+    @property
+    def en(self) -> str:
+        return self.reason_en
+
     def bilingual(self) -> str:
         return f"{self.reason_zh} / {self.reason_en}"
 
 
-class CellError(ValueError):
-    def __init__(self, en: str, zh: str) -> None:
-        super().__init__(en)
-        self.en = en
-        self.zh = zh
+class CellError(InputError, ValueError):
+    """One cell of a file is invalid (a ValueError too, as the column parsers raise it)."""
 
 
 @dataclass

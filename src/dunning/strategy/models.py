@@ -59,17 +59,17 @@ def parse_window(text: str) -> tuple[int, int]:
     match = _WINDOW.match(text.strip())
     if not match:
         raise Bilingual(
-            f"发送时段 {text!r} 格式应为 HH:MM-HH:MM，如 09:00-20:00",
             f"window {text!r} must look like HH:MM-HH:MM, e.g. 09:00-20:00",
+            f"发送时段 {text!r} 格式应为 HH:MM-HH:MM，如 09:00-20:00",
         )
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2 != 0):
-        raise Bilingual(f"发送时段 {text!r} 的时间无效", f"window {text!r} has an invalid time")
+        raise Bilingual(f"window {text!r} has an invalid time", f"发送时段 {text!r} 的时间无效")
     start, end = h1 * 60 + m1, h2 * 60 + m2
     if start >= end:
         raise Bilingual(
-            f"发送时段 {text!r} 的开始须早于结束（不跨午夜）",
             f"window {text!r}: the start must be before the end (no crossing midnight)",
+            f"发送时段 {text!r} 的开始须早于结束（不跨午夜）",
         )
     return start, end
 
@@ -85,9 +85,9 @@ class RiskRange(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> RiskRange:
         if self.min is None and self.max is None:
-            raise Bilingual("risk_score 至少需要 min 或 max", "risk_score needs min or max")
+            raise Bilingual("risk_score needs min or max", "risk_score 至少需要 min 或 max")
         if self.min is not None and self.max is not None and self.min >= self.max:
-            raise Bilingual("risk_score 的 min 须小于 max", "risk_score min must be below max")
+            raise Bilingual("risk_score min must be below max", "risk_score 的 min 须小于 max")
         return self
 
 
@@ -100,9 +100,9 @@ class BalanceRange(_Model):
     @model_validator(mode="after")
     def _ordered(self) -> BalanceRange:
         if self.min is None and self.max is None:
-            raise Bilingual("balance 至少需要 min 或 max", "balance needs min or max")
+            raise Bilingual("balance needs min or max", "balance 至少需要 min 或 max")
         if self.min is not None and self.max is not None and self.min >= self.max:
-            raise Bilingual("balance 的 min 须小于 max", "balance min must be below max")
+            raise Bilingual("balance min must be below max", "balance 的 min 须小于 max")
         return self
 
 
@@ -122,8 +122,8 @@ class When(_Model):
         unknown = [b for b in buckets if b not in BUCKETS]
         if unknown:
             raise Bilingual(
-                f"未知账龄段 {unknown}；可用：{list(BUCKETS)}",
                 f"unknown buckets {unknown}; known: {list(BUCKETS)}",
+                f"未知账龄段 {unknown}；可用：{list(BUCKETS)}",
             )
         return buckets
 
@@ -133,7 +133,7 @@ class When(_Model):
         if regions is None:
             return None
         if any(not r.strip() for r in regions):
-            raise Bilingual("地区代码不能为空", "a region code must not be empty")
+            raise Bilingual("a region code must not be empty", "地区代码不能为空")
         return tuple(r.strip().upper() for r in regions)
 
     @property
@@ -188,32 +188,32 @@ class Segment(_Model):
     @model_validator(mode="after")
     def _cadence(self) -> Segment:
         if not self.steps:
-            raise Bilingual("至少需要一个步骤", "at least one step is needed")
+            raise Bilingual("at least one step is needed", "至少需要一个步骤")
         ids = [s.id for s in self.steps]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise Bilingual(f"步骤 id 重复：{dupes}", f"duplicate step ids: {dupes}")
+            raise Bilingual(f"duplicate step ids: {dupes}", f"步骤 id 重复：{dupes}")
         for previous, step in zip(self.steps, self.steps[1:], strict=False):
             if step.day <= previous.day:
                 raise Bilingual(
-                    f"步骤须按 day 严格递增：步骤 {step.id}（day {step.day}）"
-                    f"不晚于 {previous.id}（day {previous.day}）",
                     f"steps must have strictly increasing days: step {step.id!r} (day {step.day}) "
                     f"is not after {previous.id!r} (day {previous.day})",
+                    f"步骤须按 day 严格递增：步骤 {step.id}（day {step.day}）"
+                    f"不晚于 {previous.id}（day {previous.day}）",
                 )
         for step in self.steps:
             if step.day < FIRST_DAY_IN_SCOPE:
                 raise Bilingual(
-                    f"步骤 {step.id} 的 day {step.day} 早于纳入范围的 D{FIRST_DAY_IN_SCOPE}，永远不会发送",
                     f"step {step.id!r}: day {step.day} is before D{FIRST_DAY_IN_SCOPE}, "
                     "when accounts enter scope; it would never send",
+                    f"步骤 {step.id} 的 day {step.day} 早于纳入范围的 D{FIRST_DAY_IN_SCOPE}，永远不会发送",
                 )
             if not self.when.covers_day(step.day):
                 raise Bilingual(
-                    f"步骤 {step.id} 的 day {step.day} 不在本分群的账龄段 "
-                    f"{list(self.when.buckets or [])} 内，永远不会发送",
                     f"step {step.id!r}: day {step.day} is outside the segment's buckets "
                     f"{list(self.when.buckets or [])}; it would never send",
+                    f"步骤 {step.id} 的 day {step.day} 不在本分群的账龄段 "
+                    f"{list(self.when.buckets or [])} 内，永远不会发送",
                 )
         return self
 
@@ -239,17 +239,17 @@ class Strategy(_Model):
     @model_validator(mode="after")
     def _whole(self) -> Strategy:
         if not self.segments:
-            raise Bilingual("至少需要一个分群", "at least one segment is needed")
+            raise Bilingual("at least one segment is needed", "至少需要一个分群")
         ids = [s.id for s in self.segments]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise Bilingual(f"分群 id 重复：{dupes}", f"duplicate segment ids: {dupes}")
+            raise Bilingual(f"duplicate segment ids: {dupes}", f"分群 id 重复：{dupes}")
         for segment in self.segments[:-1]:
             if segment.when.matches_all:
                 raise Bilingual(
-                    f"分群 {segment.id} 没有任何条件（匹配全部），其后的分群永远不会被选中；请把它放在最后",
                     f"segment {segment.id!r} has no conditions (matches everything), so the segments "
                     "after it can never match; move it to the end",
+                    f"分群 {segment.id} 没有任何条件（匹配全部），其后的分群永远不会被选中；请把它放在最后",
                 )
         lo, hi = LEGAL_WINDOW_MIN[self.profile]
         for segment in self.segments:
@@ -257,10 +257,10 @@ class Strategy(_Model):
                 start, end = step.window_minutes
                 if start < lo or end > hi:
                     raise Bilingual(
-                        f"分群 {segment.id} 步骤 {step.id}：发送时段 {step.window} "
-                        f"超出 {self.profile} 法定时段 {_hhmm(lo)}-{_hhmm(hi)}",
                         f"segment {segment.id!r} step {step.id!r}: window {step.window} is outside the "
                         f"{self.profile} legal hours {_hhmm(lo)}-{_hhmm(hi)}",
+                        f"分群 {segment.id} 步骤 {step.id}：发送时段 {step.window} "
+                        f"超出 {self.profile} 法定时段 {_hhmm(lo)}-{_hhmm(hi)}",
                     )
         return self
 

@@ -14,18 +14,14 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from dunning.core.errors import ConfigError
+from dunning.core.errors import ConfigError, InputError
 
 MAX_ERRORS_SHOWN = 10
 
 
-class Bilingual(ValueError):
-    """A validation problem with a Chinese and an English text (raised inside validators)."""
-
-    def __init__(self, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.zh = zh
-        self.en = en
+class Bilingual(InputError, ValueError):
+    """A validation problem with an English and a Chinese text, raised inside validators (a
+    ValueError too, so pydantic turns it into a validation error that keeps both texts)."""
 
 
 def read_text(path: Path, *, what_zh: str, what_en: str) -> str:

@@ -44,7 +44,7 @@ class TemplateVersion(BaseModel):
     @classmethod
     def _approver(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
-            raise Bilingual("审批人不能为空", "approved_by must not be empty")
+            raise Bilingual("approved_by must not be empty", "审批人不能为空")
         return value
 
     @field_validator("approved_at")
@@ -52,8 +52,8 @@ class TemplateVersion(BaseModel):
     def _aware(cls, value: datetime | None) -> datetime | None:
         if value is not None and value.tzinfo is None:
             raise Bilingual(
-                "审批时间须带时区偏移，如 2026-01-15T10:00:00+08:00",
                 "approved_at needs a UTC offset, e.g. 2026-01-15T10:00:00+08:00",
+                "审批时间须带时区偏移，如 2026-01-15T10:00:00+08:00",
             )
         return value
 
@@ -61,13 +61,13 @@ class TemplateVersion(BaseModel):
     def _approval_fields(self) -> TemplateVersion:
         if self.state == "approved" and (self.approved_by is None or self.approved_at is None):
             raise Bilingual(
-                "已审批（approved）的版本须填写 approved_by 和 approved_at；请用 `dunning templates approve`",
                 "an approved version needs approved_by and approved_at; use `dunning templates approve`",
+                "已审批（approved）的版本须填写 approved_by 和 approved_at；请用 `dunning templates approve`",
             )
         if self.state == "draft" and (self.approved_by is not None or self.approved_at is not None):
             raise Bilingual(
-                "草稿（draft）版本不能带审批信息（approved_by / approved_at）",
                 "a draft version cannot carry approved_by / approved_at",
+                "草稿（draft）版本不能带审批信息（approved_by / approved_at）",
             )
         return self
 
@@ -100,11 +100,11 @@ class Template(BaseModel):
     @classmethod
     def _unique_versions(cls, versions: tuple[TemplateVersion, ...]) -> tuple[TemplateVersion, ...]:
         if not versions:
-            raise Bilingual("至少需要一个版本", "at least one version is needed")
+            raise Bilingual("at least one version is needed", "至少需要一个版本")
         numbers = [v.version for v in versions]
         dupes = sorted({n for n in numbers if numbers.count(n) > 1})
         if dupes:
-            raise Bilingual(f"版本号重复：{dupes}", f"duplicate version numbers: {dupes}")
+            raise Bilingual(f"duplicate version numbers: {dupes}", f"版本号重复：{dupes}")
         return tuple(sorted(versions, key=lambda v: v.version))
 
     def version(self, number: int) -> TemplateVersion:
@@ -145,11 +145,11 @@ class TemplateFile(BaseModel):
     @classmethod
     def _unique_ids(cls, templates: tuple[Template, ...]) -> tuple[Template, ...]:
         if not templates:
-            raise Bilingual("至少需要一个模板", "at least one template is needed")
+            raise Bilingual("at least one template is needed", "至少需要一个模板")
         ids = [t.id for t in templates]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:
-            raise Bilingual(f"模板 id 重复：{dupes}", f"duplicate template ids: {dupes}")
+            raise Bilingual(f"duplicate template ids: {dupes}", f"模板 id 重复：{dupes}")
         return templates
 
 

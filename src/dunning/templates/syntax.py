@@ -38,17 +38,17 @@ def _snippet(body: str, at: int) -> str:
 def parse_body(body: str) -> tuple[Part, ...]:
     """Split a body into literal strings and placeholders; raise ``Bilingual`` on any other syntax."""
     if not body.strip():
-        raise Bilingual("正文为空", "the body is empty")
+        raise Bilingual("the body is empty", "正文为空")
     if len(body) > MAX_BODY_CHARS:
         raise Bilingual(
-            f"正文 {len(body)} 字，超过上限 {MAX_BODY_CHARS}",
             f"the body has {len(body)} characters, more than the maximum {MAX_BODY_CHARS}",
+            f"正文 {len(body)} 字，超过上限 {MAX_BODY_CHARS}",
         )
     for index, ch in enumerate(body):
         if unicodedata.category(ch) in _INVISIBLE:
             raise Bilingual(
-                f"正文第 {index + 1} 个字符是控制或不可见字符 U+{ord(ch):04X}，不允许",
                 f"character {index + 1} of the body is a control or invisible character U+{ord(ch):04X}",
+                f"正文第 {index + 1} 个字符是控制或不可见字符 U+{ord(ch):04X}，不允许",
             )
     parts: list[Part] = []
     literal: list[str] = []
@@ -60,35 +60,35 @@ def parse_body(body: str) -> tuple[Part, ...]:
             nxt = body[i + 1 : i + 2]
             if nxt in ("{", "%", "#"):
                 raise Bilingual(
-                    f"不支持类 Jinja 语法（位置 {i + 1}：…{_snippet(body, i)}…）；只能写 {{变量名}}",
                     f"Jinja-like syntax is not supported (at {i + 1}: …{_snippet(body, i)}…); "
                     "only {variable} placeholders",
+                    f"不支持类 Jinja 语法（位置 {i + 1}：…{_snippet(body, i)}…）；只能写 {{变量名}}",
                 )
             close = body.find("}", i + 1)
             reopen = body.find("{", i + 1)
             if close == -1 or (reopen != -1 and reopen < close):
                 raise Bilingual(
-                    f"花括号不配对：位置 {i + 1} 的 “{{” 没有对应的 “}}”（…{_snippet(body, i)}…）",
                     f"unbalanced braces: '{{' at {i + 1} is never closed (…{_snippet(body, i)}…)",
+                    f"花括号不配对：位置 {i + 1} 的 “{{” 没有对应的 “}}”（…{_snippet(body, i)}…）",
                 )
             name = body[i + 1 : close]
             if not _NAME.match(name):
                 if any(c in _EXPRESSION_CHARS for c in name) or not name:
                     raise Bilingual(
-                        f"占位符 {{{name}}} 无效：不允许表达式、属性/下标访问、过滤器或格式说明，"
-                        "只能写 {变量名}",
                         f"placeholder {{{name}}} is not allowed: no expressions, attribute or index access, "
                         "filters or format specs, only {variable}",
+                        f"占位符 {{{name}}} 无效：不允许表达式、属性/下标访问、过滤器或格式说明，"
+                        "只能写 {变量名}",
                     )
                 raise Bilingual(
-                    f"占位符 {{{name}}} 的变量名无效（只允许小写字母、数字、下划线）",
                     f"placeholder {{{name}}}: invalid variable name (lower-case letters, digits, '_')",
+                    f"占位符 {{{name}}} 的变量名无效（只允许小写字母、数字、下划线）",
                 )
             if name not in VARIABLES:
                 known = ", ".join(VARIABLES)
                 raise Bilingual(
-                    f"未知变量 {{{name}}}；可用变量：{known}",
                     f"unknown variable {{{name}}}; known variables: {known}",
+                    f"未知变量 {{{name}}}；可用变量：{known}",
                 )
             if literal:
                 parts.append("".join(literal))
@@ -99,13 +99,13 @@ def parse_body(body: str) -> tuple[Part, ...]:
         if ch == "}":
             if body[i + 1 : i + 2] == "}" or body[i - 1 : i] in ("%", "#"):
                 raise Bilingual(
-                    f"不支持类 Jinja 语法（位置 {i + 1}：…{_snippet(body, i)}…）；只能写 {{变量名}}",
                     f"Jinja-like syntax is not supported (at {i + 1}: …{_snippet(body, i)}…); "
                     "only {variable} placeholders",
+                    f"不支持类 Jinja 语法（位置 {i + 1}：…{_snippet(body, i)}…）；只能写 {{变量名}}",
                 )
             raise Bilingual(
-                f"花括号不配对：位置 {i + 1} 的 “}}” 前没有 “{{”（…{_snippet(body, i)}…）",
                 f"unbalanced braces: '}}' at {i + 1} has no opening '{{' (…{_snippet(body, i)}…)",
+                f"花括号不配对：位置 {i + 1} 的 “}}” 前没有 “{{”（…{_snippet(body, i)}…）",
             )
         literal.append(ch)
         i += 1

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Final
 
+from dunning.core.errors import ProtocolError
+
 HEADER: Final = struct.Struct(">IIII")
 HEADER_SIZE: Final = HEADER.size
 MAX_PDU_SIZE: Final = 64 * 1024
@@ -153,7 +155,7 @@ _TLV_SIZES: Final[dict[int, tuple[int, int]]] = {
 Tlvs = dict[int, bytes]
 
 
-class DecodeError(Exception):
+class DecodeError(ProtocolError):
     """A PDU (or the stream) could not be decoded.
 
     ``command_id``/``sequence`` are set when the header was readable; ``status`` is the
@@ -164,11 +166,12 @@ class DecodeError(Exception):
         self,
         message: str,
         *,
+        zh: str | None = None,
         status: int = Status.ESME_RSYSERR,
         command_id: int | None = None,
         sequence: int | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, zh or f"无法解码的 SMPP 数据：{message}")
         self.status = int(status)
         self.command_id = command_id
         self.sequence = sequence
@@ -177,8 +180,8 @@ class DecodeError(Exception):
         return GenericNack(sequence=self.sequence or 0, command_status=self.status)
 
 
-class EncodeError(ValueError):
-    """A PDU holds a field value that cannot be put on the wire."""
+class EncodeError(ProtocolError, ValueError):
+    """A PDU holds a field value that cannot be put on the wire (a ValueError too)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -334,7 +337,14 @@ def _cstr(value: str, max_size: int, name: str, *, exact: int | None = None) -> 
     return raw + b"\x00"
 
 
-def _check_tlv(tag: int, value: bytes, exc: type[Exception], **extra: int | None) -> None:
+def _check_tlv(
+    tag: int,
+    value: bytes,
+    exc: type[Exception],
+    *,
+    command_id: int | None = None,
+    sequence: int | None = None,
+) -> None:
     size = _TLV_SIZES.get(tag)
     if size is None:
         return
@@ -342,12 +352,14 @@ def _check_tlv(tag: int, value: bytes, exc: type[Exception], **extra: int | None
     if not lo <= len(value) <= hi:
         msg = f"TLV 0x{tag:04X} has length {len(value)}, expected {lo}..{hi}"
         if exc is DecodeError:
-            raise DecodeError(msg, status=Status.ESME_RINVPARLEN, **extra)
+            raise DecodeError(msg, status=Status.ESME_RINVPARLEN, command_id=command_id, sequence=sequence)
         raise exc(msg)
     if tag == Tag.RECEIPTED_MESSAGE_ID and (value[-1] != 0 or b"\x00" in value[:-1]):
         msg = "receipted_message_id must be a NUL-terminated C-octet string"
         if exc is DecodeError:
-            raise DecodeError(msg, status=Status.ESME_RINVOPTPARAMVAL, **extra)
+            raise DecodeError(
+                msg, status=Status.ESME_RINVOPTPARAMVAL, command_id=command_id, sequence=sequence
+            )
         raise exc(msg)
 
 

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
+from dunning.core.errors import ProviderError
 from dunning.sending.providers.smpp.pdu import (
     RESPONSE_BIT,
     AnyPdu,
@@ -86,16 +87,22 @@ ReceiptCallback = Callable[[DeliveryReceipt, DeliverSm], None]
 MoCallback = Callable[[DeliverSm], None]
 
 
-class BindError(Exception):
-    """The SMSC refused the bind (``status`` is its command_status) or did not answer in time."""
+class BindError(ProviderError):
+    """The SMSC refused the bind (``status`` is its command_status) or did not answer in time.
 
-    def __init__(self, message: str, status: int | None = None) -> None:
-        super().__init__(message)
+    Neither retriable nor permanent by itself: the bind pool decides (bad credentials are a
+    ConfigError at once, anything else is retried with backoff)."""
+
+    def __init__(self, message: str, status: int | None = None, zh: str | None = None) -> None:
+        super().__init__(message, zh or f"短信中心拒绝或未响应登录（bind）：{message}")
         self.status = status
 
 
-class SessionClosedError(Exception):
-    """The connection is gone (or was never up)."""
+class SessionClosedError(ProviderError):
+    """The connection is gone (or was never up). Not retriable: what was in flight may have left."""
+
+    def __init__(self, message: str = "connection closed", zh: str | None = None) -> None:
+        super().__init__(message, zh or f"与短信中心的连接已断开：{message}")
 
 
 @dataclass(frozen=True, slots=True)

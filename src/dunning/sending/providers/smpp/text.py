@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from dunning.core import smstext
+from dunning.core.errors import ProtocolError
 
 DC_GSM7: Final = 0x00
 DC_ASCII: Final = 0x01
@@ -59,8 +60,8 @@ _GSM_CHARSET: Final = frozenset(smstext.GSM7_BASIC.replace("\x1b", "")) | frozen
 _HIGH_SURROGATES: Final = range(0xD8, 0xDC)  # first octet of a UTF-16 high surrogate
 
 
-class TextDecodeError(ValueError):
-    """Bytes that are not valid text in the given data_coding."""
+class TextDecodeError(ProtocolError, ValueError):
+    """Bytes that are not valid text in the given data_coding (a ValueError too)."""
 
 
 @dataclass(frozen=True, slots=True)
