@@ -137,3 +137,14 @@ def workdir(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Ite
     reset_settings_cache()
     yield work
     reset_settings_cache()
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A working directory without dunning.toml or compliance.yaml, settings cache cleared."""
+    monkeypatch.chdir(tmp_path)
+    for key in ("DUNNING_PROFILE", "DUNNING_COMPLIANCE_FILE", "DUNNING_CREDITOR", "DUNNING_SIGNATURE"):
+        monkeypatch.delenv(key, raising=False)
+    reset_settings_cache()
+    yield tmp_path
+    reset_settings_cache()

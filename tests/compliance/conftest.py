@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from dunning.compliance import ComplianceProfile, check_message
 from dunning.compliance.corpus import corpus_profile
-from dunning.core.settings import reset_settings_cache
 
 Check = Callable[..., list[str]]
 
@@ -40,14 +38,3 @@ def check_cn(cn: ComplianceProfile) -> Check:
 @pytest.fixture(scope="session")
 def check_us(us: ComplianceProfile) -> Check:
     return _checker(us)
-
-
-@pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A working directory without dunning.toml or compliance.yaml, settings cache cleared."""
-    monkeypatch.chdir(tmp_path)
-    for key in ("DUNNING_PROFILE", "DUNNING_COMPLIANCE_FILE", "DUNNING_CREDITOR", "DUNNING_SIGNATURE"):
-        monkeypatch.delenv(key, raising=False)
-    reset_settings_cache()
-    yield tmp_path
-    reset_settings_cache()
