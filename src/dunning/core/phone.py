@@ -10,8 +10,6 @@ from phonenumbers import timezone as pn_timezone
 
 from dunning.core.errors import InputError
 
-PROFILE_REGION = {"CN": "CN", "US": "US"}
-
 
 @dataclass(frozen=True, slots=True)
 class ParsedPhone:

@@ -43,8 +43,8 @@ import polars as pl
 from dunning.core.errors import InputError
 from dunning.core.masking import mask_name, mask_phone
 from dunning.core.money import exponent, is_known_currency, parse_amount, to_minor
-from dunning.core.phone import PROFILE_REGION, PhoneError, parse_phone
-from dunning.core.profiles import PROFILE_TIME_ZONE
+from dunning.core.phone import PhoneError, parse_phone
+from dunning.core.profiles import PROFILE_REGION, PROFILE_TIME_ZONE
 from dunning.portfolio.columns import FLAGS, OPTIONAL, RELATIONS, REQUIRED, FileKind
 
 # The profile's zone for naive timestamps and for debtors without any zone information.
