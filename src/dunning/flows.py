@@ -13,7 +13,7 @@ what comes back                    :func:`ingest_receipts`, :func:`ingest_replie
 maintenance, each on its own       :func:`release_stale_claims`, :func:`lapse_window_closed`,
                                    :func:`retry_parked_receipts`, :func:`finalise_overdue_parts`,
                                    :func:`run_maintenance`
-the day and its figures            :func:`run_day`, :func:`report_day`, :func:`due`
+the day and its figures            :func:`run_day`, :func:`report_day`, :func:`due`, :func:`read_events`
 operators' acts                    :func:`init_install`, :func:`add_operator`, :func:`set_operator_active`,
                                    :func:`approve_template`, :func:`requeue_unknown`,
                                    :func:`unknown_messages`
@@ -822,6 +822,23 @@ async def run_day(
     with unit_of_work(engine) as conn:
         report = report_day(conn, times[-1], PROFILE_TIME_ZONE.get(config.profile.name, "UTC"))
     return DayResult(planned, total, report)
+
+
+def read_events(
+    conn: Connection,
+    *,
+    kinds: Sequence[str] = (),
+    debtor_ref: str | None = None,
+    after_id: int = 0,
+    limit: int = 50,
+) -> list[events.LogEntry]:
+    """The event log in its order: entries after ``after_id``, or else the newest ``limit`` (oldest
+    first), optionally of some kinds or about one debtor (by the lender's id)."""
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref] if debtor_ref else None
+    if after_id:
+        return events.read(conn, kinds=kinds, debtor_id=debtor_id, after_id=after_id, limit=limit)
+    newest = events.read(conn, kinds=kinds, debtor_id=debtor_id, limit=limit, newest_first=True)
+    return newest[::-1]
 
 
 def report_day(conn: Connection, now: datetime, time_zone: str) -> dict[str, Any]:

@@ -25,17 +25,11 @@ def events_command(
     from rich.markup import escape
     from rich.table import Table
 
-    from dunning import events
     from dunning.core.db import unit_of_work
-    from dunning.portfolio.repository import debtor_ids
+    from dunning.flows import read_events
 
     with unit_of_work(engine()) as conn:
-        debtor_id = debtor_ids(conn, [debtor])[debtor] if debtor else None
-        if after:
-            rows = events.read(conn, kinds=kind or (), debtor_id=debtor_id, after_id=after, limit=limit)
-        else:
-            rows = events.read(conn, kinds=kind or (), debtor_id=debtor_id, limit=limit, newest_first=True)
-            rows.reverse()
+        rows = read_events(conn, kinds=kind or (), debtor_ref=debtor, after_id=after, limit=limit)
     if as_json:
         echo_json([r.as_dict() for r in rows])
         return
