@@ -159,10 +159,15 @@ class InboundSms:
     received_at: datetime  # timezone-aware
     recipient: str = ""  # our number / short code it was sent to
     provider_reference: str | None = None  # the provider's id for the MO, when it has one
+    #: ``(reference, total, seq)`` when this is one part of a concatenated reply (seq from 1);
+    #: :mod:`dunning.tracking` reassembles the parts before anything reads the text.
+    part: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         if self.received_at.tzinfo is None:
             raise ValueError("inbound time must be timezone-aware")
+        if self.part is not None and not (1 <= self.part[2] <= self.part[1]):
+            raise ValueError("inbound part number outside 1..total")
 
     def __repr__(self) -> str:
         sender = mask_phone(self.sender)

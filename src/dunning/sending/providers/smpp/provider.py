@@ -42,7 +42,14 @@ from dunning.sending.providers.smpp.pool import BindPool, Lease
 from dunning.sending.providers.smpp.ratelimit import TokenBucket
 from dunning.sending.providers.smpp.receipts import DeliveryReceipt
 from dunning.sending.providers.smpp.session import SessionConfig, SmppSession, SubmitResult
-from dunning.sending.providers.smpp.text import ESM_UDHI, TextDecodeError, decode_text, encode_text, split
+from dunning.sending.providers.smpp.text import (
+    ESM_UDHI,
+    TextDecodeError,
+    decode_text,
+    encode_text,
+    parse_udh,
+    split,
+)
 
 log = logging.getLogger("dunning.sending")
 
@@ -154,8 +161,13 @@ class SmppProvider(SmsProvider):
 
     def _on_mo(self, session: SmppSession, pdu: DeliverSm) -> None:
         body = pdu.short_message or pdu.tlvs.get(Tag.MESSAGE_PAYLOAD, b"")
+        part: tuple[int, int, int] | None = None
         try:
-            text = decode_text(body, pdu.data_coding, udhi=bool(pdu.esm_class & ESM_UDHI))
+            if pdu.esm_class & ESM_UDHI:
+                concat, body = parse_udh(body)
+                if concat is not None and concat.total > 1 and 1 <= concat.seq <= concat.total:
+                    part = (concat.reference, concat.total, concat.seq)
+            text = decode_text(body, pdu.data_coding)
         except TextDecodeError:
             log.warning("smpp: undecodable MO (data_coding %d) dropped", pdu.data_coding)
             session.acknowledge(pdu.sequence)
@@ -165,6 +177,7 @@ class SmppProvider(SmsProvider):
             text=text,
             received_at=datetime.now(UTC),
             recipient=pdu.destination_addr,
+            part=part,
         )
         self._inbound.append((reply, session, pdu.sequence))
 
