@@ -396,6 +396,7 @@ def recheck_before_submit(config: DailyConfig) -> Recheck:
                     "recipient_relation",
                     "recipient_verified",
                     "recipient_opted_out",
+                    "recipient_invalid",
                     "segments",
                     strict=False,
                 ),
@@ -407,6 +408,7 @@ def recheck_before_submit(config: DailyConfig) -> Recheck:
                 pl.col("recipient_relation").fill_null("unknown"),
                 pl.col("recipient_verified").fill_null(False),
                 pl.col("recipient_opted_out").fill_null(False),
+                pl.col("recipient_invalid").fill_null(False),
                 pl.lit(now).dt.convert_time_zone("UTC").alias("scheduled_at"),
                 _approved_expr(config.catalog),
             )

@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
 from dunning.access.models import Operator
+from dunning.analytics.models import PaymentAttribution
 from dunning.core.db import Base
 from dunning.events.models import LoggedEvent
 from dunning.messages.models import (
@@ -12,7 +13,9 @@ from dunning.messages.models import (
     ParkedReceipt,
 )
 from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
-from dunning.tracking.models import InboundMessage
+from dunning.promises.models import Promise
+from dunning.tasks.models import Task, TaskNote
+from dunning.tracking.models import InboundMessage, InboundPart
 
 metadata = Base.metadata
 
@@ -23,6 +26,7 @@ __all__ = [
     "Debtor",
     "DebtorHold",
     "InboundMessage",
+    "InboundPart",
     "LoggedEvent",
     "Message",
     "MessageAccount",
@@ -31,5 +35,9 @@ __all__ = [
     "Operator",
     "ParkedReceipt",
     "Payment",
+    "PaymentAttribution",
+    "Promise",
+    "Task",
+    "TaskNote",
     "metadata",
 ]

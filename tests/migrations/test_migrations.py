@@ -34,6 +34,10 @@ def test_records_are_never_deleted_by_cascade(engine: Engine) -> None:
         ("compliance_violations", "messages"),
         ("message_accounts", "accounts"),
         ("event_log", "debtors"),
+        ("promises", "debtors"),
+        ("tasks", "debtors"),
+        ("task_notes", "tasks"),
+        ("payment_attributions", "messages"),
     }
     found = set()
     for table, referred in restrict:

@@ -15,8 +15,9 @@ from typing import Any
 import polars as pl
 
 from dunning.compliance.features import FEATURES, feature_exprs
+from dunning.compliance.kinds import KIND_COLUMN, exemption
 from dunning.compliance.profiles import ComplianceProfile
-from dunning.compliance.rules import Screen, get_rule, rules_for
+from dunning.compliance.rules import Rule, Screen, get_rule, rules_for
 from dunning.core.errors import InputError, NotFound
 
 __all__ = [
@@ -56,8 +57,10 @@ INPUT_SCHEMA: dict[str, pl.DataType] = {
     "recipient_relation": pl.String(),
     "recipient_verified": pl.Boolean(),
     "template_approved": pl.Boolean(),
+    "recipient_invalid": pl.Boolean(),
+    "kind": pl.String(),
 }
-_NULLABLE = frozenset({"region", "hold_reason", "last_sent_at"})
+_NULLABLE = frozenset({"region", "hold_reason", "last_sent_at", "kind"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,8 +101,15 @@ def evaluate(frame: pl.DataFrame, profile: ComplianceProfile, stage: str = "plan
     frame = frame.drop("violations", strict=False)  # a recheck replaces the earlier verdict
     present = set(frame.columns)
     active = [r for r in rules_for(profile) if set(r.columns) <= present]
-    dense = [(r.id, r.violated(profile)) for r in active if r.screen is None]
-    sparse = [(r.id, r.violated(profile)) for r in active if r.screen is not None]
+    by_kind = KIND_COLUMN in present
+
+    def violated(rule: Rule) -> pl.Expr:
+        expr = rule.violated(profile)
+        exempt = exemption(rule.id) if by_kind else None
+        return expr if exempt is None else expr & ~exempt
+
+    dense = [(r.id, violated(r)) for r in active if r.screen is None]
+    sparse = [(r.id, violated(r)) for r in active if r.screen is not None]
     screen = _screen([s for r in active if r.screen is not None for s in r.screen(profile)])
 
     row, mask, flagged = "__compliance_row", "__compliance_mask", "__compliance_screen"

@@ -476,6 +476,18 @@ RULES: tuple[Rule, ...] = (
         _is_flagged("recipient_opted_out"),
     ),
     Rule(
+        "status.recipient_invalid",
+        "suppression",
+        {
+            "CN": "个人信息保护法 第6条（最小必要）；禁止向无关第三人催收（CBA 2026，二手资料）",
+            "US": "12 CFR 1006.6(d)(3)–(4), 1006.14(h); 47 CFR 64.1200(m) (reassigned numbers)",
+        },
+        "该号码的机主表示不是债务人（打错了），不得再发送",
+        "The person at this number said it is not the debtor's (wrong number): never message it again",
+        ("recipient_invalid",),
+        _is_flagged("recipient_invalid"),
+    ),
+    Rule(
         "status.dispute",
         "suppression",
         {

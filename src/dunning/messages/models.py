@@ -50,6 +50,8 @@ class Message(Base):
     debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtors.id", ondelete="RESTRICT"))
     contact_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contacts.id", ondelete="SET NULL"))
     slot_date: Mapped[date] = mapped_column(sa.Date)
+    # collection | opt_out_confirmation | promise_confirmation | help_answer | payment_received
+    kind: Mapped[str] = mapped_column(sa.String(24), default="collection", server_default="collection")
     strategy_id: Mapped[str] = mapped_column(sa.String(64))
     segment_id: Mapped[str] = mapped_column(sa.String(64))
     step_id: Mapped[str] = mapped_column(sa.String(64))

@@ -58,6 +58,8 @@ class Contact(Base):
     # True for the number given on the account record (the debtor's number of record).
     primary: Mapped[bool] = mapped_column(sa.Boolean, default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person at this number said it is not the debtor's ("wrong number"): never again.
+    invalid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

@@ -60,6 +60,7 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
     "recipient_relation": pl.Utf8(),
     "recipient_verified": pl.Boolean(),
     "recipient_opted_out": pl.Boolean(),
+    "recipient_invalid": pl.Boolean(),
     "account_pks": pl.List(pl.Int64()),
     "account_refs": pl.Utf8(),
     "n_accounts": pl.Int32(),
@@ -311,6 +312,7 @@ def load_debtor_frame(
             *[pl.col(flag).fill_null(False) for flag in FLAGS],
             pl.col("recipient_verified").fill_null(False),
             pl.col("recipient_opted_out").fill_null(False),
+            pl.col("recipient_invalid").fill_null(False),
             dpd_expr(pl.col("local_date"), pl.col("due_date")).alias("days_past_due"),
         )
         .with_columns(bucket_expr(pl.col("days_past_due")).alias("bucket"))
@@ -342,6 +344,7 @@ _CONTACT_COLUMNS: list[Column] = [
     ("c.relation", "recipient_relation", pl.Utf8),
     ("c.verified", "recipient_verified", pl.Boolean),
     ("c.opted_out_at IS NOT NULL", "recipient_opted_out", pl.Boolean),
+    ("c.invalid_at IS NOT NULL", "recipient_invalid", pl.Boolean),
 ]
 
 
@@ -534,13 +537,18 @@ def recipient_facts(conn: Connection, contact_pks: Sequence[int]) -> pl.DataFram
     from dunning.core.frames import read_frame
 
     statement = sa.select(
-        contacts_t.c.id, contacts_t.c.relation, contacts_t.c.verified, contacts_t.c.opted_out_at.is_not(None)
+        contacts_t.c.id,
+        contacts_t.c.relation,
+        contacts_t.c.verified,
+        contacts_t.c.opted_out_at.is_not(None),
+        contacts_t.c.invalid_at.is_not(None),
     ).where(contacts_t.c.id.in_(list(contact_pks)))
     schema = {
         "contact_pk": pl.Int64,
         "recipient_relation": pl.String,
         "recipient_verified": pl.Boolean,
         "recipient_opted_out": pl.Boolean,
+        "recipient_invalid": pl.Boolean,
     }
     return read_frame(conn, statement, schema=schema)
 

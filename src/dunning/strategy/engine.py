@@ -105,14 +105,22 @@ def _due(step: Step, next_day: int | None) -> pl.Expr:
 
 
 def _exit_reason(strategy: Strategy, columns: set[str]) -> pl.Expr:
+    def held(*reasons: str) -> pl.Expr | None:
+        # The hold reasons replies set (flows.ingest_replies); "ptp" is what operators typed before.
+        return pl.col("hold_reason").is_in(list(reasons)) if "hold_reason" in columns else None
+
+    def either(flag: str, hold: pl.Expr | None) -> pl.Expr | None:
+        parts = [e for e in (pl.col(flag) if flag in columns else None, hold) if e is not None]
+        return pl.any_horizontal(parts) if parts else None
+
     flags: dict[str, pl.Expr | None] = {
         "paid": pl.col("paid") if "paid" in columns else None,
-        "dispute": pl.col("dispute") if "dispute" in columns else None,
-        "complaint": pl.col("complaint") if "complaint" in columns else None,
+        "dispute": either("dispute", held("dispute")),
+        "complaint": either("complaint", held("complaint")),
         "bankrupt": pl.col("bankrupt") if "bankrupt" in columns else None,
         "deceased": pl.col("deceased") if "deceased" in columns else None,
-        "promise_to_pay": (pl.col("hold_reason") == "ptp") if "hold_reason" in columns else None,
-        "hardship": (pl.col("hold_reason") == "hardship") if "hold_reason" in columns else None,
+        "promise_to_pay": held("ptp", "promise"),
+        "hardship": held("hardship"),
     }
     opt_out = [pl.col(c) for c in ("opt_out", "recipient_opted_out") if c in columns]
     flags["opt_out"] = pl.any_horizontal(opt_out) if opt_out else None
