@@ -25,6 +25,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import random
@@ -423,7 +424,7 @@ class Simulator:
         self._reply_counts: collections.Counter[str] = collections.Counter()
         # How often each (handset, text) was answered for: the same reminder sent twice to one
         # handset gets an independent draw each time, still reproducible.
-        self._reply_occurrence: collections.Counter[str] = collections.Counter()
+        self._reply_occurrence: collections.Counter[bytes] = collections.Counter()
         self._mo_reference = 0  # UDH reference of the last concatenated reply
         self._mo_rng = random.Random(f"{self.scenario.seed}/mo")  # part order for send_mo
 
@@ -565,8 +566,9 @@ class Simulator:
         if record.part_seq not in (None, 1):
             return  # one reply per message: its first part stands for it
         key = f"{record.destination}\x1f{record.text}"
-        occurrence = self._reply_occurrence[key]
-        self._reply_occurrence[key] = occurrence + 1
+        digest = hashlib.blake2b(key.encode(), digest_size=8).digest()  # 8 bytes a message, not its text
+        occurrence = self._reply_occurrence[digest]
+        self._reply_occurrence[digest] = occurrence + 1
         # A str seed is hashed with SHA-512 (not hash()), so the draw is the same in every process.
         rng = random.Random(f"{sc.seed}\x1f{key}\x1f{occurrence}")
         intent = sc.draw_reply(rng.random())
