@@ -5,8 +5,8 @@ A :class:`Scenario` is a frozen dataclass. :func:`make_scenario` starts from the
 ``make_scenario("throttle", tps=50)``.
 
 Shared knobs (every scenario): credentials to check, receipt delay and outcome rates (seeded),
-TPS per bind, id format start value, scripted MO replies. The scenario name selects the single
-misbehaviour:
+TPS per bind, id format start value, scripted MO replies, scripted debtor replies. The scenario
+name selects the single misbehaviour:
 
 * ``normal``: answers everything promptly.
 * ``drop_connection_after_n``: on each connection, after ``drop_after`` submits were answered,
@@ -27,6 +27,15 @@ a client paced at exactly ``tps`` with up to ``(tps_burst - 1) / tps`` seconds o
 throttled. ``tps_scope`` says whose rate it is: ``"bind"`` (each connection has its own bucket, the
 default) or ``"account"`` (one bucket per system_id, shared by all its binds, as an operator
 enforces a contracted rate).
+
+Scripted debtor replies: ``replies`` maps an intent of :data:`.debtors.INTENTS` to the share of
+delivered messages whose handset answers with it (shares sum to at most 1; the rest stay silent).
+The reply comes ``reply_delay`` seconds after the DELIVRD receipt, in ``reply_language`` ("auto":
+Chinese when the message was), worded by :func:`.debtors.reply_text`. Whether and how a message is
+answered is drawn from ``seed`` and the message itself, so the same workload gets the same replies.
+``mo_duplicate_share`` of the replies arrive twice (a provider retry); a reply longer than one SMS
+goes as ``message_payload`` (``mo_long="payload"``) or as concatenated parts with a UDH
+(``"udh"``), optionally out of order (``mo_parts_shuffled``). :data:`DEMO_REPLIES` is a plausible mix.
 """
 
 from __future__ import annotations
@@ -40,11 +49,16 @@ from typing import Any, Final, Literal
 
 from dunning.sending.providers.smpp.pdu import Status
 
+from .debtors import INTENTS
+
 __all__ = [
+    "DEMO_REPLIES",
     "OUTCOMES",
     "PRESETS",
+    "MoLong",
     "MoScript",
     "ReceiptMode",
+    "ReplyLanguage",
     "Scenario",
     "ScenarioName",
     "TpsScope",
@@ -56,6 +70,21 @@ OUTCOMES: Final = ("DELIVRD", "UNDELIV", "REJECTD", "EXPIRED")
 
 ReceiptMode = Literal["requested", "always", "never"]
 TpsScope = Literal["bind", "account"]
+ReplyLanguage = Literal["zh", "en", "auto"]
+MoLong = Literal["payload", "udh"]
+
+#: A reply mix for the demo: about one delivered message in five gets an answer.
+DEMO_REPLIES: Final[Mapping[str, float]] = {
+    "promise": 0.06,
+    "paid": 0.03,
+    "opt_out": 0.02,
+    "hardship": 0.015,
+    "help": 0.015,
+    "other": 0.02,
+    "dispute": 0.005,
+    "wrong_number": 0.005,
+    "complaint": 0.004,
+}
 
 
 class ScenarioName(StrEnum):
@@ -106,6 +135,17 @@ class Scenario:
     nack_status: int = Status.ESME_RSYSERR
     bind_status: int = Status.ESME_RBINDFAIL
     mo_script: tuple[MoScript, ...] = ()
+    #: Share of delivered messages answered, per intent (none by default).
+    replies: Mapping[str, float] = field(default_factory=dict)
+    #: Seconds between the DELIVRD receipt and the reply.
+    reply_delay: float = 0.2
+    reply_language: ReplyLanguage = "auto"
+    #: Share of replies delivered twice (same content, same source: a provider retry).
+    mo_duplicate_share: float = 0.0
+    #: A reply longer than one SMS: one message_payload TLV, or UDH parts (esm_class 0x40).
+    mo_long: MoLong = "payload"
+    #: Deliver UDH parts out of order (never in sequence order).
+    mo_parts_shuffled: bool = False
 
     def __post_init__(self) -> None:
         unknown = set(self.outcomes) - set(OUTCOMES)
@@ -128,6 +168,32 @@ class Scenario:
             raise ValueError("id_start must not be negative")
         if self.receipts not in ("requested", "always", "never"):
             raise ValueError(f"receipts must be requested, always or never, not {self.receipts!r}")
+        self._check_replies()
+
+    def _check_replies(self) -> None:
+        unknown = set(self.replies) - set(INTENTS)
+        if unknown:
+            raise ValueError(f"unknown reply intent(s) {sorted(unknown)}; expected {INTENTS}")
+        shares = list(self.replies.values())
+        if any(not (0 <= s <= 1) for s in shares) or sum(shares) > 1 + 1e-9:
+            raise ValueError("reply shares must be within [0, 1] and sum to at most 1")
+        if not (self.reply_delay >= 0 and math.isfinite(self.reply_delay)):
+            raise ValueError("reply_delay must be finite and not negative")
+        if self.reply_language not in ("zh", "en", "auto"):
+            raise ValueError(f"reply_language must be zh, en or auto, not {self.reply_language!r}")
+        if not 0 <= self.mo_duplicate_share <= 1:
+            raise ValueError("mo_duplicate_share must be within [0, 1]")
+        if self.mo_long not in ("payload", "udh"):
+            raise ValueError(f"mo_long must be payload or udh, not {self.mo_long!r}")
+
+    def draw_reply(self, u: float) -> str | None:
+        """The intent whose share interval holds ``u`` (uniform in [0, 1)), or None: no reply."""
+        acc = 0.0
+        for intent in INTENTS:
+            acc += self.replies.get(intent, 0.0)
+            if u < acc:
+                return intent
+        return None
 
     def format_id(self, n: int) -> str:
         return f"{n:x}" if self.name == ScenarioName.HEX_IDS else str(n)

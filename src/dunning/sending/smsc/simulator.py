@@ -4,13 +4,19 @@ An asyncio server on loopback that speaks the same codec as our client (:mod:`..
 bind_transceiver, enquire_link, unbind, submit_sm (with a message id), generic_nack for PDUs it
 cannot decode, delivery receipts (deliver_sm, esm_class 0x04, ``receipted_message_id`` and
 ``message_state`` TLVs, the appendix-B text) after a delay with seeded outcome rates, a TPS per bind
-(ESME_RTHROTTLED), scripted MO replies, and the misbehaviours of :mod:`.scenarios`.
+(ESME_RTHROTTLED), scripted MO replies, scripted debtors who answer delivered messages
+(:mod:`.debtors`), and the misbehaviours of :mod:`.scenarios`.
 
 Every accepted submit is recorded in :attr:`Simulator.received` (and optionally appended as one
 JSON line to a journal file), so a test can compare what the SMSC got with the database. A
 concatenated message is several submits, each recorded and receipted on its own.
 
 Receipts whose bind has gone are written to another live bind, or kept until one binds.
+
+Debtor replies: when a message's DELIVRD receipt goes out (for a concatenated message, its first
+part's), the scenario's ``replies`` shares decide whether its handset answers and with what; the
+answer is an ordinary MO (:meth:`Simulator.send_mo`'s path) ``reply_delay`` seconds later, and is
+listed in :attr:`Simulator.scripted_replies` so a test can compare it with what dunning classified.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import asyncio
 import collections
 import contextlib
 import dataclasses
+import hashlib
 import json
 import logging
 import random
@@ -29,14 +36,22 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import IO, Any, Final, NamedTuple
 
 from dunning.sending.providers.smpp import pdu as P
-from dunning.sending.providers.smpp.text import ESM_UDHI, TextDecodeError, decode_text, encode_text, parse_udh
+from dunning.sending.providers.smpp.text import (
+    ESM_UDHI,
+    TextDecodeError,
+    decode_text,
+    encode_text,
+    parse_udh,
+    split,
+)
 
+from .debtors import language_of, reply_text
 from .scenarios import Scenario, ScenarioName, make_scenario
 
-__all__ = ["MESSAGE_STATES", "Received", "Simulator", "SimulatorThread", "serve"]
+__all__ = ["MESSAGE_STATES", "Received", "ScriptedReply", "Simulator", "SimulatorThread", "serve"]
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +85,14 @@ class Received:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+
+
+class ScriptedReply(NamedTuple):
+    """A debtor reply the simulator wrote (duplicates not repeated): who, which intent, the words."""
+
+    handset: str
+    intent: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +322,9 @@ class _Session(asyncio.Protocol):
         resp = P.encode_response(_SUBMIT_SM_RESP, pdu.sequence, 0, record.message_id)
         state = sim._draw_outcome()
         wanted = _receipt_wanted(sc.receipts, pdu.registered_delivery, state)
+        if not wanted and state == "DELIVRD" and sc.replies:
+            # Delivered without a receipt: the debtor still reads it, at the time the receipt would be.
+            sim._plan_reply(record, sc.receipt_delay + sc.reply_delay)
         if sc.name == ScenarioName.RECEIPTS_BEFORE_RESPONSES:
             if wanted:
                 sim._deliver_receipt(_PendingReceipt(self, record, state, datetime.now(UTC)))
@@ -393,6 +419,14 @@ class Simulator:
         self._tasks: set[asyncio.Task[None]] = set()
         self._mo_script_started = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Debtor replies written so far, in order (see :class:`ScriptedReply`).
+        self.scripted_replies: list[ScriptedReply] = []
+        self._reply_counts: collections.Counter[str] = collections.Counter()
+        # How often each (handset, text) was answered for: the same reminder sent twice to one
+        # handset gets an independent draw each time, still reproducible.
+        self._reply_occurrence: collections.Counter[bytes] = collections.Counter()
+        self._mo_reference = 0  # UDH reference of the last concatenated reply
+        self._mo_rng = random.Random(f"{self.scenario.seed}/mo")  # part order for send_mo
 
     # -- lifecycle
 
@@ -459,6 +493,7 @@ class Simulator:
             "throttled_per_second": {str(k): v for k, v in sorted(self.throttled_per_second.items())},
             "cpu_seconds": time.process_time(),
             "bound_sessions": self.bound_sessions,
+            "replies": dict(sorted(self._reply_counts.items())),
             "time": time.time(),
         }
 
@@ -472,31 +507,96 @@ class Simulator:
     # -- MO
 
     async def send_mo(self, source: str, text: str, destination: str = "") -> bool:
-        """A debtor reply (deliver_sm, esm_class 0) for the ESME: delivered at once on the most recent
-        live bind (True), or, as a real SMSC does, stored and delivered in order at the next bind
-        (False: queued, not lost)."""
+        """A debtor reply (deliver_sm, esm_class 0, or 0x40 parts with ``mo_long="udh"``) for the
+        ESME: delivered at once on the most recent live bind (True), or, as a real SMSC does, stored
+        and delivered in order at the next bind (False: queued, not lost)."""
+        return self._send_mo(self._mo_pdus(source, text, destination, self._mo_rng))
+
+    def _mo_pdus(self, source: str, text: str, destination: str, rng: random.Random) -> list[P.DeliverSm]:
+        """The deliver_sm PDUs of one reply: one, unless ``mo_long="udh"`` and it needs parts."""
+
+        def mo(data_coding: int, short: bytes, esm_class: int = 0, payload: bytes = b"") -> P.DeliverSm:
+            return P.DeliverSm(
+                sequence=0,
+                source_addr_ton=1,
+                source_addr_npi=1,
+                source_addr=source,
+                destination_addr=destination,
+                esm_class=esm_class,
+                data_coding=data_coding,
+                short_message=short,
+                tlvs={int(P.Tag.MESSAGE_PAYLOAD): payload} if payload else {},
+            )
+
+        if self.scenario.mo_long == "udh":
+            parts = split(text, (self._mo_reference + 1) % 256)
+            if len(parts) == 1:
+                return [mo(parts[0].data_coding, parts[0].short_message)]
+            self._mo_reference = (self._mo_reference + 1) % 256
+            pdus = [mo(p.data_coding, p.short_message, p.esm_class) for p in parts]
+            if self.scenario.mo_parts_shuffled:
+                ordered = list(pdus)
+                rng.shuffle(pdus)
+                if pdus == ordered:  # "out of order" should mean it, also for two parts
+                    pdus.reverse()
+            return pdus
         body = encode_text(text)
-        short, tlvs = body.data, {}
         if len(body.data) > P.MAX_SHORT_MESSAGE:
-            short, tlvs = b"", {int(P.Tag.MESSAGE_PAYLOAD): body.data}
-        pdu = P.DeliverSm(
-            sequence=0,
-            source_addr_ton=1,
-            source_addr_npi=1,
-            source_addr=source,
-            destination_addr=destination,
-            data_coding=body.data_coding,
-            short_message=short,
-            tlvs=tlvs,
-        )
+            return [mo(body.data_coding, b"", payload=body.data)]
+        return [mo(body.data_coding, body.data)]
+
+    def _send_mo(self, pdus: list[P.DeliverSm]) -> bool:
         self.stats["mo"] += 1
+        if len(pdus) > 1:
+            self.stats["mo_parts"] += len(pdus)
         session = self._pick_session(None)
         if session is None:
-            self._mo_backlog.append(pdu)
+            self._mo_backlog.extend(pdus)
             self.stats["mo_queued"] += 1
             return False
-        session.deliver(pdu)
+        for pdu in pdus:
+            session.deliver(pdu)
         return True
+
+    # -- debtor replies
+
+    def _plan_reply(self, record: Received, delay: float) -> None:
+        """Decide whether ``record``'s handset answers, and send the answer ``delay`` seconds on."""
+        sc = self.scenario
+        if record.part_seq not in (None, 1):
+            return  # one reply per message: its first part stands for it
+        key = f"{record.destination}\x1f{record.text}"
+        digest = hashlib.blake2b(key.encode(), digest_size=8).digest()  # 8 bytes a message, not its text
+        occurrence = self._reply_occurrence[digest]
+        self._reply_occurrence[digest] = occurrence + 1
+        # A str seed is hashed with SHA-512 (not hash()), so the draw is the same in every process.
+        rng = random.Random(f"{sc.seed}\x1f{key}\x1f{occurrence}")
+        intent = sc.draw_reply(rng.random())
+        if intent is None:
+            return
+        language = language_of(record.text) if sc.reply_language == "auto" else sc.reply_language
+        text = reply_text(intent, language, rng)
+        twice = rng.random() < sc.mo_duplicate_share
+        reply = ScriptedReply(record.destination, intent, text)
+        handle: asyncio.TimerHandle | None = None
+
+        def fire() -> None:
+            if handle is not None:
+                self._timers.discard(handle)
+            pdus = self._mo_pdus(record.destination, text, record.source, rng)
+            self.scripted_replies.append(reply)
+            self._reply_counts[intent] += 1
+            self.stats["replies"] += 1
+            self._send_mo(pdus)
+            if twice:
+                self.stats["mo_duplicates"] += 1
+                self._send_mo(pdus)
+
+        if delay == 0:
+            fire()  # right behind the receipt, in the same write
+        else:
+            handle = asyncio.get_running_loop().call_later(delay, fire)
+            self._timers.add(handle)
 
     async def _run_mo_script(self) -> None:
         start = time.monotonic()
@@ -625,6 +725,8 @@ class Simulator:
         )
         self.stats["receipts"] += 1
         self.stats[_RECEIPT_STAT[state]] += 1
+        if state == "DELIVRD" and self.scenario.replies:
+            self._plan_reply(record, self.scenario.reply_delay)
 
 
 class SimulatorThread:
@@ -649,6 +751,10 @@ class SimulatorThread:
     def call(self, fn: Callable[[], Any], timeout: float = 5.0) -> Any:
         """Run an async callable on the simulator's loop and wait for its result."""
         return asyncio.run_coroutine_threadsafe(fn(), self._loop).result(timeout)
+
+    @property
+    def scripted_replies(self) -> list[ScriptedReply]:
+        return self.simulator.scripted_replies
 
     def send_mo(self, source: str, text: str, destination: str = "") -> bool:
         return bool(self.call(lambda: self.simulator.send_mo(source, text, destination)))
