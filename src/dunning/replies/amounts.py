@@ -18,7 +18,7 @@ __all__ = ["find_amount"]
 
 _CENT = Decimal("0.01")
 _CN_RUN = re.compile(r"[零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟]+")
-_CN_CURRENCY_AFTER = re.compile(r"\s*(?:块|元|圆|rmb|k\b)")
+_CN_CURRENCY_AFTER = re.compile(r"\s*(?:块|元|圆|rmb|k\b)", re.ASCII)
 _DIGIT = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _UNIT = {"十": 10, "百": 100, "千": 1000, "万": 10000}
 _SHORTHAND = re.compile(r"([一二两三四五六七八九])([十百千万])([一二三四五六七八九])")
@@ -70,20 +70,27 @@ def _digits_for_money(text: str) -> str:
 _NUMBER = re.compile(
     r"(?P<cur>[¥$]|rmb|usd|us\$)?\s*(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?P<mult>\s*(?:k|w|万|千|百|grand)(?![a-z]))?"
-    r"(?P<unit>\s*(?:块钱|块|元|圆|rmb|dollars?|bucks|usd)(?![a-z]))?"
+    r"(?P<unit>\s*(?:块钱|块|元|圆|rmb|dollars?|bucks|usd)(?![a-z]))?",
+    re.ASCII,
 )
 _NOT_AMOUNT_AFTER = re.compile(
     r"\s*(?:号|日|月|点|天|周|星期|礼拜|年|个|时|小时|分|秒|期|次|%|/|:|-\d|st\b|nd\b|rd\b|th\b"
     r"|days?\b|weeks?\b|wks?\b|months?\b|hours?\b|hrs?\b|minutes?\b|mins?\b|am\b|pm\b|o'clock|times\b"
-    r"|percent|years?\b|yrs?\b|people|kids|children)"
+    r"|percent|years?\b|yrs?\b|people|kids|children)",
+    re.ASCII,
 )
-_NOT_AMOUNT_BEFORE = re.compile(r"(?:[/:#月第周]|星期|礼拜|\d-|no\.|number|room|apt|code|ext)\s*$")
+_NOT_AMOUNT_BEFORE = re.compile(
+    r"(?:[/:#月第周]|星期|礼拜|\d-|no\.|number|room|apt|code|ext"
+    r"|\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?)\s*$",
+    re.ASCII,
+)
 _MULT = {"k": 1000, "w": 10000, "万": 10000, "千": 1000, "百": 100, "grand": 1000}
 
-_HALF = re.compile(r"一半|半数|\bhalf\b|50\s*%")
+_HALF = re.compile(r"一半|半数|\bhalf\b|50\s*%", re.ASCII)
 _FULL = re.compile(
     r"全部|全额|全款|还清|结清|付清|一次性|所有的?钱|\bin full\b|\bfull (?:amount|balance)\b|\bwhole (?:amount|balance|thing)\b"
-    r"|\ball of it\b|\bpay (?:it |this |everything )?off\b|\beverything\b|\bthe full\b|\bentire (?:amount|balance)\b"
+    r"|\ball of it\b|\bpay (?:it |this |everything )?off\b|\beverything\b|\bthe full\b|\bentire (?:amount|balance)\b",
+    re.ASCII,
 )
 
 

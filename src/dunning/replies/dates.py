@@ -58,6 +58,7 @@ class DateHit:
     end: int
     date: date | None  # None: vague
     follow_up: date | None
+    weak: bool = False  # 马上, 下午, now: only when nothing firmer is said ("工资到了马上还")
 
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7}
@@ -253,9 +254,13 @@ def _vague_new_year(m: re.Match[str], today: date) -> tuple[date | None, date | 
     return None, (festival + timedelta(days=_HOLIDAY_WEEK)) if festival else _vague(today)
 
 
-_TODAY_CN = r"今(?:天|日|晚|儿|早)|马上|立刻|立马|现在|待会儿?|等会儿?|一会儿?|下午|晚上|中午|下班后?|当天"
-_TODAY_EN = (
-    r"\b(?:today|tonight|right now|now|this (?:morning|afternoon|evening)|later today|end of (?:the )?day|eod)\b"
+_TODAY_CN = r"今(?:天|日|晚|儿|早)|当天"
+_TODAY_EN = r"\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|end of (?:the )?day|eod)\b"
+# Today, but only when the reply names no firmer date: times of day and "right away".
+_WEAK_TODAY = (
+    r"马上|立刻|立马|现在|待会儿?|等会儿?|一会儿?|下午|晚上|中午|上午|早上|下班后?"
+    r"|(?<![\d.])(?:\d{1,2}|[一二三四五六七八九十两]{1,3})点(?:钟|半|前|之前|以前)?"
+    r"|\bright now\b|\bnow\b|\bright away\b|\bafter work\b|\b\d{1,2} ?(?:am|pm)\b"
 )
 
 # (pattern, resolver). Overlaps are settled longest-first, so 下周五 beats 周五 and 12月5日 beats 5日.
@@ -264,7 +269,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"后天", _fixed(2)),
     (r"明(?:天|日|早|晚|儿|个)", _fixed(1)),
     (_TODAY_CN, _fixed(0)),
-    (r"(?<![\d.])(?:\d{1,2}|[一二三四五六七八九十两]{1,3})点(?:钟|半|前|之前|以前)?", _fixed(0)),
+    (_WEAK_TODAY, _fixed(0)),
     (r"下下(?:个)?" + _WEEK_CN + _WD_CN, _weekday_after_next),
     (r"下(?:个)?" + _WEEK_CN + _WD_CN, _weekday_next),
     (r"下(?:个)?" + _WEEK_CN + r"(?![一二三四五六日天末1-7])", lambda m, t: (_next_week(t, 1), None)),
@@ -278,6 +283,7 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"下(?:个)?月(?![底末尾初中\d一二三四五六七八九十两])", _month_start_next),
     (_N_CN + r"月" + _N_CN + r"[号日]?", _md(1, 2)),
     (r"(?<![月\d])" + _N_CN + r"[号日](?![子后内])", _dom(1)),
+    (r"(?:这个?|本)月" + _N_CN + r"[号日]", _dom(1)),
     (r"(?:过)?" + _N_CN + r"(?:天|日)(?:后|之后|以后|内|之内)", _plus_n(1)),
     (r"过(\d{1,2}|[三四五六七八九十])天", _plus_n(1)),
     (r"(一|1|两|2|二|三|3)(?:个)?(?:周|星期|礼拜)(?:后|之后|以后|内)", _plus_n(7)),
@@ -313,7 +319,8 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
 )
 
-_COMPILED: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple((re.compile(p), r) for p, r in _RULES)
+_COMPILED: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple((re.compile(p, re.ASCII), r) for p, r in _RULES)
+_WEAK = re.compile(_WEAK_TODAY, re.ASCII)
 
 #: Any date expression at all: what the intent rules use to spot "date + repay verb".
 DATE_CUE = "(?:" + "|".join(f"(?:{p})" for p, _ in _RULES) + ")"
@@ -334,6 +341,6 @@ def find_dates(text: str, today: date) -> list[DateHit]:
             continue
         taken.append((start, end))
         day, follow = resolver(m, today)
-        hits.append(DateHit(start, end, day, follow))
+        hits.append(DateHit(start, end, day, follow, weak=_WEAK.fullmatch(m.group(0)) is not None))
     hits.sort(key=lambda h: h.start)
     return hits

@@ -52,6 +52,9 @@ CN_SLANG: dict[str, str] = {
     "木钱": "没钱",
     "米钱": "没钱",
     "咩": "什么",
+    "咋": "怎么",
+    "hao de": "好的",
+    "haode": "好的",
     "好滴": "好的",
     "酱紫": "这样子",
     "俺": "我",
@@ -122,6 +125,12 @@ EN_WORDS: dict[str, str] = {
     "r": "are",
     "ya": "you",
     "im": "i'm",
+    "ill pay": "i'll pay",
+    "ill send": "i'll send",
+    "ill make": "i'll make",
+    "ill have": "i'll have",
+    "ill try": "i'll try",
+    "ill call": "i'll call",
     "ive": "i've",
     "dont": "don't",
     "cant": "can't",
@@ -140,6 +149,7 @@ EN_WORDS: dict[str, str] = {
     "paymnt": "payment",
     "payement": "payment",
     "thx": "thanks",
+    "rn": "right now",
     "thnx": "thanks",
     "ty": "thanks",
     "b4": "before",
@@ -207,7 +217,8 @@ def _alternation(keys: list[str]) -> str:
 
 
 _CN_RE = re.compile(_alternation(list(CN_SLANG)))
-_EN_RE = re.compile(r"(?<![\w'])(?:" + _alternation(list(EN_WORDS)) + r")(?![\w'])")
+# ASCII word boundaries: "明天tmr" still rewrites the English word next to a Chinese character.
+_EN_RE = re.compile(r"(?<![\w'])(?:" + _alternation(list(EN_WORDS)) + r")(?![\w'])", re.ASCII)
 _SPACES = re.compile(r"\s+")
 
 

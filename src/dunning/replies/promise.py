@@ -24,11 +24,18 @@ class PromiseTerms:
 
 
 # Where the money is moved: a date next to one of these is the promise date.
-_VERB = re.compile(r"还|付|转|交|缴|打款|打钱|结清|处理|凑|\bpay|\bsend|\bsettle|\btransfer|\bmake")
+_VERB = re.compile(r"还|付|转|交|缴|打款|打钱|结清|处理|凑|\bpay|\bsend|\bsettle|\btransfer|\bmake", re.ASCII)
 
 
 def _pick(hits: list[DateHit], text: str) -> DateHit | None:
-    """The date expression closest to a repay verb ("今天没钱，明天还" → 明天); else the first."""
+    """The date expression closest to a repay verb ("今天没钱，明天还" → 明天); else the first.
+
+    A firm date beats a vague one ("等发工资，15号还" → 15号), and a vague one beats a weak today
+    ("工资到了马上还" is a pay-day promise, not today).
+    """
+    firm = [h for h in hits if h.date is not None and not h.weak]
+    vague = [h for h in hits if h.date is None]
+    hits = firm or vague or hits
     if not hits:
         return None
     verbs = [m.start() for m in _VERB.finditer(text)]
