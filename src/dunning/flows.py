@@ -32,12 +32,14 @@ import contextlib
 import hashlib
 import json
 import logging
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from time import perf_counter
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import polars as pl
 from sqlalchemy.engine import Connection, Engine
@@ -46,14 +48,16 @@ from dunning import events
 from dunning.access import Act, OperatorRecord, authorize, ensure_default_operator
 from dunning.access import add_operator as _add_operator
 from dunning.access import set_active as _set_active
-from dunning.analytics.report import build_report
+from dunning.analytics.attribution import attribute, recovered_between, store_attributions
+from dunning.analytics.report import build_report, build_return_path
 from dunning.compliance import ComplianceProfile, Violation, evaluate, explain, load_profile, rule_table
 from dunning.core.clock import local_date, utcnow, zone
 from dunning.core.counters import Counters
 from dunning.core.crypto import Keyring, PersonalDataCipher
 from dunning.core.db import unit_of_work
 from dunning.core.errors import ConcurrencyError, ConfigError, InputError
-from dunning.core.profiles import PROFILE_TIME_ZONE
+from dunning.core.kinds import MessageKind
+from dunning.core.profiles import PROFILE_TIME_ZONE, Profile
 from dunning.core.settings import Settings
 from dunning.events import EventKind, NewEvent
 from dunning.messages import outbox
@@ -63,8 +67,11 @@ from dunning.messages.repository import DueSummary
 from dunning.messages.wire import InboundSms, Receipt, ReceiptIdFormat
 from dunning.portfolio import repository as portfolio
 from dunning.portfolio.columns import FileKind
+from dunning.portfolio.dpd import primary_zone
 from dunning.portfolio.repository import ActiveHold, load_debtor_frame
 from dunning.portfolio.service import ImportResult, ProgressCallback, import_file
+from dunning.promises import repository as promises_repo
+from dunning.promises.repository import PromiseRecord
 from dunning.sending.providers.base import SmsProvider
 from dunning.sending.providers.registry import build_provider
 from dunning.sending.worker import SendSummary, collect_inbound, send_due, sender_lock
@@ -79,12 +86,27 @@ from dunning.strategy.planner import (
     local_minutes_at,
     run_plan,
 )
+from dunning.tasks import repository as tasks_repo
+from dunning.tasks.repository import TaskRecord
 from dunning.templates.catalog import approve_version, load_default_templates, load_templates
 from dunning.templates.models import TemplateCatalog, TemplateVersion
 from dunning.templates.render import RenderContext, render_frame
 from dunning.tracking.receipts import ReceiptSummary, apply_receipts, retry_parked
 from dunning.tracking.receipts import finalise_overdue_parts as _finalise_overdue_parts
-from dunning.tracking.replies import ReplySummary, store_replies
+from dunning.tracking.replies import (
+    IntentRecord,
+    ReplySummary,
+    StoredReply,
+    flush_stale_parts,
+    intent_counts_between,
+    reassemble,
+    record_intents,
+    replies_of,
+    store_replies,
+)
+
+if TYPE_CHECKING:
+    from dunning.replies import Classification, PromiseTerms
 
 log = logging.getLogger("dunning.flows")
 
@@ -114,6 +136,22 @@ class DailyConfig:
     @property
     def window(self) -> Window:
         return Window(self.profile.window_start_min, self.profile.window_end_min)
+
+
+def builtin_config(profile: str) -> DailyConfig:
+    """The shipped strategy, templates and compliance profile of ``profile`` (no files read)."""
+    name = cast(Profile, profile.upper())
+    if name not in PROFILE_TIME_ZONE:
+        raise InputError(f"unknown profile {profile!r} (CN or US)", f"未知配置 {profile!r}（CN 或 US）")
+    settings = Settings(profile=name)
+    return DailyConfig(
+        profile=load_profile(name, settings),
+        strategy=load_default_strategy(name),
+        catalog=load_default_templates(name),
+        context=RenderContext.from_settings(settings),
+        default_zone=PROFILE_TIME_ZONE[name],
+        strategy_source=f"built-in {name}",
+    )
 
 
 def load_config(settings: Settings) -> DailyConfig:
@@ -160,6 +198,7 @@ class PortfolioImport:
     result: ImportResult
     cancelled: int = 0
     sha256: str = ""
+    payments: PaymentsRecorded | None = None  # what a payments file set off
 
 
 def _sha256(path: Path) -> str:
@@ -181,21 +220,34 @@ def import_portfolio(
     skip_invalid: bool = False,
     progress: ProgressCallback | None = None,
     actor: str = "importer",
+    config: DailyConfig | None = None,
 ) -> PortfolioImport:
     """Import one file; a payment, opt-out, dispute, complaint, bankruptcy or death it records cancels
-    the debtor's queued messages at once; the import is logged (file name, sha256, counts)."""
-    result = import_file(
-        conn,
-        kind,
-        path,
-        cipher=cipher,
-        profile=profile,
-        now=now,
-        skip_invalid=skip_invalid,
-        progress=progress,
-    )
+    the debtor's queued messages at once; the import is logged (file name, sha256, counts).
+
+    A payments file goes through :func:`record_payments` (promises, holds, tasks, attribution) with
+    ``config`` (the built-in one of ``profile`` when not given)."""
+    recorded: PaymentsRecorded | None = None
+    if kind == "payments":
+        recorded = record_payments(
+            conn, path, now, cipher=cipher, config=config or builtin_config(profile),
+            skip_invalid=skip_invalid, progress=progress, actor=actor,
+        )  # fmt: skip
+        result = recorded.result
+    else:
+        result = import_file(
+            conn,
+            kind,
+            path,
+            cipher=cipher,
+            profile=profile,
+            now=now,
+            skip_invalid=skip_invalid,
+            progress=progress,
+        )
     cancelled = messages.cancel(conn, now, "portfolio_update", debtor_ids=result.affected_debtor_pks)
-    outcome = PortfolioImport(result, len(cancelled), _sha256(path))
+    outcome = PortfolioImport(result, len(cancelled) + (recorded.cancelled if recorded else 0), _sha256(path))
+    outcome.payments = recorded
     events.append(
         conn,
         EventKind.PORTFOLIO_IMPORTED,
@@ -286,6 +338,9 @@ def plan_day(
     """Plan today's slot for every debtor in scope, in one unit of work, and log the run."""
     started = perf_counter()
     now = now.astimezone(UTC)
+    if not dry_run:
+        # Promises that came due and silent debtors first: a broken promise resumes the cadence today.
+        follow_up(conn, config, now)
     debtors = load_debtor_frame(conn, now, default_time_zone=config.default_zone)
     load_seconds = perf_counter() - started
     result = run_plan(
@@ -386,36 +441,7 @@ def recheck_before_submit(config: DailyConfig) -> Recheck:
             return {}
         now = now.astimezone(UTC)
         facts = messages.message_facts(conn, [c.message_id for c in claimed])
-        debtor_pks = facts["debtor_pk"].unique().to_list()
-        state = load_debtor_frame(conn, now, default_time_zone=config.default_zone, debtor_pks=debtor_pks)
-        recipients = portfolio.recipient_facts(conn, facts["contact_pk"].drop_nulls().unique().to_list())
-        frame = (
-            facts.join(
-                state.drop(
-                    "contact_pk",
-                    "recipient_relation",
-                    "recipient_verified",
-                    "recipient_opted_out",
-                    "recipient_invalid",
-                    "segments",
-                    strict=False,
-                ),
-                on="debtor_pk",
-                how="left",
-            )
-            .join(recipients, on="contact_pk", how="left")
-            .with_columns(
-                pl.col("recipient_relation").fill_null("unknown"),
-                pl.col("recipient_verified").fill_null(False),
-                pl.col("recipient_opted_out").fill_null(False),
-                pl.col("recipient_invalid").fill_null(False),
-                pl.lit(now).dt.convert_time_zone("UTC").alias("scheduled_at"),
-                _approved_expr(config.catalog),
-            )
-        )
-        frame = local_minutes_at(frame, now)
-        history = load_history(conn, debtor_pks, now - _EIGHT_DAYS)
-        frame = attach_history(frame, history, exclude_pk="message_pk")
+        frame = _gate_frame(conn, config, facts, now)
         checked = evaluate(frame, config.profile, stage="submit")
         out: dict[int, list[Violation]] = {}
         for message_pk, rules in checked.select("message_pk", "violations").iter_rows():
@@ -424,6 +450,40 @@ def recheck_before_submit(config: DailyConfig) -> Recheck:
         return out
 
     return recheck
+
+
+def _gate_frame(conn: Connection, config: DailyConfig, facts: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """The gate's input for messages (``message_facts`` columns) as the facts stand at ``now``."""
+    debtor_pks = facts["debtor_pk"].unique().to_list()
+    state = load_debtor_frame(conn, now, default_time_zone=config.default_zone, debtor_pks=debtor_pks)
+    recipients = portfolio.recipient_facts(conn, facts["contact_pk"].drop_nulls().unique().to_list())
+    frame = (
+        facts.join(
+            state.drop(
+                "contact_pk",
+                "recipient_relation",
+                "recipient_verified",
+                "recipient_opted_out",
+                "recipient_invalid",
+                "segments",
+                strict=False,
+            ),
+            on="debtor_pk",
+            how="left",
+        )
+        .join(recipients, on="contact_pk", how="left")
+        .with_columns(
+            pl.col("recipient_relation").fill_null("unknown"),
+            pl.col("recipient_verified").fill_null(False),
+            pl.col("recipient_opted_out").fill_null(False),
+            pl.col("recipient_invalid").fill_null(False),
+            pl.lit(now).dt.convert_time_zone("UTC").alias("scheduled_at"),
+            _approved_expr(config.catalog),
+        )
+    )
+    frame = local_minutes_at(frame, now)
+    history = load_history(conn, debtor_pks, now - _EIGHT_DAYS)
+    return attach_history(frame, history, exclude_pk="message_pk")
 
 
 def _approved_expr(catalog: TemplateCatalog) -> pl.Expr:
@@ -463,49 +523,7 @@ def ingest_receipts(
     )
 
 
-def ingest_replies(
-    conn: Connection,
-    replies: Sequence[InboundSms],
-    now: datetime,
-    *,
-    cipher: PersonalDataCipher,
-    is_opt_out: Callable[[str], bool],
-    provider: str | None,
-) -> ReplySummary:
-    """Replies from any edge: stored encrypted; an opt-out marks every contact with that number
-    opted out, cancels what is queued for them, and is logged — all in the caller's transaction."""
-    stored = store_replies(
-        conn,
-        replies,
-        now,
-        cipher=cipher,
-        owners=lambda hashes: portfolio.contacts_by_hash(conn, hashes),
-        provider=provider,
-        is_opt_out=is_opt_out,
-    )
-    summary = stored.summary
-    if not stored.opted_out:
-        return summary
-    contact_ids = [c for c, _ in stored.opted_out]
-    changed = portfolio.opt_out_contacts(conn, contact_ids, now)
-    cancelled = messages.cancel(conn, now, "opt_out_reply", contact_ids=contact_ids)
-    summary.contacts_opted_out = len(changed)
-    summary.cancelled = len(cancelled)
-    events.append_many(
-        conn,
-        [
-            NewEvent(
-                EventKind.CONTACT_OPTED_OUT,
-                now,
-                provider or "reply",
-                {"contact_id": contact_id, "via": "reply"},
-                debtor_id=debtor_id,
-                subject=f"contact:{contact_id}",
-            )
-            for contact_id, debtor_id in changed
-        ],
-    )
-    return summary
+# ingest_replies: see "The return path" below.
 
 
 # --------------------------------------------------------------------------------------------------
@@ -613,18 +631,19 @@ class SenderHooks:
     def __init__(
         self,
         cipher: PersonalDataCipher,
-        recheck: Recheck,
-        is_opt_out: Callable[[str], bool],
+        config: DailyConfig,
         result: SendDayResult | None = None,
+        *,
+        recheck: Recheck | None = None,
     ) -> None:
         self.cipher = cipher
-        self.is_opt_out = is_opt_out
-        self._recheck = recheck
+        self.config = config
+        self._recheck = recheck or recheck_before_submit(config)
         self.result = result if result is not None else SendDayResult()
 
     @classmethod
     def for_day(cls, config: DailyConfig, cipher: PersonalDataCipher, result: SendDayResult) -> SenderHooks:
-        return cls(cipher, recheck_before_submit(config), config.profile.is_opt_out, result)
+        return cls(cipher, config, result)
 
     @property
     def receipts(self) -> ReceiptSummary:
@@ -655,7 +674,7 @@ class SenderHooks:
         if replies:
             self.result.replies.merge(
                 ingest_replies(
-                    conn, replies, now, cipher=self.cipher, is_opt_out=self.is_opt_out, provider=provider.name
+                    conn, replies, now, cipher=self.cipher, config=self.config, provider=provider.name
                 )
             )
         if receipts:
@@ -847,7 +866,7 @@ def report_day(conn: Connection, now: datetime, time_zone: str) -> dict[str, Any
     """The day's figures (the local date of ``now`` in ``time_zone``), from message states only."""
     zone(time_zone)  # validates the name (bilingual InputError)
     day = local_date(now, time_zone)
-    return build_report(
+    report = build_report(
         day=day,
         time_zone=time_zone,
         now=now,
@@ -855,6 +874,17 @@ def report_day(conn: Connection, now: datetime, time_zone: str) -> dict[str, Any
         blocked_by_rule=messages.blocked_by_rule(conn, day),
         debtors_in_scope=portfolio.debtors_in_scope(conn, day),
     )
+    start = datetime.combine(day, datetime.min.time(), tzinfo=zone(time_zone)).astimezone(UTC)
+    end = _local_midnight_after(day, time_zone)
+    report["return_path"] = build_return_path(
+        replies_by_intent=intent_counts_between(conn, start, end),
+        promises=promises_repo.counts_between(conn, start, end),
+        tasks=tasks_repo.counts_between(conn, start, end),
+        recovered=portfolio.payments_between(conn, start, end),
+        attributed=recovered_between(conn, start, end),
+        delivered=int(report["delivered"]),
+    )
+    return report
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1168,3 +1198,1041 @@ def retire_key(engine: Engine, settings: Settings, key_id: int, *, by: str | Non
             detail={"retired": key_id, "key_ids": list(saved.keyring.key_ids)},
         )
     return saved.keyring
+
+
+# --------------------------------------------------------------------------------------------------
+# The return path: replies → intents → actions; promises; payments; follow-up to people
+
+#: How long an answer to a reply may wait for the sender before it lapses (the US opt-out
+#: confirmation must go within 5 minutes or not at all).
+_ANSWER_WINDOW: dict[str, timedelta] = {"opt_out_confirmation": timedelta(minutes=5)}
+_DEFAULT_ANSWER_WINDOW = timedelta(hours=2)
+#: Hold reasons replies set (the gate blocks while one is in force; strategy exits read them).
+HOLD_FOR_INTENT: dict[str, str] = {
+    "complaint": "complaint",
+    "dispute": "dispute",
+    "hardship": "hardship",
+    "paid": "paid_claim",
+    "promise": "promise",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What the return path needs of a debtor: zone, local date, balance in scope."""
+
+    time_zone: str
+    local_date: date
+    currency: str
+    amount_minor: int
+
+
+def _facts(
+    conn: Connection, config: DailyConfig, debtor_ids: Sequence[int], now: datetime
+) -> dict[int, _Facts]:
+    if not debtor_ids:
+        return {}
+    frame = load_debtor_frame(conn, now, default_time_zone=config.default_zone, debtor_pks=list(debtor_ids))
+    out: dict[int, _Facts] = {}
+    for row in frame.select("debtor_pk", "time_zones", "currency", "amount_minor").iter_rows(named=True):
+        tz = primary_zone(row["time_zones"], config.default_zone)
+        out[int(row["debtor_pk"])] = _Facts(
+            tz, local_date(now, tz), row["currency"] or "CNY", int(row["amount_minor"] or 0)
+        )
+    return out
+
+
+def _local_midnight_after(day: date, time_zone: str) -> datetime:
+    """The instant the local day after ``day`` starts (a hold "until the end of ``day``")."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=zone(time_zone)).astimezone(
+        UTC
+    )
+
+
+def _due_in_contact_hours(now: datetime, hours: float, time_zone: str, window: Window) -> datetime:
+    """``now + hours``, moved forward into the debtor's contact hours (the profile's window)."""
+    due = (now + timedelta(hours=hours)).astimezone(zone(time_zone))
+    minute = due.hour * 60 + due.minute
+    start = due.replace(hour=window.start_min // 60, minute=window.start_min % 60, second=0, microsecond=0)
+    if minute < window.start_min:
+        due = start
+    elif minute >= window.end_min:
+        due = start + timedelta(days=1)
+    return due.astimezone(UTC)
+
+
+def _place_hold(
+    conn: Connection,
+    debtor_id: int,
+    reason: str,
+    *,
+    until: datetime | None,
+    now: datetime,
+    actor: str,
+    note: str | None = None,
+) -> tuple[int, int]:
+    """Hold a debtor (queued messages cancelled at once) and log it: ``(hold id, cancelled)``."""
+    hold_id = portfolio.add_hold(conn, debtor_id, reason, starts_at=now, until=until, note=note, by=actor)
+    cancelled = messages.cancel(conn, now, f"hold:{reason}", debtor_ids=[debtor_id], actor=actor)
+    events.append(
+        conn,
+        EventKind.DEBTOR_HELD,
+        at=now,
+        actor=actor,
+        debtor_id=debtor_id,
+        subject=f"hold:{hold_id}",
+        detail={
+            "hold_id": hold_id,
+            "reason": reason,
+            "until": until.isoformat() if until else None,
+            "note": note,
+            "messages_cancelled": len(cancelled),
+        },
+    )
+    return hold_id, len(cancelled)
+
+
+def _open_task(
+    conn: Connection,
+    config: DailyConfig,
+    trigger: str,
+    debtor_id: int,
+    now: datetime,
+    *,
+    time_zone: str,
+    actor: str,
+    source: str | None = None,
+    hold_id: int | None = None,
+    contact_id: int | None = None,
+    streak: int = 0,
+) -> int | None:
+    """The task an escalation rule of the strategy opens for ``trigger`` (None when no rule does).
+
+    With several ``broken_promise`` rules the one for the longest streak reached wins; a task already
+    open for the same cause is kept (made more urgent if this rule is more urgent).
+    """
+    rules = [r for r in config.strategy.escalation_rules() if r.on == trigger]
+    if trigger == "broken_promise":
+        rules = sorted((r for r in rules if r.broken_promises <= streak), key=lambda r: -r.broken_promises)
+    if not rules:
+        return None
+    rule = rules[0]
+    due = _due_in_contact_hours(now, rule.due_hours, time_zone, config.window)
+    task_id, opened = tasks_repo.open_task(
+        conn,
+        queue=rule.queue,
+        debtor_id=debtor_id,
+        reason=trigger,
+        rule_id=rule.id,
+        priority=rule.priority,
+        due_at=due,
+        owner=rule.owner,
+        source=source,
+        hold_id=hold_id,
+        contact_id=contact_id,
+        now=now,
+    )
+    if opened:
+        events.append(
+            conn,
+            EventKind.TASK_OPENED,
+            at=now,
+            actor=actor,
+            debtor_id=debtor_id,
+            subject=f"task:{task_id}",
+            detail={
+                "task_id": task_id,
+                "queue": rule.queue,
+                "reason": trigger,
+                "rule": rule.id,
+                "priority": rule.priority,
+                "due_at": due.isoformat(),
+                "source": source,
+            },
+        )
+    else:
+        tasks_repo.raise_priority(conn, task_id, rule.priority, now)
+    return task_id if opened else None
+
+
+def _queue_answer(
+    conn: Connection,
+    config: DailyConfig,
+    kind: MessageKind,
+    debtor_id: int,
+    contact_id: int | None,
+    now: datetime,
+    *,
+    key: str,
+    actor: str,
+    amount_minor: int | None = None,
+    due_date: date | None = None,
+) -> str:
+    """An answer to what a debtor did, from the approved template of its kind, checked by the gate
+    before it is queued (and again before it is submitted). Returns what happened: ``queued``,
+    ``blocked``, ``no_template``, ``no_number``, ``unrenderable`` or ``duplicate``."""
+    template = config.catalog.for_kind(kind)
+    if template is None:
+        return "no_template"
+    if contact_id is None:
+        return "no_number"
+    state = load_debtor_frame(conn, now, default_time_zone=config.default_zone, debtor_pks=[debtor_id])
+    if state.is_empty():
+        return "no_number"
+    overrides: list[pl.Expr] = [pl.lit(contact_id, dtype=pl.Int64).alias("contact_pk")]
+    if amount_minor is not None:
+        overrides.append(pl.lit(amount_minor, dtype=pl.Int64).alias("amount_minor"))
+    if due_date is not None:
+        overrides.append(pl.lit(due_date, dtype=pl.Date).alias("due_date"))
+    frame = state.with_columns(*overrides, pl.lit(template.id).alias("template_id"))
+    rendered = render_frame(frame, config.catalog, config.context)
+    if rendered["body"][0] is None:
+        log.warning("answer %s for debtor %s not rendered: %s", kind, debtor_id, rendered["render_error"][0])
+        return "unrenderable"
+    facts = rendered.select(
+        pl.lit(-1, dtype=pl.Int64).alias("message_pk"),
+        "debtor_pk",
+        "contact_pk",
+        "body",
+        "segments",
+        "template_id",
+        "template_version",
+        pl.lit(kind).alias("kind"),
+    )
+    checked = evaluate(_gate_frame(conn, config, facts, now), config.profile, stage="plan")
+    violations = checked["violations"][0].to_list()
+    window_end = now + _ANSWER_WINDOW.get(kind, _DEFAULT_ANSWER_WINDOW)
+    row = rendered.select(
+        pl.lit(f"{kind}:{key}").alias("plan_key"),
+        pl.col("debtor_pk").alias("debtor_id"),
+        pl.col("contact_pk").alias("contact_id"),
+        pl.col("local_date").alias("slot_date"),
+        pl.lit(config.strategy.id).alias("strategy_id"),
+        pl.lit("answer").alias("segment_id"),
+        pl.lit(kind).alias("step_id"),
+        pl.lit("answer").alias("arm"),
+        pl.lit(1.0).alias("probability"),
+        "template_id",
+        "template_version",
+        pl.col("amount_minor").fill_null(0),
+        pl.col("currency").fill_null(""),
+        pl.col("days_past_due").fill_null(0),
+        pl.col("bucket").fill_null(""),
+        "body",
+        "encoding",
+        "segments",
+        pl.lit(now).dt.convert_time_zone("UTC").alias("scheduled_at"),
+        pl.lit(window_end).dt.convert_time_zone("UTC").alias("window_end"),
+        pl.col("account_pks").fill_null([]).alias("account_ids"),
+        pl.lit(violations, dtype=pl.List(pl.String)).alias("violations"),
+        pl.lit(kind).alias("kind"),
+    )
+    written = messages.enqueue(
+        conn,
+        row,
+        run_id=f"answer-{uuid.uuid4().hex[:20]}",
+        now=now,
+        rules=rule_table(config.profile),
+        actor=actor,
+    )
+    if written.queued:
+        return "queued"
+    return "blocked" if written.blocked else "duplicate"
+
+
+def _confirms_opt_out(config: DailyConfig) -> bool:
+    chosen = config.strategy.follow_up.confirm_opt_out
+    return (config.profile.name == "US") if chosen is None else chosen
+
+
+def ingest_replies(
+    conn: Connection,
+    replies: Sequence[InboundSms],
+    now: datetime,
+    *,
+    cipher: PersonalDataCipher,
+    config: DailyConfig,
+    provider: str | None,
+) -> ReplySummary:
+    """Replies from any edge (SMPP MO now, HTTP webhooks next), all in the caller's transaction:
+    parts reassembled, retried deliveries stored once, each reply classified, and the action its
+    intent calls for taken and logged on the debtor's timeline (docs/decisions/0016).
+
+    An opt-out found anywhere in a reply suppresses the number, even when another intent (a
+    complaint) drives the rest of the action.
+    """
+    stale = [r for source, r in flush_stale_parts(conn, now, cipher=cipher) if source == (provider or "")]
+    whole, waiting = reassemble(conn, [*stale, *replies], now, cipher=cipher, provider=provider)
+    stored = store_replies(
+        conn,
+        whole,
+        now,
+        cipher=cipher,
+        owners=lambda hashes: portfolio.contacts_by_hash(conn, hashes),
+        provider=provider,
+    )
+    summary = stored.summary
+    summary.parts_waiting = waiting
+    if not stored.stored:
+        return summary
+    debtor_ids = sorted({r.debtor_id for r in stored.stored if r.debtor_id is not None})
+    facts = _facts(conn, config, debtor_ids, now)
+    understood = _classify(stored.stored, facts, config)
+    records: list[IntentRecord] = []
+    actor = f"reply:{provider or 'edge'}"
+    for reply, found in zip(stored.stored, understood, strict=True):
+        intent = str(found.intent)
+        summary.intents[intent] = summary.intents.get(intent, 0) + 1
+        actions = _act_on_reply(
+            conn, config, reply, found, facts.get(reply.debtor_id or -1), now, actor, summary
+        )
+        records.append(
+            IntentRecord(
+                reply.inbound_id,
+                intent,
+                found.confidence,
+                tuple(str(i) for i in found.intents),
+                tuple(actions),
+            )
+        )
+        if reply.debtor_id is not None:
+            promise = found.promise
+            events.append(
+                conn,
+                EventKind.REPLY_RECEIVED,
+                at=now,
+                actor=actor,
+                debtor_id=reply.debtor_id,
+                subject=f"reply:{reply.inbound_id}",
+                detail={
+                    "reply_id": reply.inbound_id,
+                    "received_at": reply.received_at.isoformat(),
+                    "intent": intent,
+                    "confidence": round(found.confidence, 3),
+                    "intents": [str(i) for i in found.intents],
+                    "source": found.source,
+                    "promise": _promise_json(promise),
+                    "actions": actions,
+                },
+            )
+    record_intents(conn, records, now)
+    return summary
+
+
+def _promise_json(terms: PromiseTerms | None) -> dict[str, Any] | None:
+    if terms is None:
+        return None
+    return {
+        "amount": f"{terms.amount:.2f}" if terms.amount is not None else None,
+        "date": terms.date.isoformat() if terms.date else None,
+        "vague": terms.vague,
+        "follow_up": terms.follow_up.isoformat() if terms.follow_up else None,
+    }
+
+
+def _classify(
+    stored: Sequence[StoredReply], facts: Mapping[int, _Facts], config: DailyConfig
+) -> list[Classification]:
+    """Classify in batches per time zone (promise dates are resolved in the debtor's zone)."""
+    from dunning.core.money import from_minor
+    from dunning.replies import classify_many
+
+    zones: dict[str, list[int]] = {}
+    for i, reply in enumerate(stored):
+        fact = facts.get(reply.debtor_id) if reply.debtor_id is not None else None
+        zones.setdefault(fact.time_zone if fact else config.default_zone, []).append(i)
+    out: list[Classification | None] = [None] * len(stored)
+    for tz, indexes in zones.items():
+        dues: list[Decimal | None] = []
+        for i in indexes:
+            debtor = stored[i].debtor_id
+            fact = facts.get(debtor) if debtor is not None else None
+            dues.append(from_minor(fact.amount_minor, fact.currency) if fact and fact.amount_minor else None)
+        results = classify_many(
+            [stored[i].text for i in indexes],
+            profile=config.profile.name,
+            now=[stored[i].received_at for i in indexes],
+            time_zone=tz,
+            amount_due=dues,
+            opt_out_keywords=config.profile.opt_out_keywords,
+        )
+        for i, result in zip(indexes, results, strict=True):
+            out[i] = result
+    return [c for c in out if c is not None]
+
+
+def _act_on_reply(
+    conn: Connection,
+    config: DailyConfig,
+    reply: StoredReply,
+    found: Classification,
+    fact: _Facts | None,
+    now: datetime,
+    actor: str,
+    summary: ReplySummary,
+) -> list[str]:
+    """Do what the reply's intent calls for; returns the action codes (stored with the reply)."""
+    from dunning.replies import Intent
+
+    follow = config.strategy.follow_up
+    intent = found.intent
+    acts: list[str] = []
+    if Intent.OPT_OUT in found.intents and reply.contacts:
+        summary.opt_outs += 1
+        contact_ids = [c for c, _ in reply.contacts]
+        changed = portfolio.opt_out_contacts(conn, contact_ids, now)
+        cancelled = messages.cancel(conn, now, "opt_out_reply", contact_ids=contact_ids)
+        summary.contacts_opted_out += len(changed)
+        summary.cancelled += len(cancelled)
+        acts.append("suppressed")
+        events.append_many(
+            conn,
+            [
+                NewEvent(
+                    EventKind.CONTACT_OPTED_OUT,
+                    now,
+                    actor,
+                    {"contact_id": contact_id, "via": "reply", "reply_id": reply.inbound_id},
+                    debtor_id=debtor_id,
+                    subject=f"contact:{contact_id}",
+                )
+                for contact_id, debtor_id in changed
+            ],
+        )
+        if intent == Intent.OPT_OUT and changed and reply.debtor_id and _confirms_opt_out(config):
+            outcome = _queue_answer(
+                conn, config, "opt_out_confirmation", reply.debtor_id, reply.contact_id, now,
+                key=str(reply.inbound_id), actor=actor,
+            )  # fmt: skip
+            acts.append(f"confirmation_{outcome}")
+            summary.answers_queued += outcome == "queued"
+    debtor = reply.debtor_id
+    if debtor is None or fact is None or intent in (Intent.OPT_OUT, Intent.OTHER):
+        return acts
+    source = f"reply:{reply.inbound_id}"
+    tz = fact.time_zone
+
+    def hold(reason: str, until: datetime | None = None) -> int:
+        hold_id, cancelled = _place_hold(conn, debtor, reason, until=until, now=now, actor=actor, note=source)
+        summary.holds += 1
+        summary.cancelled += cancelled
+        acts.append(f"hold:{reason}")
+        return hold_id
+
+    def task(trigger: str, hold_id: int | None = None, contact_id: int | None = None) -> None:
+        opened = _open_task(
+            conn, config, trigger, debtor, now, time_zone=tz, actor=actor, source=source, hold_id=hold_id,
+            contact_id=contact_id,
+        )  # fmt: skip
+        if opened is not None:
+            summary.tasks_opened += 1
+            acts.append(f"task:{opened}")
+
+    if intent in (Intent.COMPLAINT, Intent.DISPUTE, Intent.HARDSHIP):
+        task(str(intent), hold(HOLD_FOR_INTENT[str(intent)]))
+    elif intent == Intent.WRONG_NUMBER:
+        wrong = [reply.contact_id] if reply.contact_id is not None else []
+        changed = portfolio.invalidate_contacts(conn, wrong, now)
+        summary.cancelled += len(messages.cancel(conn, now, "wrong_number", contact_ids=wrong))
+        summary.contacts_invalidated += len(changed)
+        for contact_id, owner in changed:
+            events.append(
+                conn,
+                EventKind.CONTACT_INVALIDATED,
+                at=now,
+                actor=actor,
+                debtor_id=owner,
+                subject=f"contact:{contact_id}",
+                detail={"contact_id": contact_id, "reply_id": reply.inbound_id},
+            )
+        acts.append("contact_invalid")
+        task("wrong_number", contact_id=reply.contact_id)
+    elif intent == Intent.PAID:
+        until = _local_midnight_after(fact.local_date + timedelta(days=follow.paid_hold_days - 1), tz)
+        task("paid_claim", hold("paid_claim", until))
+    elif intent == Intent.PROMISE:
+        _promise_from_reply(conn, config, reply, found.promise, fact, now, actor, summary, acts)
+    elif intent == Intent.HELP and follow.help_answers:
+        since = now - timedelta(days=follow.help_every_days)
+        if messages.answers_since(conn, debtor, "help_answer", since):
+            acts.append("help_already_answered")
+        else:
+            outcome = _queue_answer(
+                conn,
+                config,
+                "help_answer",
+                debtor,
+                reply.contact_id,
+                now,
+                key=str(reply.inbound_id),
+                actor=actor,
+            )
+            acts.append(f"help_{outcome}")
+            summary.answers_queued += outcome == "queued"
+    return acts
+
+
+def _promise_from_reply(
+    conn: Connection,
+    config: DailyConfig,
+    reply: StoredReply,
+    terms: PromiseTerms | None,
+    fact: _Facts,
+    now: datetime,
+    actor: str,
+    summary: ReplySummary,
+    acts: list[str],
+) -> None:
+    from dunning.core.money import to_minor
+
+    amount = to_minor(terms.amount, fact.currency) if terms and terms.amount is not None else None
+    promised = terms.date if terms else None
+    follow_up = (terms.follow_up if terms else None) or fact.local_date + timedelta(
+        days=config.strategy.follow_up.vague_follow_up_days
+    )
+    promise_id = _make_promise(
+        conn, config, reply.debtor_id or 0, fact, now,
+        amount_minor=amount, promised_date=promised, follow_up=follow_up, source="reply",
+        actor=actor, inbound_id=reply.inbound_id,
+    )  # fmt: skip
+    summary.promises += 1
+    summary.holds += 1
+    acts.extend([f"promise:{promise_id}", "hold:promise"])
+    if config.strategy.follow_up.confirm_promise and reply.debtor_id:
+        outcome = _queue_answer(
+            conn, config, "promise_confirmation", reply.debtor_id, reply.contact_id, now,
+            key=str(reply.inbound_id), actor=actor, amount_minor=amount or fact.amount_minor,
+            due_date=promised or follow_up,
+        )  # fmt: skip
+        acts.append(f"confirmation_{outcome}")
+        summary.answers_queued += outcome == "queued"
+
+
+def _make_promise(
+    conn: Connection,
+    config: DailyConfig,
+    debtor_id: int,
+    fact: _Facts,
+    now: datetime,
+    *,
+    amount_minor: int | None,
+    promised_date: date | None,
+    follow_up: date,
+    source: str,
+    actor: str,
+    inbound_id: int | None = None,
+    task_id: int | None = None,
+) -> int:
+    """Record a promise and hold the debtor until its check date (promised date + grace, at most
+    ``promise_max_days`` ahead; a vague promise until its follow-up date)."""
+    follow = config.strategy.follow_up
+    latest = fact.local_date + timedelta(days=follow.promise_max_days)
+    if promised_date is not None:
+        check = min(promised_date, latest) + timedelta(days=follow.promise_grace_days)
+    else:
+        check = min(follow_up, latest)
+    target = amount_minor if amount_minor else fact.amount_minor
+    promise_id, replaced = promises_repo.make(
+        conn,
+        debtor_id=debtor_id,
+        currency=fact.currency,
+        amount_minor=amount_minor,
+        target_minor=max(target, 0),
+        promised_date=promised_date,
+        check_date=check,
+        time_zone=fact.time_zone,
+        source=source,
+        now=now,
+        by=actor,
+        inbound_id=inbound_id,
+        task_id=task_id,
+    )
+    old_holds = [p.hold_id for p in replaced if p.hold_id is not None]
+    portfolio.clear_holds(conn, old_holds, now)
+    hold_id, _ = _place_hold(
+        conn, debtor_id, "promise", until=_local_midnight_after(check, fact.time_zone), now=now, actor=actor,
+        note=f"promise:{promise_id}",
+    )  # fmt: skip
+    promises_repo.set_hold(conn, promise_id, hold_id)
+    events.append(
+        conn,
+        EventKind.PROMISE_MADE,
+        at=now,
+        actor=actor,
+        debtor_id=debtor_id,
+        subject=f"promise:{promise_id}",
+        detail={
+            "promise_id": promise_id,
+            "source": source,
+            "amount_minor": amount_minor,
+            "target_minor": target,
+            "currency": fact.currency,
+            "promised_date": promised_date.isoformat() if promised_date else None,
+            "check_date": check.isoformat(),
+            "replaced": [p.id for p in replaced],
+        },
+    )
+    return promise_id
+
+
+@dataclass(slots=True)
+class FollowUpSummary(Counters):
+    promises_kept: int = 0
+    promises_partly_kept: int = 0
+    promises_broken: int = 0
+    tasks_opened: int = 0
+
+
+def _settle(
+    conn: Connection,
+    config: DailyConfig,
+    promise: PromiseRecord,
+    now: datetime,
+    actor: str,
+    *,
+    final: bool,
+) -> str | None:
+    """Judge a pending promise by the payments since it was made. Before its check date (``final``
+    false) only a kept promise settles; at the check date it is kept, partly kept or broken."""
+    paid = portfolio.paid_since(conn, promise.debtor_id, promise.created_at, promise.currency)
+    share = config.strategy.follow_up.promise_kept_share
+    kept = promise.target_minor <= 0 or paid >= promise.target_minor * share
+    if not kept and not final:
+        return None
+    status = "kept" if kept else ("partly_kept" if paid > 0 else "broken")
+    if not promises_repo.settle(conn, promise.id, status, paid, now):
+        return None
+    if promise.hold_id is not None:
+        portfolio.clear_holds(conn, [promise.hold_id], now)
+    events.append(
+        conn,
+        EventKind.PROMISE_SETTLED,
+        at=now,
+        actor=actor,
+        debtor_id=promise.debtor_id,
+        subject=f"promise:{promise.id}",
+        detail={
+            "promise_id": promise.id,
+            "status": status,
+            "paid_minor": paid,
+            "target_minor": promise.target_minor,
+        },
+    )
+    return status
+
+
+def settle_promises(
+    conn: Connection, config: DailyConfig, now: datetime, *, actor: str = "follow_up"
+) -> FollowUpSummary:
+    """Promises whose check date has passed in the debtor's zone → kept, partly kept or broken; a
+    broken one resumes the cadence (its hold ends) and counts toward escalation."""
+    summary = FollowUpSummary()
+    for promise in promises_repo.pending(conn, check_before=(now + timedelta(hours=14)).date()):
+        if local_date(now, promise.time_zone) <= promise.check_date:
+            continue
+        status = _settle(conn, config, promise, now, actor, final=True)
+        if status == "kept":
+            summary.promises_kept += 1
+        elif status == "partly_kept":
+            summary.promises_partly_kept += 1
+        if status in ("broken", "partly_kept"):
+            summary.promises_broken += status == "broken"
+            streak = promises_repo.broken_streak(conn, promise.debtor_id)
+            if status == "partly_kept":
+                streak = max(streak, 1)
+            opened = _open_task(
+                conn, config, "broken_promise", promise.debtor_id, now, time_zone=promise.time_zone,
+                actor=actor, source=f"promise:{promise.id}", streak=streak,
+            )  # fmt: skip
+            summary.tasks_opened += opened is not None
+    return summary
+
+
+def escalate_silent(conn: Connection, config: DailyConfig, now: datetime, *, actor: str = "follow_up") -> int:
+    """``no_response`` rules: debtors matching the rule's conditions who got at least K delivered
+    reminders since their last payment, promise or task of that rule, and answered with neither a
+    payment nor a promise, go to the rule's queue. Returns the tasks opened."""
+    from dunning.strategy.engine import when_expr
+
+    rules = [r for r in config.strategy.escalation_rules() if r.on == "no_response"]
+    if not rules:
+        return 0
+    since = now - timedelta(days=120)
+    deliveries = messages.delivered_frame(conn, since)
+    if deliveries.is_empty():
+        return 0
+    debtors = load_debtor_frame(
+        conn,
+        now,
+        default_time_zone=config.default_zone,
+        debtor_pks=deliveries["debtor_pk"].unique().to_list(),
+    ).filter(~pl.col("paid"))
+    last_paid = portfolio.last_payment_frame(conn)
+    last_promise = promises_repo.last_made_frame(conn)
+    opened = 0
+    for rule in rules:
+        last_task = tasks_repo.last_of_rule_frame(conn, rule.id)
+        resets = (
+            debtors.select("debtor_pk", "time_zones")
+            .join(last_paid, on="debtor_pk", how="left")
+            .join(last_promise, on="debtor_pk", how="left")
+            .join(last_task, on="debtor_pk", how="left")
+            .with_columns(
+                pl.max_horizontal("last_paid_at", "last_promise_at", "last_task_at")
+                .fill_null(pl.lit(since).dt.convert_time_zone("UTC"))
+                .alias("reset_at")
+            )
+        )
+        currencies = [c for c in debtors["currency"].unique().to_list() if c]
+        eligible = debtors.filter(when_expr(rule.when, currencies)).select("debtor_pk")
+        counts = (
+            deliveries.join(resets, on="debtor_pk", how="inner")
+            .join(eligible, on="debtor_pk", how="inner")
+            .filter(pl.col("delivered_at") > pl.col("reset_at"))
+            .group_by("debtor_pk", "time_zones")
+            .agg(pl.len().alias("delivered"))
+            .filter(pl.col("delivered") >= (rule.after_delivered or 1))
+            .sort("debtor_pk")
+        )
+        for debtor_pk, zones, delivered in counts.iter_rows():
+            task_id = _open_task(
+                conn, config, "no_response", int(debtor_pk), now,
+                time_zone=primary_zone(zones, config.default_zone), actor=actor,
+                source=f"rule:{rule.id}:{delivered}",
+            )  # fmt: skip
+            opened += task_id is not None
+    return opened
+
+
+def follow_up(conn: Connection, config: DailyConfig, now: datetime) -> FollowUpSummary:
+    """The daily follow-up, before planning: settle promises, escalate the silent."""
+    summary = settle_promises(conn, config, now)
+    summary.tasks_opened += escalate_silent(conn, config, now)
+    return summary
+
+
+# ---- payments ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentIn:
+    """One payment given by a program (the API): the same fields and checks as a payments file."""
+
+    payment_id: str
+    account_id: str
+    amount: str  # major units as text ("1500.00"), as in a file
+    currency: str
+    paid_at: str  # ISO 8601
+
+
+@dataclass(slots=True)
+class PaymentsRecorded:
+    result: ImportResult
+    cancelled: int = 0
+    promises_kept: int = 0
+    holds_released: int = 0
+    tasks_closed: int = 0
+    attributed: int = 0
+    notes_queued: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "payments": len(self.result.payment_pks),
+            "debtors_changed": len(self.result.affected_debtor_pks),
+            "cancelled": self.cancelled,
+            "promises_kept": self.promises_kept,
+            "holds_released": self.holds_released,
+            "tasks_closed": self.tasks_closed,
+            "attributed": self.attributed,
+            "notes_queued": self.notes_queued,
+        }
+
+
+def record_payments(
+    conn: Connection,
+    source: Path | Sequence[PaymentIn],
+    now: datetime,
+    *,
+    cipher: PersonalDataCipher,
+    config: DailyConfig,
+    skip_invalid: bool = False,
+    progress: ProgressCallback | None = None,
+    actor: str = "importer",
+) -> PaymentsRecorded:
+    """The one way payments come in (a file now, the API next), in the caller's transaction:
+    balances, DPD and buckets recomputed; queued messages of the payers cancelled at once; promises
+    kept settled and their holds ended; "I paid" holds ended and their payment checks closed; each
+    payment attributed to the reminders delivered before it. Bad rows: ImportRejected with a
+    row-level report, nothing written (or only the good rows with ``skip_invalid``)."""
+    from dunning.portfolio.service import import_table, table_of_rows
+
+    if isinstance(source, Path):
+        result = import_file(
+            conn, "payments", source, cipher=cipher, profile=config.profile.name, now=now,
+            skip_invalid=skip_invalid, progress=progress,
+        )  # fmt: skip
+    else:
+        columns = ("payment_id", "account_id", "amount", "currency", "paid_at")
+        raw = table_of_rows([{c: getattr(p, c) for c in columns} for p in source], columns, "payments")
+        result = import_table(
+            conn, "payments", raw, cipher=cipher, profile=config.profile.name, now=now,
+            skip_invalid=skip_invalid, progress=progress,
+        )  # fmt: skip
+    recorded = PaymentsRecorded(result)
+    payers = portfolio.payments_frame(conn, result.payment_pks)
+    debtor_ids = sorted(set(payers["debtor_pk"].to_list()) | result.affected_debtor_pks)
+    recorded.cancelled = len(messages.cancel(conn, now, "payment", debtor_ids=debtor_ids, actor=actor))
+    for promise in promises_repo.pending(conn, debtor_ids=debtor_ids):
+        if _settle(conn, config, promise, now, actor, final=False) == "kept":
+            recorded.promises_kept += 1
+    claims = portfolio.holds_with_reason(conn, debtor_ids, ["paid_claim"], now)
+    recorded.holds_released = len(portfolio.clear_holds(conn, claims, now))
+    for debtor_id in debtor_ids:
+        for task in tasks_repo.open_tasks_of(conn, debtor_id, queue="payment_check"):
+            _close_task_record(conn, task, "PAYMENT_FOUND", actor, now)
+            recorded.tasks_closed += 1
+    window = timedelta(days=config.strategy.follow_up.attribution_days)
+    if not payers.is_empty():
+        earliest = payers["paid_at"].min()
+        assert isinstance(earliest, datetime)
+        deliveries = messages.delivered_frame(conn, earliest - window, debtor_ids=debtor_ids)
+        recorded.attributed = store_attributions(conn, attribute(payers, deliveries, window), window, now)
+    if config.strategy.follow_up.payment_received_note:
+        recorded.notes_queued = _payment_notes(conn, config, payers, now, actor)
+    events.append(
+        conn,
+        EventKind.PAYMENTS_RECORDED,
+        at=now,
+        actor=actor,
+        subject=str(source) if isinstance(source, Path) else "api",
+        detail={**recorded.as_dict(), "rows": result.rows, "skipped_rows": result.skipped_rows},
+    )
+    return recorded
+
+
+def _payment_notes(
+    conn: Connection, config: DailyConfig, payers: pl.DataFrame, now: datetime, actor: str
+) -> int:
+    queued = 0
+    for payment_pk, debtor_pk, amount in payers.select("payment_pk", "debtor_pk", "amount_minor").iter_rows():
+        contact = portfolio.primary_contact(conn, int(debtor_pk))
+        outcome = _queue_answer(
+            conn, config, "payment_received", int(debtor_pk), contact, now, key=str(payment_pk), actor=actor,
+            amount_minor=int(amount),
+        )  # fmt: skip
+        queued += outcome == "queued"
+    return queued
+
+
+# ---- tasks -----------------------------------------------------------------------------------------
+
+
+def _close_task_record(
+    conn: Connection, task: TaskRecord, outcome: str, by: str, now: datetime
+) -> TaskRecord:
+    closed = tasks_repo.close(conn, task.id, outcome, by, now)
+    # The person decided: the hold the task kept ends (a found payment keeps its "I paid" hold until
+    # the payment is imported or the hold expires).
+    if task.hold_id is not None and outcome != "PAYMENT_FOUND":
+        portfolio.clear_holds(conn, [task.hold_id], now)
+    events.append(
+        conn,
+        EventKind.TASK_CLOSED,
+        at=now,
+        actor=by,
+        debtor_id=task.debtor_id,
+        subject=f"task:{task.id}",
+        detail={"task_id": task.id, "queue": task.queue, "reason": task.reason, "outcome": outcome},
+    )
+    return closed
+
+
+def list_tasks(
+    conn: Connection,
+    *,
+    queue: str | None = None,
+    status: str | None = "active",
+    owner: str | None = None,
+    debtor_ref: str | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Tasks by urgency, each with the debtor's id (the lender's) — no personal data."""
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref] if debtor_ref else None
+    found = tasks_repo.list_tasks(
+        conn, queue=queue, status=status, owner=owner, debtor_id=debtor_id, limit=limit
+    )
+    refs = portfolio.debtor_refs(conn, [t.debtor_id for t in found])
+    return [{**t.as_dict(), "debtor": refs.get(t.debtor_id)} for t in found]
+
+
+def show_task(conn: Connection, task_id: int, *, cipher: PersonalDataCipher) -> dict[str, Any]:
+    task = tasks_repo.get(conn, task_id)
+    notes = [
+        {"at": n.at.isoformat(), "by": n.by, "text": cipher.decrypt(n.body_enc)}
+        for n in tasks_repo.notes(conn, task_id)
+    ]
+    return {
+        **task.as_dict(),
+        "debtor": portfolio.debtor_refs(conn, [task.debtor_id]).get(task.debtor_id),
+        "notes": notes,
+    }
+
+
+def claim_task(conn: Connection, task_id: int, *, by: str | None, now: datetime) -> TaskRecord:
+    operator = authorize(conn, by, Act.WORK_TASKS)
+    task = tasks_repo.claim(conn, task_id, operator.username, now)
+    events.append(
+        conn, EventKind.TASK_CLAIMED, at=now, actor=operator.username, debtor_id=task.debtor_id,
+        subject=f"task:{task_id}", detail={"task_id": task_id, "queue": task.queue},
+    )  # fmt: skip
+    return task
+
+
+def note_task(
+    conn: Connection, task_id: int, text: str, *, by: str | None, now: datetime, cipher: PersonalDataCipher
+) -> int:
+    operator = authorize(conn, by, Act.WORK_TASKS)
+    if not text.strip():
+        raise InputError("a note needs text", "备注不能为空")
+    note_id = tasks_repo.add_note(conn, task_id, operator.username, cipher.encrypt(text.strip()), now)
+    task = tasks_repo.get(conn, task_id)
+    events.append(
+        conn, EventKind.TASK_NOTED, at=now, actor=operator.username, debtor_id=task.debtor_id,
+        subject=f"task:{task_id}", detail={"task_id": task_id, "note_id": note_id},
+    )  # fmt: skip
+    return note_id
+
+
+def close_task(
+    conn: Connection,
+    task_id: int,
+    outcome: str,
+    *,
+    by: str | None,
+    now: datetime,
+    config: DailyConfig,
+    cipher: PersonalDataCipher,
+    note: str | None = None,
+    promise_amount: Decimal | None = None,
+    promise_date: date | None = None,
+) -> TaskRecord:
+    """Close a task with an outcome code. PTP records the promise the agent heard (and holds the
+    debtor until its date); WRONG_PARTY marks the task's number invalid; PAYMENT_NOT_FOUND ends
+    the "I paid" hold early; any closing ends the hold the task kept (except PAYMENT_FOUND)."""
+    from dunning.core.money import to_minor
+
+    operator = authorize(conn, by, Act.WORK_TASKS)
+    outcome = outcome.strip().upper()
+    task = tasks_repo.get(conn, task_id)
+    if outcome == "PTP" and promise_date is None and promise_amount is None:
+        raise InputError(
+            "PTP needs --promise-date and/or --promise-amount",
+            "承诺还款（PTP）需要 --promise-date 或 --promise-amount",
+        )
+    if note:
+        note_task(conn, task_id, note, by=operator.username, now=now, cipher=cipher)
+    closed = _close_task_record(conn, task, outcome, operator.username, now)
+    if outcome == "PTP":
+        fact = _facts(conn, config, [task.debtor_id], now)[task.debtor_id]
+        if promise_date is not None and promise_date < fact.local_date:
+            raise InputError("the promise date is in the past", "承诺日期早于今天")
+        amount = to_minor(promise_amount, fact.currency) if promise_amount is not None else None
+        follow_up = fact.local_date + timedelta(days=config.strategy.follow_up.vague_follow_up_days)
+        _make_promise(
+            conn, config, task.debtor_id, fact, now, amount_minor=amount, promised_date=promise_date,
+            follow_up=follow_up, source="task", actor=operator.username, task_id=task_id,
+        )  # fmt: skip
+    elif outcome == "WRONG_PARTY" and task.contact_id is not None:
+        portfolio.invalidate_contacts(conn, [task.contact_id], now)
+        messages.cancel(conn, now, "wrong_number", contact_ids=[task.contact_id], actor=operator.username)
+    return closed
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run: text starting like a formula gets a leading quote."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def export_dialler(
+    conn: Connection,
+    out: Path,
+    *,
+    queue: str,
+    by: str | None,
+    now: datetime,
+    cipher: PersonalDataCipher,
+    config: DailyConfig,
+    limit: int = 100_000,
+) -> int:
+    """Open tasks of ``queue`` as a CSV for a dialler — the only place numbers leave in full (as
+    international digits without "+", so no cell starts like a formula). The export is an event
+    (operator, queue, rows, file digest). Returns the rows written."""
+    import csv
+
+    operator = authorize(conn, by, Act.EXPORT_DIALLER)
+    found = tasks_repo.list_tasks(conn, queue=queue, status="active", limit=limit)
+    debtor_ids = sorted({t.debtor_id for t in found})
+    wanted = ("debtor_pk", "debtor_ref", "name_masked", "time_zones", "amount_minor", "currency")
+    frame = load_debtor_frame(conn, now, default_time_zone=config.default_zone, debtor_pks=debtor_ids)
+    state = {
+        int(r["debtor_pk"]): r for r in frame.select(*wanted, "days_past_due", "bucket").iter_rows(named=True)
+    }
+    contacts = {t.id: t.contact_id or portfolio.primary_contact(conn, t.debtor_id) for t in found}
+    numbers = portfolio.contact_numbers(conn, [c for c in contacts.values() if c is not None], cipher)
+    from dunning.core.money import format_money
+
+    header = ["task_id", "queue", "priority", "due_local", "reason", "debtor_id", "name", "phone", "amount",
+              "days_past_due", "bucket", "time_zone"]  # fmt: skip
+    rows = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        for task in found:
+            row = state.get(task.debtor_id, {})
+            contact = contacts.get(task.id)
+            number = numbers.get(contact) if contact is not None else None
+            if number is None:
+                continue  # no number left to call (all invalid or removed)
+            tz = primary_zone(row.get("time_zones"), config.default_zone)
+            amount = row.get("amount_minor")
+            due_local = task.due_at.astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M")
+            currency = row.get("currency")
+            money = format_money(int(amount), currency) if amount is not None and currency else ""
+            values = (
+                *(task.id, task.queue, task.priority, due_local, task.reason, row.get("debtor_ref")),
+                *(row.get("name_masked"), number.lstrip("+"), money, row.get("days_past_due")),
+                *(row.get("bucket"), tz),
+            )
+            writer.writerow([_cell(v) for v in values])
+            rows += 1
+    events.append(
+        conn,
+        EventKind.TASKS_EXPORTED,
+        at=now,
+        actor=operator.username,
+        subject=out.name,
+        detail={"queue": queue, "rows": rows, "file": out.name, "sha256": _sha256(out), "purpose": "dialler"},
+    )
+    return rows
+
+
+def debtor_timeline(conn: Connection, debtor_ref: str) -> dict[str, Any]:
+    """Everything about one debtor in time order, personal data masked: messages and their
+    outcome, replies with intents and actions, payments, promises, holds, tasks, events."""
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref]
+    return {
+        "debtor": portfolio.debtor_summary(conn, debtor_id),
+        "contacts": portfolio.contacts_of(conn, debtor_id),
+        "messages": messages.for_debtor(conn, debtor_id),
+        "replies": replies_of(conn, debtor_id),
+        "payments": portfolio.payments_of(conn, debtor_id),
+        "promises": [p.as_dict() for p in promises_repo.for_debtor(conn, debtor_id)],
+        "holds": portfolio.holds_of(conn, debtor_id),
+        "tasks": [t.as_dict() for t in tasks_repo.list_tasks(conn, debtor_id=debtor_id, limit=500)],
+        "events": [e.as_dict() for e in events.read(conn, debtor_id=debtor_id, limit=1000)],
+    }

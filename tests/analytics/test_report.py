@@ -155,6 +155,7 @@ def test_report_command_json_and_tables(workdir: Path, db_url: str, cipher: Pers
         "date",
         "time_zone",
         "as_of",
+        "return_path",
         "debtors_in_scope",
         "planned",
         "blocked",

@@ -18,10 +18,9 @@ from dunning.cli.main import app
 from dunning.core.crypto import Keyring, PersonalDataCipher
 from dunning.core.db import make_engine, unit_of_work
 from dunning.core.settings import reset_settings_cache
-from dunning.flows import ingest_replies
+from dunning.flows import builtin_config, ingest_replies
 from dunning.messages.wire import InboundSms
 from dunning.portfolio.synthetic import populate_synthetic
-from dunning.tracking.replies import default_is_opt_out
 from tests.factories import T0, add_operator
 
 runner = CliRunner()
@@ -152,7 +151,7 @@ def test_rotation_killed_midway_resumes_and_look_ups_keep_working(
             [InboundSms(number, "退订", T0)],
             T0,
             cipher=PersonalDataCipher(rotated),
-            is_opt_out=default_is_opt_out,
+            config=builtin_config("CN"),
             provider="test",
         )
     assert summary.unknown_sender == 0 and summary.contacts_opted_out >= 1

@@ -16,7 +16,6 @@ from dunning.messages.outbox import ClaimedMessage, ViolationLike
 from dunning.messages.wire import InboundSms, OutgoingSms, Receipt, SubmitOutcome
 from dunning.sending.providers.base import SmsProvider
 from dunning.sending.worker import Now, SendSummary, send_due
-from dunning.tracking.replies import default_is_opt_out
 
 Script = Callable[[OutgoingSms, int], SubmitOutcome]
 Recheck = Callable[[Connection, Sequence[ClaimedMessage], datetime], Mapping[int, Sequence[ViolationLike]]]
@@ -28,7 +27,7 @@ def allow_all(_conn: Connection, _claimed: Sequence[ClaimedMessage], _now: datet
 
 def sender_hooks(cipher: PersonalDataCipher, check: Recheck = allow_all) -> flows.SenderHooks:
     """The flows' sender hooks with a pluggable re-check (allow-all by default)."""
-    return flows.SenderHooks(cipher, check, default_is_opt_out)
+    return flows.SenderHooks(cipher, flows.builtin_config("CN"), recheck=check)
 
 
 def send(

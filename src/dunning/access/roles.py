@@ -21,6 +21,8 @@ class Act(StrEnum):
     HOLD_DEBTOR = "debtor.hold"
     MANAGE_OPERATORS = "operators.manage"
     ROTATE_KEYS = "keys.rotate"
+    WORK_TASKS = "tasks.work"  # claim, note and close tasks
+    EXPORT_DIALLER = "tasks.export"  # phone numbers in full, for a dialler
 
 
 #: Who may do what. An act not listed here needs no operator (reads, the daily loop).
@@ -30,6 +32,8 @@ ALLOWED: dict[Act, frozenset[Role]] = {
     Act.HOLD_DEBTOR: frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}),
     Act.MANAGE_OPERATORS: frozenset({Role.ADMIN}),
     Act.ROTATE_KEYS: frozenset({Role.ADMIN}),
+    Act.WORK_TASKS: frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.COMPLIANCE, Role.ADMIN}),
+    Act.EXPORT_DIALLER: frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 #: How each act reads in an error message: (中文, English).
@@ -39,6 +43,8 @@ ACT_NAMES: dict[Act, tuple[str, str]] = {
     Act.HOLD_DEBTOR: ("暂停或恢复对债务人的联系", "hold or release debtors"),
     Act.MANAGE_OPERATORS: ("管理操作员", "manage operators"),
     Act.ROTATE_KEYS: ("轮换数据密钥", "rotate data keys"),
+    Act.WORK_TASKS: ("处理任务", "work tasks"),
+    Act.EXPORT_DIALLER: ("导出外呼名单（含完整号码）", "export dialler lists (full numbers)"),
 }
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from dunning.messages.repository import DayCounts
 from dunning.messages.status import IN_PROGRESS, SENT, UNDELIVERED_AFTER_SENDING, MessageStatus
 
-__all__ = ["FAILED_BY_STATUS", "LABELS", "build_report"]
+__all__ = ["FAILED_BY_STATUS", "LABELS", "build_report", "build_return_path"]
 
 S = MessageStatus
 #: What ``failed`` is made of, in the order the report lists them.
@@ -96,4 +96,39 @@ def build_report(
         "segments_delivered": counts.segments(S.DELIVERED),
         "cost_segments": segments_sent,
         "by_status": {status: n for status, (n, _) in sorted(counts.by_status.items())},
+    }
+
+
+def build_return_path(
+    *,
+    replies_by_intent: Mapping[str, int],
+    promises: Mapping[str, int],
+    tasks: Mapping[str, Mapping[str, int]],
+    recovered: Mapping[str, int],
+    attributed: Mapping[str, Any],
+    delivered: int,
+) -> dict[str, Any]:
+    """What came back on the day: replies by intent, promises made/kept/broken, tasks opened and
+    closed per queue, amount recovered (payments made that day, by currency, minor units), the part
+    attributed to reminders (last touch; first touch for comparison), and recovered per 1,000
+    delivered messages (last-touch attributed amount ÷ the day's delivered messages × 1,000)."""
+    last_touch: Mapping[str, int] = attributed.get("last_touch", {})
+    settled = promises.get("kept", 0) + promises.get("partly_kept", 0) + promises.get("broken", 0)
+    return {
+        "replies": sum(replies_by_intent.values()),
+        "replies_by_intent": dict(replies_by_intent),
+        "promises": dict(promises),
+        "promise_kept_rate": round(promises.get("kept", 0) / settled, 4) if settled else None,
+        "tasks_by_queue": {q: dict(v) for q, v in tasks.items()},
+        "recovered_minor": dict(recovered),
+        "attributed_minor": dict(last_touch),
+        "attributed_first_touch_minor": dict(attributed.get("first_touch", {})),
+        "payments_attributed": attributed.get("payments_attributed", 0),
+        "attributed_by_template": list(attributed.get("by_template", [])),
+        "attributed_by_step": list(attributed.get("by_step", [])),
+        "recovered_per_1000_messages_minor": {
+            currency: round(amount * 1000 / delivered) for currency, amount in last_touch.items()
+        }
+        if delivered
+        else {},
     }

@@ -43,6 +43,7 @@ def _register() -> None:
         report_cmd,
         setup_cmd,
         smsc_cmd,
+        tasks_cmd,
         templates_cmd,
         worker_cmd,
     )

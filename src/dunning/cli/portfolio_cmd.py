@@ -178,6 +178,7 @@ def _progress(file: Path) -> Iterator[ProgressCallback | None]:
 
 
 def _run_import(kind: FileKind, file: Path, skip_invalid: bool, profile: str | None, now: str | None) -> None:
+    from dunning.cli.plan_cmd import daily_config
     from dunning.core.db import unit_of_work
     from dunning.core.errors import ImportRejected
     from dunning.flows import import_portfolio
@@ -198,6 +199,7 @@ def _run_import(kind: FileKind, file: Path, skip_invalid: bool, profile: str | N
                 now=at,
                 skip_invalid=skip_invalid,
                 progress=hook,
+                config=daily_config() if kind == "payments" else None,
             )
     except ImportRejected as rejected:
         errors = [e for e in rejected.errors if isinstance(e, RowError)]
@@ -233,6 +235,13 @@ def _show_result(outcome: PortfolioImport) -> None:
     )
     if outcome.cancelled:
         console.print(f"已取消排队短信 / Queued messages cancelled: {outcome.cancelled:,}")
+    if outcome.payments is not None:
+        p = outcome.payments
+        console.print(
+            f"承诺履约 / Promises kept: {p.promises_kept:,}；解除“已还”暂停 / 'I paid' holds ended: "
+            f"{p.holds_released:,}；核查任务关闭 / payment checks closed: {p.tasks_closed:,}；"
+            f"归因 / attributed (payment × message): {p.attributed:,}"
+        )
     if result.encoding and result.encoding not in ("utf-8", "utf-8-sig"):
         console.print(f"文件编码 / Encoding: {result.encoding}")
     if result.ignored_columns:

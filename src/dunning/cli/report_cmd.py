@@ -84,3 +84,48 @@ def render(report: dict[str, Any]) -> None:
         console.print(rules)
     else:
         console.print("无合规拦截 / No messages blocked")
+    if "return_path" in report:
+        render_return_path(report["return_path"])
+
+
+INTENT_NAMES = {
+    "opt_out": "退订 / opt-out",
+    "paid": "已还 / paid",
+    "promise": "承诺还款 / promise",
+    "hardship": "困难 / hardship",
+    "dispute": "异议 / dispute",
+    "wrong_number": "打错 / wrong number",
+    "complaint": "投诉 / complaint",
+    "help": "求助 / help",
+    "other": "其他 / other",
+}
+
+
+def render_return_path(back: dict[str, Any]) -> None:
+    """Replies by intent, promises, tasks per queue, recovered and attributed amounts."""
+    from rich.table import Table
+
+    from dunning.core.money import format_money
+
+    def money(amounts: dict[str, int]) -> str:
+        return "、".join(format_money(v, c) for c, v in sorted(amounts.items())) or "0"
+
+    table = Table(title="回复与回款 / Replies and recovery")
+    table.add_column("指标 / Metric")
+    table.add_column("数值 / Value", justify="right")
+    for intent, n in back["replies_by_intent"].items():
+        table.add_row(f"回复 / replies: {INTENT_NAMES.get(intent, intent)}", f"{n:,}")
+    p = back["promises"]
+    table.add_row("承诺 新增/履约/部分/违约 / Promises made/kept/partly/broken",
+                  f"{p['made']}/{p['kept']}/{p['partly_kept']}/{p['broken']}")  # fmt: skip
+    table.add_row("待兑现承诺 / Promises pending", f"{p['pending']:,}")
+    for queue, n in back["tasks_by_queue"].items():
+        table.add_row(
+            f"任务 / tasks {queue}: 新/关/未结 opened/closed/open", f"{n['opened']}/{n['closed']}/{n['open']}"
+        )
+    table.add_row("当日回款 / Recovered (payments made today)", money(back["recovered_minor"]))
+    table.add_row("归因于短信（末次触达）/ Attributed (last touch)", money(back["attributed_minor"]))
+    table.add_row(
+        "每千条送达回款 / Recovered per 1,000 delivered", money(back["recovered_per_1000_messages_minor"])
+    )
+    console.print(table)

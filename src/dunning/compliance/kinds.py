@@ -18,16 +18,12 @@ The gate reads the optional ``kind`` column; a frame without it holds collection
 
 from __future__ import annotations
 
-from typing import Literal, get_args
-
 import polars as pl
+
+from dunning.core.kinds import MESSAGE_KINDS, MessageKind
 
 __all__ = ["ANSWERED_HOLD_REASONS", "KIND_COLUMN", "MESSAGE_KINDS", "MessageKind", "exemption"]
 
-MessageKind = Literal[
-    "collection", "opt_out_confirmation", "promise_confirmation", "help_answer", "payment_received"
-]
-MESSAGE_KINDS: tuple[MessageKind, ...] = get_args(MessageKind)
 KIND_COLUMN = "kind"
 
 #: Holds under which a debtor may still get an answer to what they asked or did.

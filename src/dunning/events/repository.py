@@ -55,6 +55,16 @@ class EventKind(StrEnum):
     KEYS_ROTATED = "keys.rotated"
     KEYS_REENCRYPTED = "keys.reencrypted"
     KEYS_RETIRED = "keys.retired"
+    REPLY_RECEIVED = "reply.received"  # a reply understood: its intent and what was done
+    CONTACT_INVALIDATED = "contact.invalidated"  # "wrong number": never messaged again
+    PROMISE_MADE = "promise.made"
+    PROMISE_SETTLED = "promise.settled"  # kept, partly kept or broken
+    PAYMENTS_RECORDED = "payments.recorded"
+    TASK_OPENED = "task.opened"
+    TASK_CLAIMED = "task.claimed"
+    TASK_NOTED = "task.noted"
+    TASK_CLOSED = "task.closed"
+    TASKS_EXPORTED = "tasks.exported"  # a dialler export: the only place numbers leave in full
 
 
 @dataclass(frozen=True, slots=True)

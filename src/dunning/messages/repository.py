@@ -38,13 +38,16 @@ __all__ = [
     "Enqueued",
     "EventRow",
     "UnknownMessage",
+    "answers_since",
     "append_events",
     "blocked_by_rule",
     "cancel",
     "counted_history",
     "day_counts",
+    "delivered_frame",
     "due_summary",
     "enqueue",
+    "for_debtor",
     "list_unknown",
     "message_facts",
     "plan_keys_on",
@@ -212,6 +215,8 @@ def enqueue(
         updated_at=pl.lit(now, UTC_DATETIME),
     )
     columns = [*ENQUEUE_COLUMNS, "plan_run", "status", "created_at", "updated_at"]
+    if "kind" in frame.columns:  # answers to replies and payments; planned reminders take the default
+        columns.append("kind")
     insert_frame(conn, messages.name, stamped.select(columns), on_conflict_do_nothing=["plan_key"])
     conn.execute(
         message_events.insert().from_select(
@@ -303,6 +308,7 @@ def message_facts(conn: Connection, ids: Sequence[int]) -> pl.DataFrame:
         messages.c.segments,
         messages.c.template_id,
         messages.c.template_version,
+        messages.c.kind,
     ).where(messages.c.id.in_(list(ids)))
     schema = {
         "message_pk": pl.Int64,
@@ -312,8 +318,73 @@ def message_facts(conn: Connection, ids: Sequence[int]) -> pl.DataFrame:
         "segments": pl.Int32,
         "template_id": pl.String,
         "template_version": pl.Int32,
+        "kind": pl.String,
     }
     return read_frame(conn, statement, schema=schema)
+
+
+def delivered_frame(
+    conn: Connection, since: datetime, *, debtor_ids: Sequence[int] | None = None
+) -> pl.DataFrame:
+    """Collection reminders delivered since ``since``: ``message_pk, debtor_pk, delivered_at,
+    template_id, strategy_id, step_id`` (answers to replies are not reminders and are left out)."""
+    query = sa.select(
+        messages.c.id,
+        messages.c.debtor_id,
+        messages.c.final_at,
+        messages.c.template_id,
+        messages.c.strategy_id,
+        messages.c.step_id,
+    ).where(messages.c.status == S.DELIVERED, messages.c.kind == "collection", messages.c.final_at >= since)
+    schema: dict[str, pl.DataType] = {
+        "message_pk": pl.Int64(),
+        "debtor_pk": pl.Int64(),
+        "delivered_at": pl.Datetime("us", "UTC"),
+        "template_id": pl.String(),
+        "strategy_id": pl.String(),
+        "step_id": pl.String(),
+    }
+    if debtor_ids is None:
+        return read_frame(conn, query, schema=schema)
+    parts = [
+        read_frame(conn, query.where(one_of(conn, messages.c.debtor_id, chunk)), schema=schema)
+        for chunk in chunks(sorted(set(debtor_ids)))
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
+def answers_since(conn: Connection, debtor_id: int, kind: str, since: datetime) -> int:
+    """Messages of ``kind`` made for the debtor since ``since`` (rate limit of answers), any status
+    but blocked and cancelled."""
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(
+                messages.c.debtor_id == debtor_id,
+                messages.c.kind == kind,
+                messages.c.created_at >= since,
+                messages.c.status.not_in((S.BLOCKED, S.CANCELLED)),
+            )
+        ).scalar_one()
+    )
+
+
+def for_debtor(conn: Connection, debtor_id: int, *, limit: int = 200) -> list[dict[str, Any]]:
+    """The debtor's latest messages (newest last) with their receipts' outcome, for a timeline."""
+    rows = conn.execute(
+        sa.select(
+            messages.c.id, messages.c.created_at, messages.c.scheduled_at, messages.c.final_at,
+            messages.c.kind, messages.c.status, messages.c.template_id, messages.c.template_version,
+            messages.c.step_id, messages.c.segments, messages.c.error, messages.c.body,
+        )
+        .where(messages.c.debtor_id == debtor_id)
+        .order_by(messages.c.id.desc())
+        .limit(limit)
+    ).all()  # fmt: skip
+    keys = (
+        *("id", "created_at", "scheduled_at", "final_at", "kind", "status", "template_id"),
+        *("template_version", "step_id", "segments", "error", "body"),
+    )
+    return [dict(zip(keys, row, strict=True)) for row in reversed(rows)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -330,13 +401,19 @@ def cancel(
     actor: str | None = None,
 ) -> list[int]:
     """Queued or claimed (not yet handed to a provider) messages of these debtors, or addressed to
-    these numbers → ``cancelled``. Messages already submitting or sent are not touched."""
+    these numbers → ``cancelled``. Messages already submitting or sent are not touched, nor an
+    opt-out confirmation (it lapses on its own 5-minute window if it cannot go)."""
     ids: list[int] = []
     for column, keys in ((messages.c.debtor_id, debtor_ids), (messages.c.contact_id, contact_ids)):
         for chunk in chunks(sorted(set(keys))):
             stmt = (
                 messages.update()
-                .where(one_of(conn, column, chunk), messages.c.status.in_(CANCELLABLE))
+                .where(
+                    one_of(conn, column, chunk),
+                    messages.c.status.in_(CANCELLABLE),
+                    # The confirmation of an opt-out answers the very act that cancels the rest.
+                    messages.c.kind != "opt_out_confirmation",
+                )
                 .values(status=S.CANCELLED, updated_at=now, final_at=now, error=f"cancelled: {reason}")
                 .returning(messages.c.id)
             )

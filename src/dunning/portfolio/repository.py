@@ -23,22 +23,34 @@ from dunning.core.db import chunks, datetime_param, is_sqlite, one_of
 from dunning.core.errors import ConfigError, NotFound
 from dunning.core.masking import account_tail
 from dunning.portfolio.dpd import PRE_DUE_DAYS, bucket_expr, dpd_expr, in_scope_expr, primary_zone
-from dunning.portfolio.models import FLAGS, Account, Contact, Debtor, DebtorHold
+from dunning.portfolio.models import FLAGS, Account, Contact, Debtor, DebtorHold, Payment
 
 __all__ = [
     "FRAME_SCHEMA",
     "ActiveHold",
     "add_hold",
     "bucket_summary",
+    "clear_holds",
     "contact_hashes",
     "contact_masks",
     "contact_numbers",
     "contacts_by_hash",
+    "contacts_of",
     "debtor_ids",
     "debtor_refs",
+    "debtor_summary",
     "debtors_in_scope",
+    "holds_of",
+    "holds_with_reason",
+    "invalidate_contacts",
+    "last_payment_frame",
     "load_debtor_frame",
     "opt_out_contacts",
+    "paid_since",
+    "payments_between",
+    "payments_frame",
+    "payments_of",
+    "primary_contact",
     "recipient_facts",
     "release_holds",
     "tail_expr",
@@ -48,6 +60,7 @@ debtors_t: sa.Table = Debtor.__table__  # type: ignore[assignment]
 contacts_t: sa.Table = Contact.__table__  # type: ignore[assignment]
 accounts_t: sa.Table = Account.__table__  # type: ignore[assignment]
 holds_t: sa.Table = DebtorHold.__table__  # type: ignore[assignment]
+payments_t: sa.Table = Payment.__table__  # type: ignore[assignment]
 
 FRAME_SCHEMA: dict[str, pl.DataType] = {
     "debtor_pk": pl.Int64(),
@@ -619,6 +632,142 @@ def opt_out_contacts(conn: Connection, contact_ids: Sequence[int], now: datetime
     return sorted(changed)
 
 
+def invalidate_contacts(conn: Connection, contact_ids: Sequence[int], now: datetime) -> list[tuple[int, int]]:
+    """Mark these numbers wrong (not the debtor's); returns ``(contact_id, debtor_id)`` changed."""
+    changed: list[tuple[int, int]] = []
+    for chunk in chunks(sorted(set(contact_ids))):
+        rows = conn.execute(
+            contacts_t.update()
+            .where(one_of(conn, contacts_t.c.id, chunk), contacts_t.c.invalid_at.is_(None))
+            .values(invalid_at=now, updated_at=now)
+            .returning(contacts_t.c.id, contacts_t.c.debtor_id)
+        ).all()
+        changed.extend((int(c), int(d)) for c, d in rows)
+    return sorted(changed)
+
+
+def primary_contact(conn: Connection, debtor_id: int) -> int | None:
+    """The debtor's number of record (the oldest if the data holds several)."""
+    found = conn.execute(
+        sa.select(contacts_t.c.id)
+        .where(contacts_t.c.debtor_id == debtor_id, contacts_t.c.primary)
+        .order_by(contacts_t.c.id)
+        .limit(1)
+    ).scalar_one_or_none()
+    return int(found) if found is not None else None
+
+
+def contacts_of(conn: Connection, debtor_id: int) -> list[dict[str, Any]]:
+    """The debtor's numbers, masked, with their state (for a timeline; no clear number)."""
+    rows = conn.execute(
+        sa.select(
+            contacts_t.c.id, contacts_t.c.phone_masked, contacts_t.c.relation, contacts_t.c.primary,
+            contacts_t.c.verified, contacts_t.c.opted_out_at, contacts_t.c.invalid_at,
+        ).where(contacts_t.c.debtor_id == debtor_id).order_by(contacts_t.c.id)
+    ).all()  # fmt: skip
+    keys = ("id", "phone", "relation", "primary", "verified", "opted_out_at", "invalid_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def debtor_summary(conn: Connection, debtor_id: int) -> dict[str, Any]:
+    """Who the debtor is, masked, and their accounts (for ``dunning debtor show``)."""
+    d = debtors_t.c
+    debtor = conn.execute(
+        sa.select(d.external_id, d.name_masked, d.time_zones, d.region).where(d.id == debtor_id)
+    ).one()
+    accounts = conn.execute(
+        sa.select(
+            accounts_t.c.external_id, accounts_t.c.currency, accounts_t.c.outstanding_minor,
+            accounts_t.c.paid_minor, accounts_t.c.due_date, accounts_t.c.status, accounts_t.c.paid_at,
+        ).where(accounts_t.c.debtor_id == debtor_id).order_by(accounts_t.c.id)
+    ).all()  # fmt: skip
+    keys = ("id", "currency", "outstanding_minor", "paid_minor", "due_date", "status", "paid_at")
+    return {
+        "id": debtor.external_id,
+        "name": debtor.name_masked,
+        "time_zones": debtor.time_zones,
+        "region": debtor.region,
+        "accounts": [dict(zip(keys, row, strict=True)) for row in accounts],
+    }
+
+
+def payments_frame(conn: Connection, payment_pks: Sequence[int]) -> pl.DataFrame:
+    """``payment_pk, debtor_pk, account_pk, amount_minor, currency, paid_at`` of these payments."""
+    from dunning.core.frames import read_frame
+
+    schema: dict[str, pl.DataType] = {
+        "payment_pk": pl.Int64(),
+        "debtor_pk": pl.Int64(),
+        "account_pk": pl.Int64(),
+        "amount_minor": pl.Int64(),
+        "currency": pl.String(),
+        "paid_at": pl.Datetime("us", "UTC"),
+    }
+    parts = []
+    for chunk in chunks(sorted(set(payment_pks))):
+        query = (
+            sa.select(
+                payments_t.c.id, accounts_t.c.debtor_id, payments_t.c.account_id, payments_t.c.amount_minor,
+                payments_t.c.currency, payments_t.c.paid_at,
+            )
+            .join(accounts_t, accounts_t.c.id == payments_t.c.account_id)
+            .where(one_of(conn, payments_t.c.id, chunk))
+        )  # fmt: skip
+        parts.append(read_frame(conn, query, schema=schema))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
+def paid_since(conn: Connection, debtor_id: int, since: datetime, currency: str) -> int:
+    """Sum of the debtor's payments in ``currency`` made at or after ``since`` (minor units)."""
+    total = conn.execute(
+        sa.select(sa.func.coalesce(sa.func.sum(payments_t.c.amount_minor), 0))
+        .join(accounts_t, accounts_t.c.id == payments_t.c.account_id)
+        .where(
+            accounts_t.c.debtor_id == debtor_id,
+            payments_t.c.currency == currency,
+            payments_t.c.paid_at >= since,
+        )
+    ).scalar_one()
+    return int(total)
+
+
+def payments_of(conn: Connection, debtor_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.select(
+            payments_t.c.external_id, accounts_t.c.external_id, payments_t.c.amount_minor,
+            payments_t.c.currency, payments_t.c.paid_at,
+        )
+        .join(accounts_t, accounts_t.c.id == payments_t.c.account_id)
+        .where(accounts_t.c.debtor_id == debtor_id)
+        .order_by(payments_t.c.paid_at, payments_t.c.id)
+    ).all()  # fmt: skip
+    keys = ("id", "account", "amount_minor", "currency", "paid_at")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def last_payment_frame(conn: Connection) -> pl.DataFrame:
+    """``debtor_pk, last_paid_at``: each debtor's latest payment."""
+    from dunning.core.frames import read_frame
+
+    query = (
+        sa.select(accounts_t.c.debtor_id, sa.func.max(payments_t.c.paid_at))
+        .join(accounts_t, accounts_t.c.id == payments_t.c.account_id)
+        .group_by(accounts_t.c.debtor_id)
+    )
+    schema: dict[str, pl.DataType] = {"debtor_pk": pl.Int64(), "last_paid_at": pl.Datetime("us", "UTC")}
+    return read_frame(conn, query, schema=schema)
+
+
+def payments_between(conn: Connection, start: datetime, end: datetime) -> dict[str, int]:
+    """Amount paid in [start, end) per currency (minor units), by payment time."""
+    rows = conn.execute(
+        sa.select(payments_t.c.currency, sa.func.sum(payments_t.c.amount_minor))
+        .where(payments_t.c.paid_at >= start, payments_t.c.paid_at < end)
+        .group_by(payments_t.c.currency)
+    ).all()
+    return {str(c): int(v) for c, v in rows}
+
+
 def debtor_refs(conn: Connection, debtor_ids: Sequence[int]) -> dict[int, str]:
     """The lender's id (``external_id``) of each debtor."""
     return _by_id(conn, debtors_t.c.external_id, debtor_ids)
@@ -668,6 +817,55 @@ def add_hold(
             .returning(holds_t.c.id)
         ).scalar_one()
     )
+
+
+def clear_holds(conn: Connection, hold_ids: Sequence[int], now: datetime) -> list[int]:
+    """End these holds now (those still in force); returns the ids cleared."""
+    ids = sorted({int(h) for h in hold_ids})
+    if not ids:
+        return []
+    rows = conn.execute(
+        holds_t.update()
+        .where(
+            holds_t.c.id.in_(ids),
+            holds_t.c.cleared_at.is_(None),
+            sa.or_(holds_t.c.until.is_(None), holds_t.c.until > now),
+        )
+        .values(cleared_at=now)
+        .returning(holds_t.c.id)
+    ).scalars()
+    return sorted(int(r) for r in rows)
+
+
+def holds_with_reason(
+    conn: Connection, debtor_ids: Sequence[int], reasons: Sequence[str], now: datetime
+) -> list[int]:
+    """Ids of holds of these debtors with these reasons still in force at ``now``."""
+    out: list[int] = []
+    for chunk in chunks(sorted(set(debtor_ids))):
+        out.extend(
+            int(i)
+            for i in conn.execute(
+                sa.select(holds_t.c.id).where(
+                    one_of(conn, holds_t.c.debtor_id, chunk),
+                    holds_t.c.reason.in_(list(reasons)),
+                    holds_t.c.cleared_at.is_(None),
+                    sa.or_(holds_t.c.until.is_(None), holds_t.c.until > now),
+                )
+            ).scalars()
+        )
+    return sorted(out)
+
+
+def holds_of(conn: Connection, debtor_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        sa.select(
+            holds_t.c.id, holds_t.c.reason, holds_t.c.starts_at, holds_t.c.until, holds_t.c.cleared_at,
+            holds_t.c.created_by, holds_t.c.note,
+        ).where(holds_t.c.debtor_id == debtor_id).order_by(holds_t.c.id)
+    ).all()  # fmt: skip
+    keys = ("id", "reason", "starts_at", "until", "cleared_at", "by", "note")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def release_holds(conn: Connection, debtor_id: int, now: datetime) -> list[ActiveHold]:

@@ -26,7 +26,7 @@ of that number; the time zones. Queued messages for them were planned on stale f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -43,7 +43,7 @@ from dunning.core.masking import mask_name, mask_phone
 from dunning.core.phone import time_zones_for
 from dunning.core.profiles import PROFILE_TIME_ZONE
 from dunning.portfolio.columns import FLAGS, STATE_FLAGS, FileKind
-from dunning.portfolio.importers import RowError, read_table, validate
+from dunning.portfolio.importers import RawTable, RowError, read_table, validate
 from dunning.portfolio.models import Account, Contact, Debtor, Payment
 
 ProgressCallback = Callable[[str, float], None]
@@ -82,6 +82,8 @@ class ImportResult:
     counts: dict[str, TableCounts] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     affected_debtor_pks: set[int] = field(default_factory=set)
+    #: payments written (inserted or changed) by a payments import
+    payment_pks: list[int] = field(default_factory=list)
     encoding: str | None = None
     ignored_columns: list[str] = field(default_factory=list)
 
@@ -111,9 +113,39 @@ def import_file(
     is invalid and ``skip_invalid`` is false — before anything is written.
     """
     step = progress or (lambda _label, _fraction: None)
-    profile = profile.upper()
     step("读取 / Reading", 0.0)
     raw = read_table(path)
+    return import_table(
+        conn, kind, raw, cipher=cipher, profile=profile, now=now, skip_invalid=skip_invalid, progress=step
+    )
+
+
+def table_of_rows(rows: Sequence[Mapping[str, str | None]], columns: Sequence[str], source: str) -> RawTable:
+    """Rows given by a program (the API, a flow) as the raw table a file would give: the same checks
+    and the same row-level report apply (line = position in the list, from 1)."""
+    data: dict[str, list[str | None]] = {c: [row.get(c) for row in rows] for c in columns}
+    frame = pl.DataFrame(
+        {**data, "__line__": list(range(1, len(rows) + 1))},
+        schema={**{c: pl.String for c in columns}, "__line__": pl.Int64},
+    )
+    return RawTable(Path(source), list(columns), frame)
+
+
+def import_table(
+    conn: Connection,
+    kind: FileKind,
+    raw: RawTable,
+    *,
+    cipher: PersonalDataCipher,
+    profile: str,
+    now: datetime,
+    skip_invalid: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ImportResult:
+    """:func:`import_file` on a table already read."""
+    step = progress or (lambda _label, _fraction: None)
+    profile = profile.upper()
+    path = raw.path
     step("校验 / Validating", 0.1)
     checked = validate(kind, raw, profile)
     if checked.file_error:
@@ -670,6 +702,11 @@ def _apply_payments(
     _update_many(conn, payments_t, ("account_id", "amount_minor", "currency", "paid_at"), updates)
     counts.inserted = len(inserts)
     counts.updated = len(updates)
+    changed_ids = {u["id"] for u in updates}
+    written = [row[0] for row in inserts] + [ref for ref, old in stored.items() if old.id in changed_ids]
+    result.payment_pks = sorted(
+        int(r.id) for r in _fetch_in(conn, [payments_t.c.id], payments_t.c.external_id, written)
+    )
     step("更新账户状态 / Updating account status", 0.85)
     changed = _recompute(conn, sorted(touched), now)
     result.counts["accounts"] = TableCounts(updated=len(changed), unchanged=len(touched) - len(changed))

@@ -25,7 +25,7 @@ import polars as pl
 
 from dunning.core.errors import InputError
 from dunning.core.money import exponent, is_known_currency
-from dunning.strategy.models import Segment, Step, Strategy
+from dunning.strategy.models import Segment, Step, Strategy, When
 
 #: Columns ``assign`` adds (``exit_reason`` is an addition to the pipeline contract).
 ASSIGN_SCHEMA: dict[str, pl.DataType] = {
@@ -62,7 +62,11 @@ def _bound(amount: Decimal, currencies: list[str]) -> pl.Expr:
 
 
 def _segment_match(segment: Segment, currencies: list[str]) -> pl.Expr:
-    when = segment.when
+    return when_expr(segment.when, currencies)
+
+
+def when_expr(when: When, currencies: list[str]) -> pl.Expr:
+    """Rows of a debtor frame that meet ``when`` (buckets, risk, balance, regions; AND-ed)."""
     conditions: list[pl.Expr] = []
     if when.buckets is not None:
         ranges = []

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -223,6 +223,74 @@ class ExitRules(_Model):
     min_balance: Decimal = Field(default=Decimal(0), ge=0, description="major units; below it no reminder")
 
 
+Queue = Literal["phone_collection", "compliance_review", "disputes", "hardship", "payment_check"]
+QUEUES: tuple[Queue, ...] = get_args(Queue)
+Trigger = Literal[
+    "no_response", "broken_promise", "complaint", "dispute", "hardship", "paid_claim", "wrong_number"
+]
+#: Triggers a reply sets off: each always opens a task (a rule may change where and how urgently).
+REPLY_TRIGGERS: tuple[Trigger, ...] = ("complaint", "dispute", "hardship", "paid_claim", "wrong_number")
+
+
+class EscalationRule(_Model):
+    """When to hand a debtor to people: a task in a queue, with a priority and a due time.
+
+    ``no_response``: at least ``after_delivered`` messages delivered since the last payment, promise or
+    closed task of this rule, and no payment or promise since; ``broken_promise``: the debtor's
+    ``broken_promises``-th broken promise in a row; the reply triggers: that reply arrived.
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    on: Trigger
+    when: When = Field(default_factory=When)
+    after_delivered: int | None = Field(default=None, ge=1)
+    broken_promises: int = Field(default=1, ge=1)
+    queue: Queue
+    priority: int = Field(default=3, ge=1, le=4, description="1 = most urgent")
+    due_hours: float = Field(default=24, gt=0, description="due this long after opening, in contact hours")
+    owner: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _complete(self) -> EscalationRule:
+        if self.on == "no_response" and self.after_delivered is None:
+            raise Bilingual(
+                f"escalation {self.id!r}: no_response needs after_delivered (K delivered messages)",
+                f"升级规则 {self.id}：no_response 需要 after_delivered（送达 K 条后）",
+            )
+        return self
+
+
+#: Used for every trigger the strategy names no rule for: a complaint, dispute, hardship or payment
+#: claim always reaches a person, and two broken promises go to phone collection.
+DEFAULT_ESCALATION: tuple[EscalationRule, ...] = (
+    EscalationRule(id="complaint", on="complaint", queue="compliance_review", priority=1, due_hours=4),
+    EscalationRule(id="dispute", on="dispute", queue="disputes", priority=2, due_hours=24),
+    EscalationRule(id="hardship", on="hardship", queue="hardship", priority=2, due_hours=24),
+    EscalationRule(id="paid-claim", on="paid_claim", queue="payment_check", priority=3, due_hours=24),
+    EscalationRule(id="wrong-number", on="wrong_number", queue="phone_collection", priority=4, due_hours=72),
+    EscalationRule(
+        id="broken-promise", on="broken_promise", queue="phone_collection", priority=2, due_hours=24
+    ),
+)
+
+
+class FollowUp(_Model):
+    """How replies, promises and payments are followed up (defaults from COLLECTIONS.md/REFERENCE.md §4)."""
+
+    paid_hold_days: int = Field(default=3, ge=0, le=30, description="hold after 'I paid' while it is checked")
+    promise_grace_days: int = Field(default=2, ge=0, le=14)
+    promise_kept_share: Decimal = Field(default=Decimal("0.9"), gt=0, le=1)
+    promise_max_days: int = Field(default=31, ge=1, le=92, description="a later date is held only this long")
+    vague_follow_up_days: int = Field(default=3, ge=1, le=30)
+    #: None: the profile decides (US: one confirmation; CN: none)
+    confirm_opt_out: bool | None = None
+    confirm_promise: bool = False
+    help_answers: bool = True
+    help_every_days: int = Field(default=7, ge=1, description="at most one help answer per debtor per N days")
+    payment_received_note: bool = False
+    attribution_days: int = Field(default=3, ge=1, le=30)
+
+
 class Strategy(_Model):
     id: str = Field(pattern=ID_PATTERN)
     profile: Profile
@@ -230,6 +298,14 @@ class Strategy(_Model):
     description: str = ""
     exit: ExitRules = Field(default_factory=ExitRules)
     segments: tuple[Segment, ...]
+    follow_up: FollowUp = Field(default_factory=FollowUp)
+    escalation: tuple[EscalationRule, ...] = ()
+
+    def escalation_rules(self) -> tuple[EscalationRule, ...]:
+        """The strategy's rules, plus the default rule of each reply trigger it names none for."""
+        named = {rule.on for rule in self.escalation}
+        extra = [r for r in DEFAULT_ESCALATION if r.on not in named]
+        return (*self.escalation, *extra)
 
     @field_validator("profile", mode="before")
     @classmethod
@@ -240,6 +316,10 @@ class Strategy(_Model):
     def _whole(self) -> Strategy:
         if not self.segments:
             raise Bilingual("at least one segment is needed", "至少需要一个分群")
+        rule_ids = [r.id for r in self.escalation]
+        dupes_r = sorted({i for i in rule_ids if rule_ids.count(i) > 1})
+        if dupes_r:
+            raise Bilingual(f"duplicate escalation ids: {dupes_r}", f"升级规则 id 重复：{dupes_r}")
         ids = [s.id for s in self.segments]
         dupes = sorted({i for i in ids if ids.count(i) > 1})
         if dupes:

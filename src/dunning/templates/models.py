@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from dunning.core.errors import NotFound
+from dunning.core.kinds import MessageKind
 from dunning.core.profiles import Profile
 from dunning.templates._yaml import Bilingual
 from dunning.templates.syntax import Part, parse_body, variables_of
@@ -88,6 +89,10 @@ class Template(BaseModel):
 
     id: str = Field(pattern=ID_PATTERN)
     profile: Profile
+    # What the template is for: collection reminders are chosen by strategies; the other kinds answer
+    # replies and payments (flows.ingest_replies, flows.record_payments) and have their own required
+    # elements in the gate (dunning.compliance.kinds).
+    kind: MessageKind = "collection"
     description: str = ""
     versions: tuple[TemplateVersion, ...]
 
@@ -181,6 +186,11 @@ class TemplateCatalog(Mapping[str, Template]):
     def approved(self, template_id: str) -> TemplateVersion | None:
         """The version that would be sent for ``template_id`` (newest approved), or None."""
         return self[template_id].approved
+
+    def for_kind(self, kind: MessageKind) -> Template | None:
+        """The first template of ``kind`` (file order) with an approved version, or None: answers to
+        replies and payments are sent only from an approved template of their kind."""
+        return next((t for t in self._templates.values() if t.kind == kind and t.approved), None)
 
     def __repr__(self) -> str:
         return f"TemplateCatalog({self.source!r}, {len(self)} templates)"
