@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -672,6 +673,9 @@ class SenderHooks:
         retry_parked: bool,
     ) -> None:
         if replies:
+            if provider.is_simulated:
+                # A simulator stamps replies with the wall clock; the run's clock is the simulated one.
+                replies = [dataclasses.replace(r, received_at=now) for r in replies]
             self.result.replies.merge(
                 ingest_replies(
                     conn, replies, now, cipher=self.cipher, config=self.config, provider=provider.name
@@ -1461,6 +1465,9 @@ def ingest_replies(
     An opt-out found anywhere in a reply suppresses the number, even when another intent (a
     complaint) drives the rest of the action.
     """
+    # A reply cannot have arrived after the instant it is taken in: on a replayed or simulated clock
+    # the run's ``now`` is the time (promise dates are resolved from it).
+    replies = [r if r.received_at <= now else dataclasses.replace(r, received_at=now) for r in replies]
     stale = [r for source, r in flush_stale_parts(conn, now, cipher=cipher) if source == (provider or "")]
     whole, waiting = reassemble(conn, [*stale, *replies], now, cipher=cipher, provider=provider)
     stored = store_replies(
@@ -2236,3 +2243,39 @@ def debtor_timeline(conn: Connection, debtor_ref: str) -> dict[str, Any]:
         "tasks": [t.as_dict() for t in tasks_repo.list_tasks(conn, debtor_id=debtor_id, limit=500)],
         "events": [e.as_dict() for e in events.read(conn, debtor_id=debtor_id, limit=1000)],
     }
+
+
+def simulated_promise_payments(
+    conn: Connection, paid_at: datetime, *, share: float, seed: int
+) -> list[PaymentIn]:
+    """For the demo and simulations: a deterministic ``share`` of the debtors with a pending
+    promise pay what they promised (on their most overdue open account in the promise's currency)."""
+    from dunning.core.money import from_minor
+
+    out: list[PaymentIn] = []
+    for promise in promises_repo.pending(conn):
+        digest = hashlib.sha256(f"{seed}:{promise.id}".encode()).digest()
+        if int.from_bytes(digest[:4], "big") / 2**32 >= share:
+            continue
+        accounts = [
+            a
+            for a in portfolio.debtor_summary(conn, promise.debtor_id)["accounts"]
+            if a["status"] != "paid" and a["currency"] == promise.currency
+        ]
+        if not accounts:
+            continue
+        account = min(accounts, key=lambda a: a["due_date"])
+        remaining = int(account["outstanding_minor"]) - int(account["paid_minor"])
+        amount = min(promise.target_minor or remaining, remaining)
+        if amount <= 0:
+            continue
+        out.append(
+            PaymentIn(
+                payment_id=f"SIM-{seed}-{promise.id}",
+                account_id=str(account["id"]),
+                amount=str(from_minor(amount, promise.currency)),
+                currency=promise.currency,
+                paid_at=paid_at.isoformat(),
+            )
+        )
+    return out

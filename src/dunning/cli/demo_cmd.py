@@ -10,7 +10,7 @@ import asyncio
 import os
 import shutil
 import sys
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from time import perf_counter
 from typing import TYPE_CHECKING, Annotated
@@ -99,7 +99,7 @@ def demo_command(
     from dunning.core.clock import zone
     from dunning.core.db import unit_of_work
     from dunning.core.settings import reset_settings_cache
-    from dunning.flows import import_portfolio, run_day
+    from dunning.flows import import_portfolio, record_payments, run_day, simulated_promise_payments
     from dunning.portfolio.sample import generate, write_sample
     from dunning.sending.providers.base import SmsProvider
 
@@ -123,7 +123,7 @@ def demo_command(
     journal = work / "smsc-journal.jsonl"
     os.environ.setdefault(
         "DUNNING_PROVIDER_URL",
-        f"smsc://embedded?seed={seed}&undelivered=0.04&rejected=0.005&journal={journal}",
+        f"smsc://embedded?seed={seed}&undelivered=0.04&rejected=0.005&replies=demo&journal={journal}",
     )
     reset_settings_cache()
     local = zone(PROFILE_TIME_ZONE[profile])
@@ -160,8 +160,9 @@ def demo_command(
 
             with unit_of_work(engine()) as conn:
                 import_portfolio(
-                    conn, kind, files[kind], cipher=data_cipher, profile=profile, now=instant, progress=step
-                )
+                    conn, kind, files[kind], cipher=data_cipher, profile=profile, now=instant, progress=step,
+                    config=daily_config(),
+                )  # fmt: skip
             progress.update(task, completed=1.0)
 
     config = daily_config()
@@ -185,10 +186,37 @@ def demo_command(
     day = run_until_signal(go)
     render_send(day.send)
     render_report(day.report)
+
+    # Day 2: what the debtors answered is honoured. Half of those who promised pay (simulated);
+    # promises kept end their holds, the others stay held until their date; opted-out numbers,
+    # complaints, disputes and hardship get nothing; the report shows the return path.
+    second = instant + timedelta(days=1)
+    with unit_of_work(engine()) as conn:
+        rows = simulated_promise_payments(conn, second - timedelta(hours=2), share=0.5, seed=seed)
+        recorded = record_payments(conn, rows, second, cipher=data_cipher, config=config, actor="demo")
+    console.rule(f"第二天 / Day 2 — {second.astimezone(local).date().isoformat()}")
+    console.print(
+        f"模拟兑现承诺的还款 / Simulated payments of promisers: {len(rows):,}；"
+        f"承诺履约 / promises kept: {recorded.promises_kept:,}；归因 / attributed: {recorded.attributed:,}"
+    )
+
+    async def go2(stop: asyncio.Event) -> DayResult:
+        async def one_pass(provider: SmsProvider, at: datetime) -> SendDayResult:
+            return await send_with_progress(config, provider, at, stop=stop)
+
+        return await run_day(
+            engine(), config, data_cipher, second, provider=checked_provider, replay=True, send=one_pass,
+            on_plan=render_plan,
+        )  # fmt: skip
+
+    day2 = run_until_signal(go2)
+    render_send(day2.send)
+    render_report(day2.report)
     elapsed = perf_counter() - started
     console.print(
         f"\n完成，用时 {elapsed:.1f} 秒 / Done in {elapsed:.1f} s.\n"
         f"短信中心收到的提交 / What the SMSC received: {journal}\n"
-        f"继续探索 / Explore: cd {work} && {command} report --now {instant.isoformat()}",
+        f"继续探索 / Explore: cd {work} && {command} report --now {instant.isoformat()}\n"
+        f"  {command} tasks list    {command} debtors show <ID>    {command} events --kind reply.received",
         soft_wrap=True,
     )

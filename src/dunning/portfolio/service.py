@@ -43,7 +43,7 @@ from dunning.core.masking import mask_name, mask_phone
 from dunning.core.phone import time_zones_for
 from dunning.core.profiles import PROFILE_TIME_ZONE
 from dunning.portfolio.columns import FLAGS, STATE_FLAGS, FileKind
-from dunning.portfolio.importers import RawTable, RowError, read_table, validate
+from dunning.portfolio.importers import LINE, RawTable, RowError, read_table, validate
 from dunning.portfolio.models import Account, Contact, Debtor, Payment
 
 ProgressCallback = Callable[[str, float], None]
@@ -123,10 +123,14 @@ def import_file(
 def table_of_rows(rows: Sequence[Mapping[str, str | None]], columns: Sequence[str], source: str) -> RawTable:
     """Rows given by a program (the API, a flow) as the raw table a file would give: the same checks
     and the same row-level report apply (line = position in the list, from 1)."""
-    data: dict[str, list[str | None]] = {c: [row.get(c) for row in rows] for c in columns}
+    # The shape read_table gives: positional c0..cN, trimmed, empty as null, plus the line number.
+    data: dict[str, list[str | None]] = {
+        f"c{i}": [(str(v).strip() or None) if (v := row.get(c)) is not None else None for row in rows]
+        for i, c in enumerate(columns)
+    }
     frame = pl.DataFrame(
-        {**data, "__line__": list(range(1, len(rows) + 1))},
-        schema={**{c: pl.String for c in columns}, "__line__": pl.Int64},
+        {**data, LINE: list(range(1, len(rows) + 1))},
+        schema={**{f"c{i}": pl.String for i in range(len(columns))}, LINE: pl.Int64},
     )
     return RawTable(Path(source), list(columns), frame)
 

@@ -43,7 +43,9 @@ def _pick(hits: list[DateHit], text: str) -> DateHit | None:
         return hits[0]
 
     def distance(hit: DateHit) -> int:
-        return min(0 if hit.start <= v < hit.end else min(abs(v - hit.end), abs(hit.start - v)) for v in verbs)
+        return min(
+            0 if hit.start <= v < hit.end else min(abs(v - hit.end), abs(hit.start - v)) for v in verbs
+        )
 
     return min(hits, key=lambda h: (distance(h), -h.start))
 

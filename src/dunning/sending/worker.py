@@ -115,6 +115,10 @@ class SendSummary(Counters):
     stopped: bool = False  # a stop was requested (SIGTERM): claiming ended early, nothing was lost
 
 
+#: How long the line must stay quiet after the last receipt before a run that awaits receipts ends.
+_REPLY_QUIET = 0.3
+
+
 def default_worker_id() -> str:
     """``host:pid:random``: unique per sender process, readable in ``messages.claimed_by``."""
     return f"{socket.gethostname()[:64]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -339,6 +343,8 @@ class _Collector:
         deadline = loop.time() + seconds
         while loop.time() < deadline and not (stop is not None and stop.is_set()):
             if self.summary.submitted == 0 or self._awaiting() == 0:
+                # Replies follow receipts: stay until the line has been quiet for a moment.
+                await self.settle(clock(), _REPLY_QUIET)
                 return
             await asyncio.sleep(0.1)
             await self.collect(clock(), retry=False)

@@ -16,6 +16,9 @@ stops the simulator.
                    simulator does not throttle
 ``window``         submits in flight (default 50)
 ``journal``        file to append every submit the simulator accepts to (JSON lines)
+``replies``        simulated debtors answer delivered messages: ``demo`` (a plausible mix of every
+                   intent) or ``promise:0.06,paid:0.03,…`` (share of delivered messages per intent)
+``reply_delay``    seconds from the receipt to the reply (default 0.05)
 =================  ===========================================================================
 """
 
@@ -36,6 +39,27 @@ if TYPE_CHECKING:
     from dunning.sending.smsc import SimulatorThread
 
 SYSTEM_ID = "dunning"
+
+
+def _replies(spec: str | None) -> dict[str, float]:
+    """``demo`` or ``intent:share,…`` → the simulator's reply mix (empty: nobody answers)."""
+    from dunning.sending.smsc.scenarios import DEMO_REPLIES
+
+    if not spec:
+        return {}
+    if spec == "demo":
+        return dict(DEMO_REPLIES)
+    mix: dict[str, float] = {}
+    for item in spec.split(","):
+        intent, _, share = item.partition(":")
+        try:
+            mix[intent.strip()] = float(share)
+        except ValueError:
+            raise ConfigError(
+                f"smsc:// replies must look like promise:0.05,paid:0.02 (got {item!r})",
+                f"smsc:// replies 格式应为 promise:0.05,paid:0.02（收到 {item!r}）",
+            ) from None
+    return mix
 
 
 class EmbeddedSmscProvider(SmsProvider):
@@ -64,6 +88,8 @@ class EmbeddedSmscProvider(SmsProvider):
         self.tps = options.number("tps", 20000.0) or 20000.0
         self.window = int(options.number("window", 50)) or 50
         self.journal = options.text("journal")
+        self.replies = _replies(options.text("replies"))
+        self.reply_delay = options.number("reply_delay", 0.05)
         self._password = secrets.token_hex(4)  # SMPP 3.4 passwords are at most 8 characters
         self._simulator: SimulatorThread | None = None
         self._client: SmppProvider | None = None
@@ -81,10 +107,16 @@ class EmbeddedSmscProvider(SmsProvider):
         if self._client is not None:
             await self._client.open()
             return
-        from dunning.sending.smsc import SimulatorThread
+        from dunning.sending.smsc import SimulatorThread, make_scenario
 
+        try:  # a bad reply mix is a configuration error, told before anything starts
+            make_scenario("normal", replies=self.replies, reply_delay=self.reply_delay)
+        except ValueError as exc:
+            raise ConfigError(f"smsc:// replies: {exc}", f"smsc:// replies 参数无效：{exc}") from None
         simulator = SimulatorThread(
             "normal",
+            replies=self.replies,
+            reply_delay=self.reply_delay,
             journal=self.journal,
             password=self._password,
             outcomes=self.outcomes,
