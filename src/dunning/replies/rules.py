@@ -209,10 +209,12 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bthis is (?:his|her) (?:son|daughter|husband|wife|mom|mother|dad|father|brother|sister|friend|coworker)\b",
     ),
     Intent.COMPLAINT: (
-        r"投诉|举报|12378|12315|12363|12345",
+        r"投诉|举报",
+        r"12378|12315|12363|12345",
         r"银保监|银监|保监|金融监管|监管局|监管部门|监管机构|人民银行|人行|央行|消协|消费者协会|工商局|市场监管|网信办|信访|黑猫",
         r"法院|公安|派出所|警察|律师|媒体|记者|曝光",
-        r"报警|(?<!\d)110(?!\d)",
+        r"报警",
+        r"(?<!\d)110(?!\d)",
         r"(?:起诉|告)你们|(?:我要|我会|我去|我就|我将|我得)(?:去)?(?:起诉|告)|告到|打官司|维权",
         r"暴力催收|恐吓|威胁|违法|违规",
         r"\bcomplain",
@@ -228,7 +230,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:还|付|支付|转账|交|缴|操作|处理|办|联系|申请|打款)",
         r"(?:还|欠|剩|要还|应还|需要还|一共|总共|还差|还剩|待还)(?:多少|几)",
         r"多少钱",
-        r"账号|卡号|账户|收款|二维码|付款码|链接|网址|小程序|公众号|还款方式|还款渠道|还款入口|入口|(?<![a-z])app(?![a-z])",
+        r"账号|卡号|账户|收款|二维码|付款码|链接|网址|小程序|公众号|还款方式|还款渠道|还款入口|入口",
+        r"(?<![a-z])app(?![a-z])",
         r"客服|人工|热线|电话多少|电话号码|联系方式|联系电话|座机",
         r"回电|回个电话|打(?:个)?电话给我|打给我|给我打(?:个)?电话|(?<!别)(?<!不要)联系我",
         r"(?:能|可以|能不能|可不可以)(?:用|通过)" + _CLAUSE + r"{0,6}(?:还|付|支付|转)",
@@ -273,7 +276,7 @@ _ACK = (
     r"|[a-z]"  # a lone letter that is not the profile's keyword (T in the US)
 )
 # Each piece must end a word, so "no" + "w" never reads "now" as an acknowledgement.
-_ACK_RE = re.compile(r"(?:(?:" + _ACK + r")(?![a-z])[\s,.!?~]*)+")
+_ACK_RE = re.compile(r"(?:(?:" + _ACK + r")(?![a-z0-9])[\s,.!?~]*)+")
 
 # re.ASCII: \b and \w are ASCII-only, so "已经paid了" and "明天pay" have word boundaries around the
 # English word (a Chinese character is not a word character here).
