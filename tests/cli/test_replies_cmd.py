@@ -30,8 +30,12 @@ def test_classify_lines() -> None:
     code, out = classify(lines + "\n", "--profile", "CN", "--now", NOW)
     assert code == 0
     assert [o["id"] for o in out] == ["a", 2, 3, 4, 5]
-    assert out[0] == {"id": "a", "intent": "promise", "confidence": out[0]["confidence"],
-                      "promise": {"amount": "500.00", "date": "2026-12-07"}}
+    assert out[0] == {
+        "id": "a",
+        "intent": "promise",
+        "confidence": out[0]["confidence"],
+        "promise": {"amount": "500.00", "date": "2026-12-07"},
+    }
     assert 0.0 <= out[0]["confidence"] <= 1.0
     assert out[1]["intent"] == "opt_out" and out[1]["promise"] is None and out[1]["confidence"] == 1.0
     assert out[2]["promise"]["date"] == "2026-12-04"
@@ -57,7 +61,11 @@ def test_malformed_lines_get_an_error_and_the_rest_classify() -> None:
     assert len(out) == 7  # the blank line is skipped
     assert out[0]["intent"] == "paid" or out[0]["intent"]  # CN text in a US run still classifies
     assert [o.get("error", {}).get("code") for o in out[1:6]] == [
-        "invalid_json", "not_object", "missing_text", "bad_now", "not_utf8"
+        "invalid_json",
+        "not_object",
+        "missing_text",
+        "bad_now",
+        "not_utf8",
     ]
     assert out[3]["id"] == 9 and out[4]["id"] == 10
     assert all(set(o["error"]) == {"code", "zh", "en"} for o in out[1:6])

@@ -22,21 +22,46 @@ def us(text: str, **kw: object) -> Classification:
 
 
 CASES = {
-    Intent.OPT_OUT: (["退订", "别再给我发短信", "不要再发了", "拒收", "别發了"], ["stop texting me", "UNSUBSCRIBE me", "opt out"]),
-    Intent.PAID: (["已还", "还了", "已经还清", "我昨天已经转过去了", "已經還了"], ["paid already", "I paid yesterday", "payed"]),
-    Intent.PROMISE: (["明天还", "下周一还五百", "等发工资就还"], ["I'll pay Friday", "will pay tmrw", "when i get paid"]),
-    Intent.HARDSHIP: (["没钱", "失业了", "生病住院", "木有钱", "莫得钱", "冇钱", "沒錢"], ["lost my job", "can't afford it", "im broke"]),
-    Intent.DISPUTE: (["不是我借的", "金额不对", "我没借过"], ["I don't owe this", "this is not my debt", "identity theft", "validate the debt"]),
-    Intent.WRONG_NUMBER: (["打错了", "我不是张伟", "号码换人了", "號碼換人了"], ["wrong number", "you have the wrong person"]),
-    Intent.COMPLAINT: (["投诉", "我要打12378", "12315", "银保监", "金融监管总局", "报警", "起诉你们", "投訴"], ["CFPB", "my lawyer", "attorney", "harassment complaint"]),
-    Intent.HELP: (["怎么还", "还多少", "客服电话", "账号发我"], ["how do I pay", "what's the balance", "call me"]),
+    Intent.OPT_OUT: (
+        ["退订", "别再给我发短信", "不要再发了", "拒收", "别發了"],
+        ["stop texting me", "UNSUBSCRIBE me", "opt out"],
+    ),
+    Intent.PAID: (
+        ["已还", "还了", "已经还清", "我昨天已经转过去了", "已經還了"],
+        ["paid already", "I paid yesterday", "payed"],
+    ),
+    Intent.PROMISE: (
+        ["明天还", "下周一还五百", "等发工资就还"],
+        ["I'll pay Friday", "will pay tmrw", "when i get paid"],
+    ),
+    Intent.HARDSHIP: (
+        ["没钱", "失业了", "生病住院", "木有钱", "莫得钱", "冇钱", "沒錢"],
+        ["lost my job", "can't afford it", "im broke"],
+    ),
+    Intent.DISPUTE: (
+        ["不是我借的", "金额不对", "我没借过"],
+        ["I don't owe this", "this is not my debt", "identity theft", "validate the debt"],
+    ),
+    Intent.WRONG_NUMBER: (
+        ["打错了", "我不是张伟", "号码换人了", "號碼換人了"],
+        ["wrong number", "you have the wrong person"],
+    ),
+    Intent.COMPLAINT: (
+        ["投诉", "我要打12378", "12315", "银保监", "金融监管总局", "报警", "起诉你们", "投訴"],
+        ["CFPB", "my lawyer", "attorney", "harassment complaint"],
+    ),
+    Intent.HELP: (
+        ["怎么还", "还多少", "客服电话", "账号发我"],
+        ["how do I pay", "what's the balance", "call me"],
+    ),
     Intent.OTHER: (["好", "好的", "嗯", "收到", "👍", "1", "ok de"], ["ok", "k", "thanks", "?", "😂😂"]),
 }
 
 
 @pytest.mark.parametrize(
     ("intent", "profile", "text"),
-    [(i, "CN", t) for i, (c, _) in CASES.items() for t in c] + [(i, "US", t) for i, (_, e) in CASES.items() for t in e],
+    [(i, "CN", t) for i, (c, _) in CASES.items() for t in c]
+    + [(i, "US", t) for i, (_, e) in CASES.items() for t in e],
 )
 def test_each_intent(intent: Intent, profile: str, text: str) -> None:
     result = classify(text, profile=profile, now=NOW)
@@ -50,7 +75,9 @@ def test_cn_keywords(text: str) -> None:
     assert (result.intent, result.confidence, result.source) == (Intent.OPT_OUT, 1.0, "keyword")
 
 
-@pytest.mark.parametrize("text", ["STOP", "Stop.", "stop", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE"])
+@pytest.mark.parametrize(
+    "text", ["STOP", "Stop.", "stop", "QUIT", "END", "REVOKE", "OPT OUT", "CANCEL", "UNSUBSCRIBE"]
+)
 def test_us_keywords(text: str) -> None:
     assert us(text).source == "keyword"
     assert us(text).intent is Intent.OPT_OUT
@@ -142,7 +169,12 @@ def test_time_zone_defaults_to_the_profile() -> None:
     late = datetime(2026, 12, 2, 23, 30, tzinfo=ZoneInfo("UTC"))
     result = cn("明天还", now=late)
     assert result.promise is not None and result.promise.date == date(2026, 12, 4)
-    la = classify("tomorrow I pay", profile="US", now=datetime(2026, 12, 3, 3, tzinfo=ZoneInfo("UTC")), time_zone="America/Los_Angeles")
+    la = classify(
+        "tomorrow I pay",
+        profile="US",
+        now=datetime(2026, 12, 3, 3, tzinfo=ZoneInfo("UTC")),
+        time_zone="America/Los_Angeles",
+    )
     assert la.promise is not None and la.promise.date == date(2026, 12, 3)
 
 

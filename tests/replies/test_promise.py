@@ -93,8 +93,11 @@ def test_the_date_next_to_the_verb_wins() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["过两天还", "过几天还", "等发工资就还", "发了工资就还", "工资到了马上还", "年后还", "过完年还"]
-    + ["尽快还", "会还的", "想办法", "soon", "when I get paid", "asap", "next payday"],
+    "text",
+    [
+        *("过两天还", "过几天还", "等发工资就还", "发了工资就还", "工资到了马上还", "年后还", "过完年还"),
+        *("尽快还", "会还的", "想办法", "soon", "when I get paid", "asap", "next payday"),
+    ],
 )
 def test_vague(text: str) -> None:
     t = terms(text)
@@ -134,7 +137,9 @@ def test_amounts(text: str, amount: str) -> None:
     assert terms(text).amount == Decimal(amount).quantize(Decimal("0.01"))
 
 
-@pytest.mark.parametrize("text", ["15号还", "3点前还", "12月5日", "打13800138000", "in 3 days", "the 15th", "12/5"])
+@pytest.mark.parametrize(
+    "text", ["15号还", "3点前还", "12月5日", "打13800138000", "in 3 days", "the 15th", "12/5"]
+)
 def test_dates_times_and_phones_are_not_amounts(text: str) -> None:
     assert terms(text).amount is None
 

@@ -71,11 +71,15 @@ def _parse(raw: bytes, profile: str, default_now: datetime) -> dict[str, Any]:
     except UnicodeDecodeError:
         return _error(None, "not_utf8", "不是 UTF-8 文本", "not UTF-8 text")
     except ValueError as exc:
-        return _error(None, "invalid_json", f"不是有效的 JSON（{exc.args[0]}）", f"not valid JSON ({exc.args[0]})")
+        return _error(
+            None, "invalid_json", f"不是有效的 JSON（{exc.args[0]}）", f"not valid JSON ({exc.args[0]})"
+        )
     if not isinstance(data, dict):
         return _error(None, "not_object", "每行须为 JSON 对象", "each line must be a JSON object")
     ident = data.get("id")
-    if not (ident is None or isinstance(ident, str) or (isinstance(ident, int) and not isinstance(ident, bool))):
+    if not (
+        ident is None or isinstance(ident, str) or (isinstance(ident, int) and not isinstance(ident, bool))
+    ):
         return _error(None, "bad_id", "id 须为字符串或整数", "id must be a string or an integer")
     text = data.get("text")
     if text is None:
@@ -97,7 +101,9 @@ def _parse(raw: bytes, profile: str, default_now: datetime) -> dict[str, Any]:
         except InvalidOperation:
             due = None
         if due is None or not due.is_finite() or due < 0:
-            return _error(ident, "bad_amount_due", "amount_due 须为非负金额", "amount_due must be a non-negative amount")
+            return _error(
+                ident, "bad_amount_due", "amount_due 须为非负金额", "amount_due must be a non-negative amount"
+            )
     return {"id": ident, "text": text, "now": instant, "amount_due": due}
 
 
@@ -129,7 +135,12 @@ def _classify_batch(lines: list[bytes], profile: str, default_now: datetime) -> 
                     "date": None if day is None else day.isoformat(),
                 }
             echo_json(
-                {"id": p["id"], "intent": result.intent.value, "confidence": result.confidence, "promise": promise}
+                {
+                    "id": p["id"],
+                    "intent": result.intent.value,
+                    "confidence": result.confidence,
+                    "promise": promise,
+                }
             )
         sys.stdout.flush()
 
@@ -137,7 +148,7 @@ def _classify_batch(lines: list[bytes], profile: str, default_now: datetime) -> 
 @replies_app.command("corpus")
 @handle_errors
 def corpus_command(as_json: JsonOption = False) -> None:
-    """衡量意图分类与承诺解析（交叉验证 + 留出集）/ Measure intents and promises (cross-validated + holdout)."""
+    """衡量意图与承诺解析（交叉验证 + 留出集）/ Measure intents and promises (cross-validated, holdout)."""
     from dunning.replies.corpus import evaluate_corpus
 
     report = evaluate_corpus()

@@ -65,7 +65,7 @@ def classify_many(
     profile: str,
     now: datetime | Sequence[datetime],
     time_zone: str | None = None,
-    amount_due: Decimal | None | Sequence[Decimal | None] = None,
+    amount_due: Decimal | Sequence[Decimal | None] | None = None,
     opt_out_keywords: Collection[str] | None = None,
     model: IntentModel | None = None,
 ) -> list[Classification]:

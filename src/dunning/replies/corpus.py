@@ -134,7 +134,9 @@ def _split(rows: Sequence[CorpusRow], predicted: Sequence[str]) -> SplitReport:
     promise_rows = [r for r in rows if r.intent == Intent.PROMISE and r.has_terms]
     dates = amounts = both = 0
     for r in promise_rows:
-        terms = parse_promise(r.text, now=r.now, time_zone=PROFILE_TIME_ZONE[r.profile], amount_due=r.amount_due)
+        terms = parse_promise(
+            r.text, now=r.now, time_zone=PROFILE_TIME_ZONE[r.profile], amount_due=r.amount_due
+        )
         d, a = terms.date == r.promise_date, terms.amount == r.promise_amount
         dates, amounts, both = dates + d, amounts + a, both + (d and a)
     n = len(promise_rows) or 1

@@ -21,6 +21,7 @@ after the Spring Festival holiday week (table below).
 from __future__ import annotations
 
 import calendar
+import datetime as _dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -56,8 +57,8 @@ def spring_festival(today: date) -> date | None:
 class DateHit:
     start: int
     end: int
-    date: date | None  # None: vague
-    follow_up: date | None
+    date: _dt.date | None  # None: vague
+    follow_up: _dt.date | None
     weak: bool = False  # 马上, 下午, now: only when nothing firmer is said ("工资到了马上还")
 
 
@@ -72,7 +73,7 @@ _WORD_NUM |= {"eight": 8, "nine": 9, "ten": 10, "fourteen": 14, "thirty": 30}
 
 
 def small_number(text: str) -> int | None:
-    """"15", "十五", "二十一", "两" → int; anything else None (dates never need more than 99)."""
+    """ "15", "十五", "二十一", "两" → int; anything else None (dates never need more than 99)."""
     if text.isdigit():
         return int(text)
     if text in _WORD_NUM:
@@ -291,7 +292,10 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"(一|1|两|2|二|三|3)(?:个)?(?:周|星期|礼拜)(?:后|之后|以后|内)", _plus_n(7)),
     (_N_CN + r"个月(?:后|之后|以后)", _months_later),
     (r"年底|年末", _year_end),
-    (r"过(?:两|几|一两|三五|段时间|一段时间|阵子|一阵子?|些天)(?:天)?|这(?:两|几)天|近(?:期|几天)|尽快|尽早|早点", _vague_soon),
+    (
+        r"过(?:两|几|一两|三五|段时间|一段时间|阵子|一阵子?|些天)(?:天)?|这(?:两|几)天|近(?:期|几天)|尽快|尽早|早点",
+        _vague_soon,
+    ),
     (r"(?:等|到)?(?:发|开|领)(?:了)?(?:工资|薪水|薪)|工资(?:到|下来|发了|一到|发下来)|发薪", _vague_payday),
     (r"年后|过完年|过了年|过年后|春节后|年初|开年", _vague_new_year),
     # English (the normaliser has already expanded tmrw, fri, eom …)
@@ -314,7 +318,10 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"\b(?:on|by|before) the (\d{1,2})\b", _dom(1)),
     (r"\bin " + _N_EN + r" days?\b", _plus_n(1)),
     (r"\bin " + _N_EN + r" weeks?\b", _plus_n(7)),
-    (r"\b(?:in )?(?:a couple(?: of)?|a few|couple|few) (?:days|weeks)\b|\bsoon\b|\basap\b|\bas soon as\b", _vague_soon),
+    (
+        r"\b(?:in )?(?:a couple(?: of)?|a few|couple|few) (?:days|weeks)\b|\bsoon\b|\basap\b|\bas soon as\b",
+        _vague_soon,
+    ),
     (
         r"\b(?:next )?payday\b|\bget paid\b|\bgets paid\b|\bpaycheck\b|\bpay ?check\b|\bpaid on\b",
         _vague_payday,

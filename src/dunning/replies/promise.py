@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,9 +19,9 @@ __all__ = ["PromiseTerms", "parse_normalised", "parse_promise"]
 @dataclass(frozen=True, slots=True)
 class PromiseTerms:
     amount: Decimal | None
-    date: date | None  # the promised day in the debtor's zone
+    date: _dt.date | None  # the promised day in the debtor's zone
     vague: bool  # a promise without a resolvable day
-    follow_up: date | None  # vague promises only: when to check again
+    follow_up: _dt.date | None  # vague promises only: when to check again
 
 
 # Where the money is moved: a date next to one of these is the promise date.
@@ -43,7 +44,9 @@ def _pick(hits: list[DateHit], text: str) -> DateHit | None:
         return hits[0]
 
     def distance(hit: DateHit) -> int:
-        return min(0 if hit.start <= v < hit.end else min(abs(v - hit.end), abs(hit.start - v)) for v in verbs)
+        return min(
+            0 if hit.start <= v < hit.end else min(abs(v - hit.end), abs(hit.start - v)) for v in verbs
+        )
 
     return min(hits, key=lambda h: (distance(h), -h.start))
 

@@ -25,7 +25,10 @@ __all__ = ["detect", "is_acknowledgement"]
 _CLAUSE = r"[^,.!?;:~\n]"
 # 还 read as huán (repay), not hái (still): not followed by a word that makes it "still".
 _NOT_HAI = r"(?![不没有是在要得可以会能想挺真])"
-_REPAY_CN = r"(?:pay|paying|send|还款|还钱|还上|还清|还给|还|付款|付钱|付清|付|支付|转账|转给|转|打款|打钱|打给|交|缴|结清|处理|补上|凑)"
+_REPAY_CN = (
+    r"(?:pay|paying|send|还款|还钱|还上|还清|还给|还|付款|付钱|付清|付|支付|转账|转给|转"
+    r"|打款|打钱|打给|交|缴|结清|处理|补上|凑)"
+)
 _SEND_CN = r"(?:发|推送|推|群发)"
 
 _EN_NEGATOR = r"(?:not|never|cannot|no longer|\w+n't)"
@@ -52,7 +55,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bopt(?:-| )?out\b",
         r"\bopt me out\b",
         r"\b(?:remove|take) (?:me|my number)\b",
-        r"\b(?:don't|do not|never|quit|stop|cease|no more) (?:\w+ )?(?:text|texting|texts|message|messages|messaging"
+        r"\b(?:don't|do not|never|quit|stop|cease|no more) (?:\w+ )?(?:text|texting|texts|message"
+        r"|messages|messaging"
         r"|contact|contacting|call|calling|calls|email|emailing|bother|bothering|send|sending|sms)\b",
         r"\bleave me alone\b",
         r"\bcease\b",
@@ -64,7 +68,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bcancel (?:\w+ )?(?:texts|messages|alerts|notifications|subscription|sms)\b",
     ),
     Intent.PAID: (
-        r"已(?:经)?(?:还款|还钱|还清|还|付款|付清|付|转账|转|缴|交|打款|打过|结清|处理|支付|清|结|扣)" + _NOT_HAI,
+        r"已(?:经)?(?:还款|还钱|还清|还|付款|付清|付|转账|转|缴|交|打款|打过|结清|处理|支付|清|结|扣)"
+        + _NOT_HAI,
         r"(?:还|付|转|缴|交|扣|结清|还清|付清|处理|支付|汇)(?:过)?(?:去|进去|完|好|上|清)?了(?![解])",
         r"打(?:过去|款)了",
         r"(?:刚|刚刚|昨天|前天|昨晚|(?<!一)早就|早已|上周|上个月|前几天|上次)(?:已经?|就)?"
@@ -73,9 +78,12 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"已到账",
         r"(?:转账|还款|付款|支付)(?:记录|凭证|截图|回执)",
         r"自动扣(?:款|费|钱)?(?:了|成功)",
-        r"(?<!get )(?<!got )(?<!be )(?<!getting )(?<!gets )(?<!been )\bpaid\b(?! every\b| weekly\b| monthly\b)",
-        r"\b(?:made|sent|submitted|completed|mailed|did) (?:\w+ ){0,2}(?:payment|money|check|funds|it|transfer)\b",
-        r"\bpayment (?:was |has been |is |already )?(?:made|sent|submitted|processed|done|complete|completed|posted"
+        r"(?<!get )(?<!got )(?<!be )(?<!getting )(?<!gets )(?<!been )\bpaid\b(?! every\b| weekly\b"
+        r"| monthly\b)",
+        r"\b(?:made|sent|submitted|completed|mailed|did) (?:\w+ ){0,2}(?:payment|money|check|funds|it"
+        r"|transfer)\b",
+        r"\bpayment (?:was |has been |is |already )?(?:made|sent|submitted|processed|done|complete"
+        r"|completed|posted"
         r"|went through|cleared)\b",
         r"\b(?:took care of|settled|paid off|cleared it)\b",
         r"\balready (?:did|done|sent|took|handled|settled|made|transferred)\b",
@@ -98,11 +106,14 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"凑(?:钱|齐|够)",
         r"\b(?:will|i'll|i will|going to|can|could|plan to|planning to|promise to|try to|trying to|intend to"
         r"|be able to|should|let me|i'm about to)\s+(?:(?!you\b)[\w']+\s+){0,2}?"
-        r"(?:pay|send|make (?:a |the |my )?payment|settle|transfer|cover|take care|have (?:it|the money|\$))\b",
-        r"\b(?:pay|paying|send|sending) (?:you |it |this |that |\$?\d+ |some |half |the rest |payment )?(?:on |by |next |this |before |in |at )?"
+        r"(?:pay|send|make (?:a |the |my )?payment|settle|transfer|cover|take care|have (?:it|the money"
+        r"|\$))\b",
+        r"\b(?:pay|paying|send|sending) (?:you |it |this |that |\$?\d+ |some |half |the rest "
+        r"|payment )?(?:on |by |next |this |before |in |at )?"
         r"(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend"
         r"|month|end of|the \d|\d|soon|asap|later|payday)",
-        r"\b(?:when|once|after|as soon as) (?:i |my )?(?:get paid|paycheck|check comes|get my (?:check|paycheck)"
+        r"\b(?:when|once|after|as soon as) (?:i |my )?(?:get paid|paycheck|check comes|get my (?:check"
+        r"|paycheck)"
         r"|payday|get money)",
         r"\b(?:next )?payday\b",
         r"\bpromise\b",
@@ -126,7 +137,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:没|未)发工资",
         r"(?:拖欠|欠)(?:我)?(?:的)?工资|欠薪",
         r"一分钱?都没|身无分文",
-        r"\b(?:no|not enough|don't have (?:the |any |enough )?|out of|short on|low on) ?(?:money|cash|funds|income)\b",
+        r"\b(?:no|not enough|don't have (?:the |any |enough )?|out of|short on|low on) ?(?:money|cash"
+        r"|funds|income)\b",
         r"\bbroke\b",
         r"\b(?:lost|lose|losing) (?:my |our |his |her )?(?:job|work|income|house|home)\b",
         r"\b(?:laid off|layoff|unemployed|jobless|fired|out of work|between jobs|furloughed)\b",
@@ -134,11 +146,13 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r" (?:\w+ )?(?:pay|afford|make (?:the |a |my |this |any )?payments?|cover)\b",
         r"\bsick\b(?! of)|\bill\b|\billness\b|\bhospital|\bsurgery\b|\bcancer\b|\bchemo\b|\bmedical\b|\binjur"
         r"|\baccident\b|\bdisab|\bpregnant\b|\bmaternity\b|\bfuneral\b|\bpassed away\b|\bdied\b",
-        r"\bhardship\b|\bstruggl|\btough time|\bhard time|\brough time|\bdifficult time|\bmoney is tight\b|\btight\b"
+        r"\bhardship\b|\bstruggl|\btough time|\bhard time|\brough time|\bdifficult time"
+        r"|\bmoney is tight\b|\btight\b"
         r"|\bbehind on\b|\bevict|\bhomeless\b|\bbankrupt|\bdivorce",
         r"\bpaycheck to paycheck\b|\bhours (?:got |were |have been )?cut\b|\bfixed income\b",
         r"\bno (?:job|work|income)\b",
-        r"\b(?:haven't|hasn't|didn't|not) (?:been |gotten |got |get )?paid (?:yet )?(?:by|from|at) (?:my )?(?:work|job|boss|employer)",
+        r"\b(?:haven't|hasn't|didn't|not) (?:been |gotten |got |get )?paid (?:yet )?(?:by|from"
+        r"|at) (?:my )?(?:work|job|boss|employer)",
         r"\b(?:haven't|hasn't) been paid\b|\bdidn't get paid\b|\bpaycheck (?:is |was )?late\b",
     ),
     Intent.DISPUTE: (
@@ -158,9 +172,12 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:not|isn't|ain't) (?:my|mine)(?: (?:debt|loan|account|bill))?\b",
         r"\b(?:don't|do not|never|doesn't) (?:\w+ )?owe\b",
         r"\bowe (?:you |u )?nothing\b",
-        r"\bnever (?:\w+ )?(?:borrowed|took out|took a|signed|applied|opened|had (?:a|an|this|that|any)|used)\b",
-        r"\b(?:wrong|incorrect|inaccurate|not the right|not correct|bogus) (?:amount|balance|total|charges?|figure)\b",
-        r"\b(?:amount|balance|total|charges?|fees?) (?:is |are |was |looks )?(?:wrong|incorrect|off|too high|inflated"
+        r"\bnever (?:\w+ )?(?:borrowed|took out|took a|signed|applied|opened|had (?:a|an|this|that|any)"
+        r"|used)\b",
+        r"\b(?:wrong|incorrect|inaccurate|not the right|not correct|bogus) (?:amount|balance|total"
+        r"|charges?|figure)\b",
+        r"\b(?:amount|balance|total|charges?|fees?) (?:is |are |was |looks )?(?:wrong|incorrect|off"
+        r"|too high|inflated"
         r"|not right)\b",
         r"\bdisput",
         r"\bfraud|\bscam|\bidentity theft\b|\bstolen identity\b|\bstole my identity\b|\bid theft\b|\bfake\b",
@@ -194,19 +211,23 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:you've|you have|you got|got) the wrong\b",
         r"\bnot (?:the )?(?:person|guy|one|lady|man) you(?:'re| are) looking for\b",
         r"\bi(?:'m| am) not (?:him|her|them|mr\.? \w+|ms\.? \w+|mrs\.? \w+|that person|the person|this person"
-        r"|the borrower|the account holder|(?!sure|able|paying|going|interested|working|employed|happy|ok|okay"
-        r"|broke|rich|home|here|there|responsible|liable|lying|joking|kidding|aware|available|done|ready|trying"
+        r"|the borrower|the account holder|(?!sure|able|paying|going|interested|working|employed|happy"
+        r"|ok|okay"
+        r"|broke|rich|home|here|there|responsible|liable|lying|joking|kidding|aware|available|done|ready"
+        r"|trying"
         r"|refusing|avoiding|ignoring|mad|angry|scared|afraid|stupid|dumb|a |an |the |in |at |your )"
         r"[a-z]+(?: [a-z]+)?(?=\s*(?:[,.!?]|$)))",
         r"\bno (?:one|body|person) (?:by|named|with|called)\b|\bnobody (?:by|named|here)\b",
         r"\bno [a-z]+ (?:here|at this number)\b",
-        r"\b(?:don't know|never heard of) (?:who|any|anyone|a |this person|that person|him|her|them|the person)",
+        r"\b(?:don't know|never heard of) (?:who|any|anyone|a |this person|that person|him|her|them"
+        r"|the person)",
         r"\bwho is (?:that|he|she)\b",
         r"\b(?:new|my new) (?:number|phone)\b|\bjust got this (?:number|phone)\b|\bgot this number\b",
         r"\b(?:this|it) (?:is not|isn't|ain't) (?:\w+(?:'s)?) (?:number|phone)\b",
         r"\bnot (?:his|her|their) (?:number|phone)\b",
         r"\b(?:he|she) (?:doesn't|does not|no longer) (?:live|have|use|own)",
-        r"\bthis is (?:his|her) (?:son|daughter|husband|wife|mom|mother|dad|father|brother|sister|friend|coworker)\b",
+        r"\bthis is (?:his|her) (?:son|daughter|husband|wife|mom|mother|dad|father|brother|sister|friend"
+        r"|coworker)\b",
     ),
     Intent.COMPLAINT: (
         r"投诉|举报",
@@ -239,14 +260,18 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:是什么|什么)(?:钱|款|贷款|借款|平台|公司|费用|意思)|哪个平台|你们是(?:谁|哪)",
         r"查询|明细|账单",
         r"什么时候(?:到期|截止|还|要还)|到期日|还款日|截止",
-        r"\bhow (?:do|can|should|would|to|could) (?:i |we )?(?:pay|make|send|get|contact|reach|set|access|log)",
+        r"\bhow (?:do|can|should|would|to|could) (?:i |we )?(?:pay|make|send|get|contact|reach|set"
+        r"|access|log)",
         r"\bwhere (?:do|can|should|to|would) (?:i |we )?(?:pay|send|mail|go)",
         r"\bhow much\b",
         r"\bbalance\b|\bamount due\b|\bwhat (?:do )?i owe\b|\bpayoff\b|\btotal due\b",
-        r"\baccount (?:number|#)|\brouting\b|\blink\b|\bwebsite\b|\bportal\b|\bapp\b|\blog ?in\b|\bpassword\b",
-        r"\bcall me\b|\bgive me a call\b|\bphone number\b|\bnumber (?:i can |to )call\b|\bcontact (?:number|info)\b",
+        r"\baccount (?:number|#)|\brouting\b|\blink\b|\bwebsite\b|\bportal\b|\bapp\b|\blog ?in\b"
+        r"|\bpassword\b",
+        r"\bcall me\b|\bgive me a call\b|\bphone number\b|\bnumber (?:i can |to )call\b"
+        r"|\bcontact (?:number|info)\b",
         r"\b(?:the|my) amount\b",
-        r"\bcustomer service\b|\brepresentative\b|\bagent\b|\bspeak (?:to|with)\b|\btalk (?:to|with)\b|\ba human\b",
+        r"\bcustomer service\b|\brepresentative\b|\bagent\b|\bspeak (?:to|with)\b|\btalk (?:to|with)\b"
+        r"|\ba human\b",
         r"\bpayment plan\b|\binstall?ments?\b|\bextension\b|\bextend\b|\bsettle for\b|\bsettlement\b"
         r"|\blower (?:payment|amount)|\breduce\b|\bdiscount\b|\bwaive\b",
         r"\bwhat (?:is|'s) this (?:about|for|regarding)\b|\bwho is this\b|\bwho are you\b|\bwhat company\b",
@@ -271,12 +296,14 @@ _QUESTION_BEFORE = re.compile(
 
 _ACK = (
     r"好|好的|好吧|好嘞|得嘞|嗯+|恩+|哦+|噢|喔|行|行吧|可以|知道了?|知道啦|明白了?|了解|收到了?|谢谢|谢了|多谢|感谢|ok+|okay"
-    r"|k+|thanks?|thank you|got it|noted|sure|fine|alright|cool|yes|yeah|yep|yup|no|nope|hello|hi|hey|你好|您好"
+    r"|k+|thanks?|thank you|got it|noted|sure|fine|alright|cool|yes|yeah|yep|yup|no|nope|hello|hi|hey"
+    r"|你好|您好"
     r"|在吗|在|是|对|是的|对的|\d|哈+|呵+|lol|嗯嗯|嗯呢|哦哦|ok了|yes sir|roger|嗨|hmm+|what|啥|什么"
     r"|[a-z]"  # a lone letter that is not the profile's keyword (T in the US)
 )
 # Each piece must end a word, so "no" + "w" never reads "now" as an acknowledgement.
 _ACK_RE = re.compile(r"(?:(?:" + _ACK + r")(?![a-z0-9])[\s,.!?~]*)+")
+
 
 # re.ASCII: \b and \w are ASCII-only, so "已经paid了" and "明天pay" have word boundaries around the
 # English word (a Chinese character is not a word character here).
@@ -312,7 +339,9 @@ def _date_verb_starts(text: str) -> list[int]:
     return starts
 
 
-_CN_CUES = tuple((intent, _compile(tuple(c for c in cues if not c.isascii()))) for intent, cues in CUES.items())
+_CN_CUES = tuple(
+    (intent, _compile(tuple(c for c in cues if not c.isascii()))) for intent, cues in CUES.items()
+)
 _EN_CUES = tuple((intent, _compile(tuple(c for c in cues if c.isascii()))) for intent, cues in CUES.items())
 _LATIN = re.compile("[a-z0-9]")
 _FIRM: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
