@@ -40,6 +40,7 @@ def _register() -> None:
         outbox_cmd,
         plan_cmd,
         portfolio_cmd,
+        replies_cmd,
         report_cmd,
         setup_cmd,
         smsc_cmd,

@@ -88,8 +88,10 @@ _MULT = {"k": 1000, "w": 10000, "万": 10000, "千": 1000, "百": 100, "grand": 
 
 _HALF = re.compile(r"一半|半数|\bhalf\b|50\s*%", re.ASCII)
 _FULL = re.compile(
-    r"全部|全额|全款|还清|结清|付清|一次性|所有的?钱|\bin full\b|\bfull (?:amount|balance)\b|\bwhole (?:amount|balance|thing)\b"
-    r"|\ball of it\b|\bpay (?:it |this |everything )?off\b|\beverything\b|\bthe full\b|\bentire (?:amount|balance)\b",
+    r"全部|全额|全款|还清|结清|付清|一次性|所有的?钱"
+    r"|\bin full\b|\bfull (?:amount|balance)\b|\bwhole (?:amount|balance|thing)\b"
+    r"|\ball of it\b|\bpay (?:it |this |everything )?off\b|\beverything\b|\bthe full\b"
+    r"|\bentire (?:amount|balance)\b",
     re.ASCII,
 )
 

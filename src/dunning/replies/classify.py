@@ -82,6 +82,7 @@ def classify_many(
         raise ValueError("now and amount_due must be one value or one per text")
     keywords = _keywords(profile, opt_out_keywords)
     today_cache: dict[datetime, date] = {}
+    detected: dict[str, tuple[set[Intent], bool]] = {}
 
     results: list[Classification | None] = [None] * len(texts)
     pending: list[int] = []
@@ -95,7 +96,10 @@ def classify_many(
         if is_blank(text) or is_acknowledgement(text):
             results[i] = Classification(Intent.OTHER, ACKNOWLEDGEMENT, (Intent.OTHER,), None, "rule")
             continue
-        found, negated = detect(text)
+        seen = detected.get(text)
+        if seen is None:  # replies repeat a lot (好, 已还, stop): detect each text once per batch
+            seen = detected[text] = detect(text)
+        found, negated = seen
         if not found:
             if negated:
                 results[i] = Classification(Intent.OTHER, NEGATED_ONLY, (Intent.OTHER,), None, "rule")

@@ -21,12 +21,13 @@ after the Spring Festival holiday week (table below).
 from __future__ import annotations
 
 import calendar
+import datetime as _dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["DATE_CUE", "DateHit", "find_dates", "spring_festival"]
+__all__ = ["DATE_CUE_CN", "DATE_CUE_EN", "DateHit", "find_dates", "spring_festival"]
 
 # First day of the Spring Festival (正月初一), 2025–2032.
 _SPRING_FESTIVAL = {
@@ -56,8 +57,8 @@ def spring_festival(today: date) -> date | None:
 class DateHit:
     start: int
     end: int
-    date: date | None  # None: vague
-    follow_up: date | None
+    date: _dt.date | None  # None: vague
+    follow_up: _dt.date | None
     weak: bool = False  # 马上, 下午, now: only when nothing firmer is said ("工资到了马上还")
 
 
@@ -257,11 +258,12 @@ def _vague_new_year(m: re.Match[str], today: date) -> tuple[date | None, date | 
 _TODAY_CN = r"今(?:天|日|晚|儿|早)|当天"
 _TODAY_EN = r"\b(?:today|tonight|this (?:morning|afternoon|evening)|later today|end of (?:the )?day|eod)\b"
 # Today, but only when the reply names no firmer date: times of day and "right away".
-_WEAK_TODAY = (
+_WEAK_TODAY_CN = (
     r"马上|立刻|立马|现在|待会儿?|等会儿?|一会儿?|下午|晚上|中午|上午|早上|下班后?"
     r"|(?<![\d.])(?:\d{1,2}|[一二三四五六七八九十两]{1,3})点(?:钟|半|前|之前|以前)?"
-    r"|\bright now\b|\bnow\b|\bright away\b|\bafter work\b|\b\d{1,2} ?(?:am|pm)\b"
 )
+_WEAK_TODAY_EN = r"\bright now\b|\bnow\b|\bright away\b|\bafter work\b|\b\d{1,2} ?(?:am|pm)\b"
+_WEAK_TODAY = _WEAK_TODAY_CN + "|" + _WEAK_TODAY_EN
 
 # (pattern, resolver). Overlaps are settled longest-first, so 下周五 beats 周五 and 12月5日 beats 5日.
 _RULES: tuple[tuple[str, Resolver], ...] = (
@@ -269,7 +271,8 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     (r"后天", _fixed(2)),
     (r"明(?:天|日|早|晚|儿|个)", _fixed(1)),
     (_TODAY_CN, _fixed(0)),
-    (_WEAK_TODAY, _fixed(0)),
+    (_WEAK_TODAY_CN, _fixed(0)),
+    (_WEAK_TODAY_EN, _fixed(0)),
     (r"下下(?:个)?" + _WEEK_CN + _WD_CN, _weekday_after_next),
     (r"下(?:个)?" + _WEEK_CN + _WD_CN, _weekday_next),
     (r"下(?:个)?" + _WEEK_CN + r"(?![一二三四五六日天末1-7])", lambda m, t: (_next_week(t, 1), None)),
@@ -325,19 +328,25 @@ _RULES: tuple[tuple[str, Resolver], ...] = (
     ),
 )
 
-_COMPILED: tuple[tuple[re.Pattern[str], Resolver], ...] = tuple(
-    (re.compile(p, re.ASCII), r) for p, r in _RULES
-)
+# Patterns written in ASCII only ever match Latin letters and digits; a reply without any skips them
+# (and a reply without Chinese skips the rest): half the regex work for a typical reply.
+_CN_RULES = tuple((re.compile(p, re.ASCII), r) for p, r in _RULES if not p.isascii())
+_EN_RULES = tuple((re.compile(p, re.ASCII), r) for p, r in _RULES if p.isascii())
 _WEAK = re.compile(_WEAK_TODAY, re.ASCII)
+_LATIN = re.compile("[a-z0-9]")
 
-#: Any date expression at all: what the intent rules use to spot "date + repay verb".
-DATE_CUE = "(?:" + "|".join(f"(?:{p})" for p, _ in _RULES) + ")"
+#: Any date expression at all, Chinese and English: what the intent rules use for "date + repay verb".
+DATE_CUE_CN = "(?:" + "|".join(f"(?:{p})" for p, _ in _RULES if not p.isascii()) + ")"
+DATE_CUE_EN = "(?:" + "|".join(f"(?:{p})" for p, _ in _RULES if p.isascii()) + ")"
 
 
 def find_dates(text: str, today: date) -> list[DateHit]:
     """Every non-overlapping date expression in normalised ``text``, in order, longest first on overlap."""
     found: list[tuple[int, int, Resolver, re.Match[str]]] = []
-    for pattern, resolver in _COMPILED:
+    rules = () if text.isascii() else _CN_RULES
+    if _LATIN.search(text):
+        rules += _EN_RULES
+    for pattern, resolver in rules:
         for m in pattern.finditer(text):
             if m.end() > m.start():
                 found.append((m.start(), m.end(), resolver, m))

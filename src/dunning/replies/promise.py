@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -18,9 +19,9 @@ __all__ = ["PromiseTerms", "parse_normalised", "parse_promise"]
 @dataclass(frozen=True, slots=True)
 class PromiseTerms:
     amount: Decimal | None
-    date: date | None  # the promised day in the debtor's zone
+    date: _dt.date | None  # the promised day in the debtor's zone
     vague: bool  # a promise without a resolvable day
-    follow_up: date | None  # vague promises only: when to check again
+    follow_up: _dt.date | None  # vague promises only: when to check again
 
 
 # Where the money is moved: a date next to one of these is the promise date.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from dunning.replies.dates import DATE_CUE
+from dunning.replies.dates import DATE_CUE_CN, DATE_CUE_EN
 from dunning.replies.intents import Intent
 
 __all__ = ["detect", "is_acknowledgement"]
@@ -25,7 +25,10 @@ __all__ = ["detect", "is_acknowledgement"]
 _CLAUSE = r"[^,.!?;:~\n]"
 # 还 read as huán (repay), not hái (still): not followed by a word that makes it "still".
 _NOT_HAI = r"(?![不没有是在要得可以会能想挺真])"
-_REPAY_CN = r"(?:pay|paying|send|还款|还钱|还上|还清|还给|还|付款|付钱|付清|付|支付|转账|转给|转|打款|打钱|打给|交|缴|结清|处理|补上|凑)"
+_REPAY_CN = (
+    r"(?:pay|paying|send|还款|还钱|还上|还清|还给|还|付款|付钱|付清|付|支付|转账|转给|转"
+    r"|打款|打钱|打给|交|缴|结清|处理|补上|凑)"
+)
 _SEND_CN = r"(?:发|推送|推|群发)"
 
 _EN_NEGATOR = r"(?:not|never|cannot|no longer|\w+n't)"
@@ -52,7 +55,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\bopt(?:-| )?out\b",
         r"\bopt me out\b",
         r"\b(?:remove|take) (?:me|my number)\b",
-        r"\b(?:don't|do not|never|quit|stop|cease|no more) (?:\w+ )?(?:text|texting|texts|message|messages|messaging"
+        r"\b(?:don't|do not|never|quit|stop|cease|no more) (?:\w+ )?(?:text|texting|texts|message"
+        r"|messages|messaging"
         r"|contact|contacting|call|calling|calls|email|emailing|bother|bothering|send|sending|sms)\b",
         r"\bleave me alone\b",
         r"\bcease\b",
@@ -74,9 +78,12 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"已到账",
         r"(?:转账|还款|付款|支付)(?:记录|凭证|截图|回执)",
         r"自动扣(?:款|费|钱)?(?:了|成功)",
-        r"(?<!get )(?<!got )(?<!be )(?<!getting )(?<!gets )(?<!been )\bpaid\b(?! every\b| weekly\b| monthly\b)",
-        r"\b(?:made|sent|submitted|completed|mailed|did) (?:\w+ ){0,2}(?:payment|money|check|funds|it|transfer)\b",
-        r"\bpayment (?:was |has been |is |already )?(?:made|sent|submitted|processed|done|complete|completed|posted"
+        r"(?<!get )(?<!got )(?<!be )(?<!getting )(?<!gets )(?<!been )\bpaid\b(?! every\b| weekly\b"
+        r"| monthly\b)",
+        r"\b(?:made|sent|submitted|completed|mailed|did) (?:\w+ ){0,2}(?:payment|money|check|funds|it"
+        r"|transfer)\b",
+        r"\bpayment (?:was |has been |is |already )?(?:made|sent|submitted|processed|done|complete"
+        r"|completed|posted"
         r"|went through|cleared)\b",
         r"\b(?:took care of|settled|paid off|cleared it)\b",
         r"\balready (?:did|done|sent|took|handled|settled|made|transferred)\b",
@@ -88,7 +95,6 @@ CUES: dict[Intent, tuple[str, ...]] = {
     Intent.PROMISE: (
         r"(?:会|能|可以|就|再|一定|保证|肯定|争取|尽量|马上|尽快|立刻|立马|准备|打算|计划|先|答应|承诺|必须|今天就|这就)"
         r"(?:把钱|把款)?" + _REPAY_CN + _NOT_HAI,
-        DATE_CUE + _CLAUSE + r"{0,6}?" + _REPAY_CN + _NOT_HAI,
         r"想办法",
         r"会还的",
         r"不是不(?:还|想还|给)",
@@ -100,11 +106,14 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"凑(?:钱|齐|够)",
         r"\b(?:will|i'll|i will|going to|can|could|plan to|planning to|promise to|try to|trying to|intend to"
         r"|be able to|should|let me|i'm about to)\s+(?:(?!you\b)[\w']+\s+){0,2}?"
-        r"(?:pay|send|make (?:a |the |my )?payment|settle|transfer|cover|take care|have (?:it|the money|\$))\b",
-        r"\b(?:pay|paying|send|sending) (?:you |it |this |that |\$?\d+ |some |half |the rest |payment )?(?:on |by |next |this |before |in |at )?"
+        r"(?:pay|send|make (?:a |the |my )?payment|settle|transfer|cover|take care|have (?:it|the money"
+        r"|\$))\b",
+        r"\b(?:pay|paying|send|sending) (?:you |it |this |that |\$?\d+ |some |half |the rest "
+        r"|payment )?(?:on |by |next |this |before |in |at )?"
         r"(?:today|tonight|tomorrow|monday|tuesday|wednesday|thursday|friday|saturday|sunday|week|weekend"
         r"|month|end of|the \d|\d|soon|asap|later|payday)",
-        r"\b(?:when|once|after|as soon as) (?:i |my )?(?:get paid|paycheck|check comes|get my (?:check|paycheck)"
+        r"\b(?:when|once|after|as soon as) (?:i |my )?(?:get paid|paycheck|check comes|get my (?:check"
+        r"|paycheck)"
         r"|payday|get money)",
         r"\b(?:next )?payday\b",
         r"\bpromise\b",
@@ -128,7 +137,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:没|未)发工资",
         r"(?:拖欠|欠)(?:我)?(?:的)?工资|欠薪",
         r"一分钱?都没|身无分文",
-        r"\b(?:no|not enough|don't have (?:the |any |enough )?|out of|short on|low on) ?(?:money|cash|funds|income)\b",
+        r"\b(?:no|not enough|don't have (?:the |any |enough )?|out of|short on|low on) ?(?:money|cash"
+        r"|funds|income)\b",
         r"\bbroke\b",
         r"\b(?:lost|lose|losing) (?:my |our |his |her )?(?:job|work|income|house|home)\b",
         r"\b(?:laid off|layoff|unemployed|jobless|fired|out of work|between jobs|furloughed)\b",
@@ -136,11 +146,13 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r" (?:\w+ )?(?:pay|afford|make (?:the |a |my |this |any )?payments?|cover)\b",
         r"\bsick\b(?! of)|\bill\b|\billness\b|\bhospital|\bsurgery\b|\bcancer\b|\bchemo\b|\bmedical\b|\binjur"
         r"|\baccident\b|\bdisab|\bpregnant\b|\bmaternity\b|\bfuneral\b|\bpassed away\b|\bdied\b",
-        r"\bhardship\b|\bstruggl|\btough time|\bhard time|\brough time|\bdifficult time|\bmoney is tight\b|\btight\b"
+        r"\bhardship\b|\bstruggl|\btough time|\bhard time|\brough time|\bdifficult time"
+        r"|\bmoney is tight\b|\btight\b"
         r"|\bbehind on\b|\bevict|\bhomeless\b|\bbankrupt|\bdivorce",
         r"\bpaycheck to paycheck\b|\bhours (?:got |were |have been )?cut\b|\bfixed income\b",
         r"\bno (?:job|work|income)\b",
-        r"\b(?:haven't|hasn't|didn't|not) (?:been |gotten |got |get )?paid (?:yet )?(?:by|from|at) (?:my )?(?:work|job|boss|employer)",
+        r"\b(?:haven't|hasn't|didn't|not) (?:been |gotten |got |get )?paid (?:yet )?(?:by|from"
+        r"|at) (?:my )?(?:work|job|boss|employer)",
         r"\b(?:haven't|hasn't) been paid\b|\bdidn't get paid\b|\bpaycheck (?:is |was )?late\b",
     ),
     Intent.DISPUTE: (
@@ -160,9 +172,12 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:not|isn't|ain't) (?:my|mine)(?: (?:debt|loan|account|bill))?\b",
         r"\b(?:don't|do not|never|doesn't) (?:\w+ )?owe\b",
         r"\bowe (?:you |u )?nothing\b",
-        r"\bnever (?:\w+ )?(?:borrowed|took out|took a|signed|applied|opened|had (?:a|an|this|that|any)|used)\b",
-        r"\b(?:wrong|incorrect|inaccurate|not the right|not correct|bogus) (?:amount|balance|total|charges?|figure)\b",
-        r"\b(?:amount|balance|total|charges?|fees?) (?:is |are |was |looks )?(?:wrong|incorrect|off|too high|inflated"
+        r"\bnever (?:\w+ )?(?:borrowed|took out|took a|signed|applied|opened|had (?:a|an|this|that|any)"
+        r"|used)\b",
+        r"\b(?:wrong|incorrect|inaccurate|not the right|not correct|bogus) (?:amount|balance|total"
+        r"|charges?|figure)\b",
+        r"\b(?:amount|balance|total|charges?|fees?) (?:is |are |was |looks )?(?:wrong|incorrect|off"
+        r"|too high|inflated"
         r"|not right)\b",
         r"\bdisput",
         r"\bfraud|\bscam|\bidentity theft\b|\bstolen identity\b|\bstole my identity\b|\bid theft\b|\bfake\b",
@@ -196,25 +211,31 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"\b(?:you've|you have|you got|got) the wrong\b",
         r"\bnot (?:the )?(?:person|guy|one|lady|man) you(?:'re| are) looking for\b",
         r"\bi(?:'m| am) not (?:him|her|them|mr\.? \w+|ms\.? \w+|mrs\.? \w+|that person|the person|this person"
-        r"|the borrower|the account holder|(?!sure|able|paying|going|interested|working|employed|happy|ok|okay"
-        r"|broke|rich|home|here|there|responsible|liable|lying|joking|kidding|aware|available|done|ready|trying"
+        r"|the borrower|the account holder|(?!sure|able|paying|going|interested|working|employed|happy"
+        r"|ok|okay"
+        r"|broke|rich|home|here|there|responsible|liable|lying|joking|kidding|aware|available|done|ready"
+        r"|trying"
         r"|refusing|avoiding|ignoring|mad|angry|scared|afraid|stupid|dumb|a |an |the |in |at |your )"
         r"[a-z]+(?: [a-z]+)?(?=\s*(?:[,.!?]|$)))",
         r"\bno (?:one|body|person) (?:by|named|with|called)\b|\bnobody (?:by|named|here)\b",
         r"\bno [a-z]+ (?:here|at this number)\b",
-        r"\b(?:don't know|never heard of) (?:who|any|anyone|a |this person|that person|him|her|them|the person)",
+        r"\b(?:don't know|never heard of) (?:who|any|anyone|a |this person|that person|him|her|them"
+        r"|the person)",
         r"\bwho is (?:that|he|she)\b",
         r"\b(?:new|my new) (?:number|phone)\b|\bjust got this (?:number|phone)\b|\bgot this number\b",
         r"\b(?:this|it) (?:is not|isn't|ain't) (?:\w+(?:'s)?) (?:number|phone)\b",
         r"\bnot (?:his|her|their) (?:number|phone)\b",
         r"\b(?:he|she) (?:doesn't|does not|no longer) (?:live|have|use|own)",
-        r"\bthis is (?:his|her) (?:son|daughter|husband|wife|mom|mother|dad|father|brother|sister|friend|coworker)\b",
+        r"\bthis is (?:his|her) (?:son|daughter|husband|wife|mom|mother|dad|father|brother|sister|friend"
+        r"|coworker)\b",
     ),
     Intent.COMPLAINT: (
-        r"投诉|举报|12378|12315|12363|12345",
+        r"投诉|举报",
+        r"12378|12315|12363|12345",
         r"银保监|银监|保监|金融监管|监管局|监管部门|监管机构|人民银行|人行|央行|消协|消费者协会|工商局|市场监管|网信办|信访|黑猫",
         r"法院|公安|派出所|警察|律师|媒体|记者|曝光",
-        r"报警|(?<!\d)110(?!\d)",
+        r"报警",
+        r"(?<!\d)110(?!\d)",
         r"(?:起诉|告)你们|(?:我要|我会|我去|我就|我将|我得)(?:去)?(?:起诉|告)|告到|打官司|维权",
         r"暴力催收|恐吓|威胁|违法|违规",
         r"\bcomplain",
@@ -230,7 +251,8 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:还|付|支付|转账|交|缴|操作|处理|办|联系|申请|打款)",
         r"(?:还|欠|剩|要还|应还|需要还|一共|总共|还差|还剩|待还)(?:多少|几)",
         r"多少钱",
-        r"账号|卡号|账户|收款|二维码|付款码|链接|网址|小程序|公众号|还款方式|还款渠道|还款入口|入口|(?<![a-z])app(?![a-z])",
+        r"账号|卡号|账户|收款|二维码|付款码|链接|网址|小程序|公众号|还款方式|还款渠道|还款入口|入口",
+        r"(?<![a-z])app(?![a-z])",
         r"客服|人工|热线|电话多少|电话号码|联系方式|联系电话|座机",
         r"回电|回个电话|打(?:个)?电话给我|打给我|给我打(?:个)?电话|(?<!别)(?<!不要)联系我",
         r"(?:能|可以|能不能|可不可以)(?:用|通过)" + _CLAUSE + r"{0,6}(?:还|付|支付|转)",
@@ -238,14 +260,18 @@ CUES: dict[Intent, tuple[str, ...]] = {
         r"(?:是什么|什么)(?:钱|款|贷款|借款|平台|公司|费用|意思)|哪个平台|你们是(?:谁|哪)",
         r"查询|明细|账单",
         r"什么时候(?:到期|截止|还|要还)|到期日|还款日|截止",
-        r"\bhow (?:do|can|should|would|to|could) (?:i |we )?(?:pay|make|send|get|contact|reach|set|access|log)",
+        r"\bhow (?:do|can|should|would|to|could) (?:i |we )?(?:pay|make|send|get|contact|reach|set"
+        r"|access|log)",
         r"\bwhere (?:do|can|should|to|would) (?:i |we )?(?:pay|send|mail|go)",
         r"\bhow much\b",
         r"\bbalance\b|\bamount due\b|\bwhat (?:do )?i owe\b|\bpayoff\b|\btotal due\b",
-        r"\baccount (?:number|#)|\brouting\b|\blink\b|\bwebsite\b|\bportal\b|\bapp\b|\blog ?in\b|\bpassword\b",
-        r"\bcall me\b|\bgive me a call\b|\bphone number\b|\bnumber (?:i can |to )call\b|\bcontact (?:number|info)\b",
+        r"\baccount (?:number|#)|\brouting\b|\blink\b|\bwebsite\b|\bportal\b|\bapp\b|\blog ?in\b"
+        r"|\bpassword\b",
+        r"\bcall me\b|\bgive me a call\b|\bphone number\b|\bnumber (?:i can |to )call\b"
+        r"|\bcontact (?:number|info)\b",
         r"\b(?:the|my) amount\b",
-        r"\bcustomer service\b|\brepresentative\b|\bagent\b|\bspeak (?:to|with)\b|\btalk (?:to|with)\b|\ba human\b",
+        r"\bcustomer service\b|\brepresentative\b|\bagent\b|\bspeak (?:to|with)\b|\btalk (?:to|with)\b"
+        r"|\ba human\b",
         r"\bpayment plan\b|\binstall?ments?\b|\bextension\b|\bextend\b|\bsettle for\b|\bsettlement\b"
         r"|\blower (?:payment|amount)|\breduce\b|\bdiscount\b|\bwaive\b",
         r"\bwhat (?:is|'s) this (?:about|for|regarding)\b|\bwho is this\b|\bwho are you\b|\bwhat company\b",
@@ -270,18 +296,54 @@ _QUESTION_BEFORE = re.compile(
 
 _ACK = (
     r"好|好的|好吧|好嘞|得嘞|嗯+|恩+|哦+|噢|喔|行|行吧|可以|知道了?|知道啦|明白了?|了解|收到了?|谢谢|谢了|多谢|感谢|ok+|okay"
-    r"|k+|thanks?|thank you|got it|noted|sure|fine|alright|cool|yes|yeah|yep|yup|no|nope|hello|hi|hey|你好|您好"
+    r"|k+|thanks?|thank you|got it|noted|sure|fine|alright|cool|yes|yeah|yep|yup|no|nope|hello|hi|hey"
+    r"|你好|您好"
     r"|在吗|在|是|对|是的|对的|\d|哈+|呵+|lol|嗯嗯|嗯呢|哦哦|ok了|yes sir|roger|嗨|hmm+|what|啥|什么"
     r"|[a-z]"  # a lone letter that is not the profile's keyword (T in the US)
 )
 # Each piece must end a word, so "no" + "w" never reads "now" as an acknowledgement.
-_ACK_RE = re.compile(r"(?:(?:" + _ACK + r")(?![a-z])[\s,.!?~]*)+")
+_ACK_RE = re.compile(r"(?:(?:" + _ACK + r")(?![a-z0-9])[\s,.!?~]*)+")
+
 
 # re.ASCII: \b and \w are ASCII-only, so "已经paid了" and "明天pay" have word boundaries around the
 # English word (a Chinese character is not a word character here).
-_COMPILED: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
-    (intent, re.compile("|".join(f"(?:{c})" for c in cues), re.ASCII)) for intent, cues in CUES.items()
+# Cues are split by script: ASCII-only cues run only when the reply has Latin letters or digits,
+# the others only when it has anything else. Same results, half the regex work.
+def _compile(cues: tuple[str, ...]) -> re.Pattern[str] | None:
+    return re.compile("|".join(f"(?:{c})" for c in cues), re.ASCII) if cues else None
+
+
+# "Date, then a repay verb" (明天还, 下周一先转, tomorrow i pay): found verb first, then the date
+# just before it in the same clause, so replies without a verb never run the long date alternation.
+_DATE_VERB: tuple[tuple[re.Pattern[str], re.Pattern[str]], ...] = (
+    (
+        re.compile(_REPAY_CN + _NOT_HAI, re.ASCII),
+        re.compile(DATE_CUE_CN + _CLAUSE + r"{0,6}?$", re.ASCII),
+    ),
+    (
+        re.compile(r"\b(?:pay|paying|send|sending)\b", re.ASCII),
+        re.compile(DATE_CUE_EN + r"[^,.!?;:~\n]{0,12}?$", re.ASCII),
+    ),
 )
+
+
+def _date_verb_starts(text: str) -> list[int]:
+    """Where each "date … verb" cue starts (the date's start: negation is read before it)."""
+    starts = []
+    for verbs, dates in _DATE_VERB:
+        for v in verbs.finditer(text):
+            lo = max(0, v.start() - 40)
+            m = dates.search(text, lo, v.start())
+            if m is not None:
+                starts.append(m.start())
+    return starts
+
+
+_CN_CUES = tuple(
+    (intent, _compile(tuple(c for c in cues if not c.isascii()))) for intent, cues in CUES.items()
+)
+_EN_CUES = tuple((intent, _compile(tuple(c for c in cues if c.isascii()))) for intent, cues in CUES.items())
+_LATIN = re.compile("[a-z0-9]")
 _FIRM: tuple[tuple[Intent, re.Pattern[str]], ...] = tuple(
     (intent, re.compile("|".join(f"(?:{c})" for c in cues), re.ASCII)) for intent, cues in FIRM_CUES.items()
 )
@@ -309,20 +371,39 @@ def _negated(text: str, start: int) -> bool:
     return _CN_NEG.search(prefix) is not None or _EN_NEG.search(prefix) is not None
 
 
+def _accept(intent: Intent, text: str, start: int) -> bool | None:
+    """True: the cue counts; False: negated; None: skipped for another reason (a question)."""
+    if intent not in NOT_NEGATABLE and _negated(text, start):
+        return False
+    if intent is Intent.PROMISE and _QUESTION_BEFORE.search(text, max(0, start - 30), start):
+        return None
+    return True
+
+
 def detect(text: str) -> tuple[set[Intent], bool]:
     """Every intent with a cue in normalised ``text`` that is not negated; and whether a negated cue
     was seen ("I didn't say stop": the reply is about the cue, and means none of it)."""
     found: set[Intent] = set()
     negated = False
-    for intent, pattern in _COMPILED:
+    cues: list[tuple[Intent, re.Pattern[str] | None]] = [] if text.isascii() else list(_CN_CUES)
+    if _LATIN.search(text):
+        cues += _EN_CUES
+    for intent, pattern in cues:
+        if pattern is None or intent in found:
+            continue
         for m in pattern.finditer(text):
-            if intent not in NOT_NEGATABLE and _negated(text, m.start()):
-                negated = True
-                continue
-            if intent is Intent.PROMISE and _QUESTION_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
-                continue
-            found.add(intent)
-            break
+            verdict = _accept(intent, text, m.start())
+            if verdict:
+                found.add(intent)
+                break
+            negated = negated or verdict is False
+    if Intent.PROMISE not in found:
+        for start in _date_verb_starts(text):
+            verdict = _accept(Intent.PROMISE, text, start)
+            if verdict:
+                found.add(Intent.PROMISE)
+                break
+            negated = negated or verdict is False
     for intent, pattern in _FIRM:
         if pattern.search(text):
             found.add(intent)
