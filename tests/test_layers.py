@@ -22,8 +22,11 @@ DOMAINS = (
     "events",
     "messages",
     "portfolio",
+    "promises",
+    "replies",
     "sending",
     "strategy",
+    "tasks",
     "templates",
     "tracking",
 )
@@ -137,3 +140,9 @@ def test_the_cli_starts_without_loading_what_its_commands_need() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", out.stdout
+
+
+def test_the_reply_classifier_is_pure() -> None:
+    """Understanding a reply needs no database, provider or other domain: only the kernel."""
+    others = tuple(f"dunning.{d}" for d in DOMAINS if d not in ("core", "replies"))
+    assert _offenders("replies", (*others, *EDGES, "sqlalchemy")) == []

@@ -185,13 +185,17 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "text",
     ),
     "dunning.sending.smsc": (
+        "DEMO_REPLIES",
+        "INTENTS",
         "MoScript",
         "Received",
         "Scenario",
         "ScenarioName",
+        "ScriptedReply",
         "Simulator",
         "SimulatorThread",
         "make_scenario",
+        "reply_text",
         "serve",
     ),
     "dunning.strategy": (
@@ -256,6 +260,18 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "retry_parked",
         "store_replies",
     ),
+    "dunning.promises": ("PENDING", "PromiseRecord", "SETTLED"),
+    "dunning.replies": (
+        "Classification",
+        "DEFAULT_OPT_OUT_KEYWORDS",
+        "Intent",
+        "PRIORITY",
+        "PromiseTerms",
+        "classify",
+        "classify_many",
+        "parse_promise",
+    ),
+    "dunning.tasks": ("NoteRecord", "OUTCOMES", "STATUSES", "TaskRecord"),
 }
 
 

@@ -1664,6 +1664,11 @@ def _act_on_reply(
         if messages.answers_since(conn, debtor, "help_answer", since):
             acts.append("help_already_answered")
         else:
+            # The answer replaces today's queued reminder: it says how to pay, and the caps and the
+            # gap between messages would otherwise block the answer to a question the debtor asked.
+            summary.cancelled += len(
+                messages.cancel(conn, now, "answered_instead", debtor_ids=[debtor], actor=actor)
+            )
             outcome = _queue_answer(
                 conn,
                 config,

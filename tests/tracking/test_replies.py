@@ -82,7 +82,7 @@ def test_a_retried_delivery_is_stored_once_and_parts_are_reassembled(
     engine: Engine, cipher: PersonalDataCipher
 ) -> None:
     with engine.begin() as conn:
-        debtor, _ = add_debtor(conn, cipher, "LONG", "+8613700000003")
+        add_debtor(conn, cipher, "LONG", "+8613700000003")
         once = InboundSms("+8613700000003", "好的", AT)
         assert ingest(conn, cipher, [once, once]).stored == 1
         assert ingest(conn, cipher, [once]).duplicates == 1
