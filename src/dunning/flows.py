@@ -9,7 +9,13 @@ planning                           :func:`load_config`, :func:`plan_day`, :func:
 sending                            :func:`send_day` (async, inside the caller's loop),
                                    :func:`check_provider`, :func:`run_worker`
 what comes back                    :func:`ingest_receipts`, :func:`ingest_replies` (any edge: the
-                                   sender's collector, a webhook)
+                                   sender's collector, a webhook) — replies → intents → actions
+payments and follow-up             :func:`record_payments` (the one way payments come in),
+                                   :func:`follow_up` (:func:`settle_promises`,
+                                   :func:`escalate_silent`; run before each plan)
+work for people                    :func:`list_tasks`, :func:`show_task`, :func:`claim_task`,
+                                   :func:`note_task`, :func:`close_task`, :func:`export_dialler`,
+                                   :func:`debtor_timeline`
 maintenance, each on its own       :func:`release_stale_claims`, :func:`lapse_window_closed`,
                                    :func:`retry_parked_receipts`, :func:`finalise_overdue_parts`,
                                    :func:`run_maintenance`
