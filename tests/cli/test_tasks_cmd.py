@@ -88,11 +88,6 @@ def test_dialler_export_has_full_numbers_neutralised_cells_and_an_event(
         conn.execute(sa.text("UPDATE debtors SET name_masked = '@SUM(A1)' WHERE id = :d"), {"d": debtor})
     _reply(engine, cipher, "+8613700008001", "打错了，我不是他")  # the number is invalid: nothing to dial
     _reply(engine, cipher, "+8613700008002", "你们再发我就去12378投诉")
-    with unit_of_work(engine) as conn:
-        flows.ingest_replies(
-            conn, [InboundSms("+8613700008001", "x", T0)], T0, cipher=cipher, config=flows.builtin_config("CN"),
-            provider="smpp",
-        )  # fmt: skip
     out = workdir / "dialler.csv"
     code, text = _run(
         "tasks", "export", "--queue", "phone_collection", "--out", str(out), "--by", "agent", "--now", NOW
