@@ -252,8 +252,11 @@ def import_portfolio(
             skip_invalid=skip_invalid,
             progress=progress,
         )
-    cancelled = messages.cancel(conn, now, "portfolio_update", debtor_ids=result.affected_debtor_pks)
-    outcome = PortfolioImport(result, len(cancelled) + (recorded.cancelled if recorded else 0), _sha256(path))
+    if recorded is None:
+        cancelled = len(messages.cancel(conn, now, "portfolio_update", debtor_ids=result.affected_debtor_pks))
+    else:
+        cancelled = recorded.cancelled  # record_payments cancelled the payers' messages already
+    outcome = PortfolioImport(result, cancelled, _sha256(path))
     outcome.payments = recorded
     events.append(
         conn,
@@ -290,26 +293,9 @@ def hold_debtor(
     and the gate blocks new ones while the hold lasts. Returns ``(hold id, messages cancelled)``."""
     operator = authorize(conn, by, Act.HOLD_DEBTOR)
     debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref]
-    hold_id = portfolio.add_hold(
-        conn, debtor_id, reason, starts_at=now, until=until, note=note, by=operator.username
+    return _place_hold(
+        conn, debtor_id, reason, until=until, now=now, actor=operator.username, note=note, subject=debtor_ref
     )
-    cancelled = messages.cancel(conn, now, f"hold:{reason}", debtor_ids=[debtor_id], actor=operator.username)
-    events.append(
-        conn,
-        EventKind.DEBTOR_HELD,
-        at=now,
-        actor=operator.username,
-        debtor_id=debtor_id,
-        subject=debtor_ref,
-        detail={
-            "hold_id": hold_id,
-            "reason": reason,
-            "until": until.isoformat() if until else None,
-            "note": note,
-            "messages_cancelled": len(cancelled),
-        },
-    )
-    return hold_id, len(cancelled)
 
 
 def release_debtor(conn: Connection, debtor_ref: str, *, by: str | None, now: datetime) -> list[ActiveHold]:
@@ -1280,8 +1266,10 @@ def _place_hold(
     now: datetime,
     actor: str,
     note: str | None = None,
+    subject: str | None = None,
 ) -> tuple[int, int]:
-    """Hold a debtor (queued messages cancelled at once) and log it: ``(hold id, cancelled)``."""
+    """Hold a debtor (queued messages cancelled at once) and log it: ``(hold id, cancelled)``.
+    The event's subject is ``subject`` (an operator's hold names the debtor), else the hold."""
     hold_id = portfolio.add_hold(conn, debtor_id, reason, starts_at=now, until=until, note=note, by=actor)
     cancelled = messages.cancel(conn, now, f"hold:{reason}", debtor_ids=[debtor_id], actor=actor)
     events.append(
@@ -1290,7 +1278,7 @@ def _place_hold(
         at=now,
         actor=actor,
         debtor_id=debtor_id,
-        subject=f"hold:{hold_id}",
+        subject=subject or f"hold:{hold_id}",
         detail={
             "hold_id": hold_id,
             "reason": reason,
@@ -2005,10 +1993,9 @@ def record_payments(
             recorded.promises_kept += 1
     claims = portfolio.holds_with_reason(conn, debtor_ids, ["paid_claim"], now)
     recorded.holds_released = len(portfolio.clear_holds(conn, claims, now))
-    for debtor_id in debtor_ids:
-        for task in tasks_repo.open_tasks_of(conn, debtor_id, queue="payment_check"):
-            _close_task_record(conn, task, "PAYMENT_FOUND", actor, now)
-            recorded.tasks_closed += 1
+    for task in tasks_repo.open_tasks_of(conn, debtor_ids, queue="payment_check"):
+        _close_task_record(conn, task, "PAYMENT_FOUND", actor, now)
+        recorded.tasks_closed += 1
     window = timedelta(days=config.strategy.follow_up.attribution_days)
     if not payers.is_empty():
         earliest = payers["paid_at"].min()

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from dunning.core.db import chunks, one_of
 from dunning.core.errors import ConcurrencyError, InputError, NotFound
 from dunning.core.frames import read_frame
 from dunning.tasks.models import task_notes, tasks
@@ -206,14 +207,18 @@ def close(conn: Connection, task_id: int, outcome: str, by: str, now: datetime) 
 
 
 def open_tasks_of(
-    conn: Connection, debtor_id: int, *, queue: str | None = None, reason: str | None = None
+    conn: Connection, debtor_ids: Sequence[int], *, queue: str | None = None, reason: str | None = None
 ) -> list[TaskRecord]:
-    query = sa.select(*_COLUMNS).where(tasks.c.debtor_id == debtor_id, tasks.c.status != "closed")
-    if queue is not None:
-        query = query.where(tasks.c.queue == queue)
-    if reason is not None:
-        query = query.where(tasks.c.reason == reason)
-    return _records(conn.execute(query.order_by(tasks.c.id)).all())
+    """Open or claimed tasks of these debtors (one query per 5,000 debtors), by id."""
+    out: list[TaskRecord] = []
+    for chunk in chunks(sorted(set(debtor_ids))):
+        query = sa.select(*_COLUMNS).where(one_of(conn, tasks.c.debtor_id, chunk), tasks.c.status != "closed")
+        if queue is not None:
+            query = query.where(tasks.c.queue == queue)
+        if reason is not None:
+            query = query.where(tasks.c.reason == reason)
+        out.extend(_records(conn.execute(query).all()))
+    return sorted(out, key=lambda t: t.id)
 
 
 def list_tasks(

@@ -313,10 +313,10 @@ def store_replies(
 def _insert_returning_ids(
     conn: Connection, columns: Sequence[str], rows: Sequence[Sequence[object]]
 ) -> list[int]:
-    # Replies come a few hundred at a time: one INSERT … RETURNING per row keeps the ids exact on
-    # both databases (a bulk insert does not say which id each row got).
-    statement = inbound_messages.insert().returning(inbound_messages.c.id)
-    return [int(conn.execute(statement, dict(zip(columns, row, strict=True))).scalar_one()) for row in rows]
+    # One executemany with RETURNING in parameter order: the ids come back row for row.
+    statement = inbound_messages.insert().returning(inbound_messages.c.id, sort_by_parameter_order=True)
+    result = conn.execute(statement, [dict(zip(columns, row, strict=True)) for row in rows])
+    return [int(i) for i in result.scalars().all()]
 
 
 @dataclass(frozen=True, slots=True)
