@@ -1,6 +1,6 @@
 """Every table, imported in one place so Alembic and tests see the whole schema."""
 
-from dunning.access.models import Operator
+from dunning.access.models import ApiKey, IdempotencyKey, Operator
 from dunning.analytics.models import PaymentAttribution
 from dunning.core.db import Base
 from dunning.events.models import LoggedEvent
@@ -11,20 +11,26 @@ from dunning.messages.models import (
     MessageEvent,
     MessagePart,
     ParkedReceipt,
+    ProviderPause,
 )
-from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
+from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, ImportJob, Payment
 from dunning.promises.models import Promise
+from dunning.strategy.tables import StrategyVersion
 from dunning.tasks.models import Task, TaskNote
+from dunning.templates.tables import TemplateBlock
 from dunning.tracking.models import InboundMessage, InboundPart
 
 metadata = Base.metadata
 
 __all__ = [
     "Account",
+    "ApiKey",
     "ComplianceViolation",
     "Contact",
     "Debtor",
     "DebtorHold",
+    "IdempotencyKey",
+    "ImportJob",
     "InboundMessage",
     "InboundPart",
     "LoggedEvent",
@@ -37,7 +43,10 @@ __all__ = [
     "Payment",
     "PaymentAttribution",
     "Promise",
+    "ProviderPause",
+    "StrategyVersion",
     "Task",
     "TaskNote",
+    "TemplateBlock",
     "metadata",
 ]

@@ -24,12 +24,14 @@ __all__ = [
     "MessageEvent",
     "MessagePart",
     "ParkedReceipt",
+    "ProviderPause",
     "compliance_violations",
     "message_accounts",
     "message_events",
     "message_parts",
     "messages",
     "parked_receipts",
+    "provider_pauses",
 ]
 
 
@@ -189,3 +191,25 @@ message_events: sa.Table = MessageEvent.__table__  # type: ignore[assignment]
 message_parts: sa.Table = MessagePart.__table__  # type: ignore[assignment]
 parked_receipts: sa.Table = ParkedReceipt.__table__  # type: ignore[assignment]
 compliance_violations: sa.Table = ComplianceViolation.__table__  # type: ignore[assignment]
+
+
+class ProviderPause(Base):
+    """A provider (or one route of it) told us its account cannot send: quota, balance, permission.
+
+    While a pause is open (``resumed_at`` null and ``until`` in the future or null) the sender offers
+    the provider nothing; an operator resumes it, or it lapses at ``until``.
+    """
+
+    __tablename__ = "provider_pauses"
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(64), index=True)  # messages.provider or a route name
+    error_code: Mapped[str | None] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.String(255))
+    paused_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resumed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resumed_by: Mapped[str | None] = mapped_column(sa.String(64))
+
+
+provider_pauses: sa.Table = ProviderPause.__table__  # type: ignore[assignment]

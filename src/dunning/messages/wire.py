@@ -17,7 +17,9 @@ from typing import Literal, get_args
 from dunning.core.masking import mask_phone
 
 __all__ = [
+    "ERROR_CLASSES",
     "RECEIPT_STATUSES",
+    "ErrorClass",
     "InboundSms",
     "OutgoingSms",
     "Receipt",
@@ -35,6 +37,14 @@ RECEIPT_STATUSES: tuple[ReceiptStatus, ...] = get_args(ReceiptStatus)
 #: literal reading, then decimal↔hex), ``same``, ``decimal`` (the decimal value of a hex id) or
 #: ``hex`` (the hex form of a decimal id).
 ReceiptIdFormat = Literal["auto", "same", "decimal", "hex"]
+
+#: What the sender does about a message the provider did not take (REFERENCE.md §2):
+#: ``retry`` it after a backoff; ``defer`` it to the next send window (never hot-retry: a per-number
+#: frequency limit); ``pause`` the provider (balance, daily quota, credentials: offer it elsewhere or
+#: later, and alert); ``suppress`` the number (invalid, landline, unsubscribed at the carrier); or
+#: ``block_template`` (the provider rejects the content or signature: no message of it may go).
+ErrorClass = Literal["retry", "defer", "pause", "suppress", "block_template"]
+ERROR_CLASSES: tuple[ErrorClass, ...] = get_args(ErrorClass)
 
 _HEX = re.compile(r"[0-9a-f]+")
 
@@ -102,12 +112,25 @@ class SubmitOutcome:
     #: The id of every part of a concatenated message, in part order (the first equals
     #: ``provider_message_id``); empty when the provider gives one id per message.
     part_ids: tuple[str, ...] = ()
+    #: What to do about a message not taken (see :data:`ErrorClass`); ``None`` on an accepted
+    #: outcome. ``retry``, ``defer`` and ``pause`` are retriable (the provider did not take it);
+    #: ``suppress`` and ``block_template`` are permanent; a plain permanent error has ``None``.
+    error_class: ErrorClass | None = None
 
     def __post_init__(self) -> None:
         if self.accepted and not self.provider_message_id:
             raise ValueError("an accepted outcome needs a provider_message_id")
         if self.accepted and self.retriable:
             raise ValueError("an outcome cannot be both accepted and retriable")
+        if self.error_class is not None:
+            if self.error_class not in ERROR_CLASSES:
+                raise ValueError(f"unknown error class {self.error_class!r}")
+            if self.accepted:
+                raise ValueError("an accepted outcome has no error class")
+            if self.retriable != (self.error_class in ("retry", "defer", "pause")):
+                raise ValueError(
+                    f"error class {self.error_class!r} does not match retriable={self.retriable}"
+                )
 
     @classmethod
     def ok(cls, message_id: int, provider_message_id: str, part_ids: Sequence[str] = ()) -> SubmitOutcome:
@@ -118,12 +141,45 @@ class SubmitOutcome:
         cls, message_id: int, error_code: str | None, error: str, retry_after: float = 1.0
     ) -> SubmitOutcome:
         return cls(
-            message_id, False, retriable=True, retry_after=retry_after, error_code=error_code, error=error
+            message_id,
+            False,
+            retriable=True,
+            retry_after=retry_after,
+            error_code=error_code,
+            error=error,
+            error_class="retry",
         )
 
     @classmethod
-    def permanent(cls, message_id: int, error_code: str | None, error: str) -> SubmitOutcome:
-        return cls(message_id, False, error_code=error_code, error=error)
+    def deferred(cls, message_id: int, error_code: str | None, error: str) -> SubmitOutcome:
+        """Not taken because of a per-number or per-period limit: send in the next window, not now."""
+        return cls(message_id, False, retriable=True, error_code=error_code, error=error, error_class="defer")
+
+    @classmethod
+    def paused(
+        cls, message_id: int, error_code: str | None, error: str, retry_after: float = 300.0
+    ) -> SubmitOutcome:
+        """Not taken because the provider account cannot send (quota, balance, permission)."""
+        return cls(
+            message_id,
+            False,
+            retriable=True,
+            retry_after=retry_after,
+            error_code=error_code,
+            error=error,
+            error_class="pause",
+        )
+
+    @classmethod
+    def permanent(
+        cls,
+        message_id: int,
+        error_code: str | None,
+        error: str,
+        error_class: ErrorClass | None = None,
+    ) -> SubmitOutcome:
+        """Refused for good; ``error_class`` ``suppress`` or ``block_template`` says what else to do."""
+        return cls(message_id, False, error_code=error_code, error=error, error_class=error_class)
 
     @property
     def permanent_error(self) -> bool:

@@ -42,7 +42,9 @@ from typing import ClassVar, Self
 
 from dunning.core.urls import redact_url
 from dunning.messages.wire import (
+    ERROR_CLASSES,
     RECEIPT_STATUSES,
+    ErrorClass,
     InboundSms,
     OutgoingSms,
     Receipt,
@@ -52,7 +54,9 @@ from dunning.messages.wire import (
 )
 
 __all__ = [
+    "ERROR_CLASSES",
     "RECEIPT_STATUSES",
+    "ErrorClass",
     "InboundSms",
     "OutgoingSms",
     "Receipt",
