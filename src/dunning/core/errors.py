@@ -13,6 +13,9 @@ Edges (CLI, API) turn one into a clear message and a non-zero exit or a 4xx, nev
     │                                                    validator (also a ValueError, for pydantic)
     ├── NotFound                    core.errors          a named thing does not exist
     ├── PermissionDenied            core.errors          the operator may not do this act
+    ├── Unauthenticated             core.errors          no key, or a key that is unknown or revoked
+    ├── SignatureError              core.errors          a provider callback failed its signature check
+    ├── Conflict                    core.errors          a state that forbids the act (409)
     ├── ConcurrencyError            core.errors          e.g. a second sender on SQLite
     └── ProviderError               core.errors          a provider could not take a message
         ├── RetriableProviderError  core.errors          nothing handed over: retry after ``retry_after``
@@ -90,3 +93,16 @@ class ProtocolError(ProviderError):
 
 class PermissionDenied(DunningError):
     """The named operator may not do this (unknown to the act's roles, or disabled)."""
+
+
+class Unauthenticated(DunningError):
+    """No credentials, or credentials that match no active key (HTTP 401)."""
+
+
+class SignatureError(DunningError):
+    """A provider callback whose signature (or shared token) does not verify: refused, recorded."""
+
+
+class Conflict(DunningError):
+    """The thing exists but its state forbids the act (an idempotency key reused for another body,
+    a task already closed): HTTP 409."""
