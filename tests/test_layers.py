@@ -20,6 +20,7 @@ DOMAINS = (
     "compliance",
     "core",
     "events",
+    "jobs",
     "messages",
     "portfolio",
     "promises",

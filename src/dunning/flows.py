@@ -884,6 +884,544 @@ def report_day(conn: Connection, now: datetime, time_zone: str) -> dict[str, Any
 
 
 # --------------------------------------------------------------------------------------------------
+# The operator surface: pages and acts of the API and the dashboard (the edges stay thin)
+
+
+def _refs(conn: Connection, rows: list[dict[str, Any]], key: str = "debtor_id") -> list[dict[str, Any]]:
+    """Replace debtor row ids by the lender's debtor ids (the only ids that leave the system)."""
+    refs = portfolio.debtor_refs(conn, sorted({int(r[key]) for r in rows if r.get(key) is not None}))
+    for row in rows:
+        if row.get(key) is not None:
+            row[key] = refs.get(int(row[key]))
+    return rows
+
+
+def list_debtors(
+    conn: Connection,
+    now: datetime,
+    time_zone: str,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    bucket: str | None = None,
+    dpd_min: int | None = None,
+    dpd_max: int | None = None,
+    search: str | None = None,
+) -> list[dict[str, Any]]:
+    """Debtors (masked) with open balance, DPD and bucket on ``now``'s local date in ``time_zone``."""
+    from dunning.portfolio.dpd import bucket_of, days_past_due, dpd_range
+
+    today = local_date(now, time_zone)
+    low, high = dpd_min, dpd_max
+    if bucket is not None:
+        b_low, b_high = dpd_range(bucket)
+        low = b_low if low is None else max(low, b_low)
+        high = b_high if high is None else (high if b_high is None else min(high, b_high))
+    rows = portfolio.list_debtors(
+        conn,
+        after=after,
+        limit=limit,
+        oldest_due_to=today - timedelta(days=low) if low is not None else None,
+        oldest_due_from=today - timedelta(days=high) if high is not None else None,
+        search=search,
+    )
+    for row in rows:
+        due = row["oldest_due"]
+        row["dpd"] = days_past_due(today, due) if due is not None else None
+        row["bucket"] = bucket_of(row["dpd"]) if row["dpd"] is not None else "current"
+        row["outstanding_minor"] = int(row["outstanding_minor"] or 0)
+        row["open_accounts"] = int(row["open_accounts"] or 0)
+    return rows
+
+
+def debtor_detail(
+    conn: Connection,
+    debtor_ref: str,
+    *,
+    unmask: bool = False,
+    cipher: PersonalDataCipher | None = None,
+    by: str | None = None,
+    now: datetime | None = None,
+    purpose: str = "api",
+) -> dict[str, Any]:
+    """The debtor's timeline (masked). ``unmask`` adds the name and numbers in clear, for a role
+    that may see them, and logs who saw them (``personal_data.viewed``)."""
+    detail = debtor_timeline(conn, debtor_ref)
+    if unmask:
+        operator = authorize(conn, by, Act.VIEW_PERSONAL_DATA)
+        assert cipher is not None and now is not None
+        debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref]
+        name_enc, numbers = portfolio.personal_data_of(conn, debtor_id)
+        detail["debtor"]["name"] = cipher.decrypt(name_enc)
+        for contact in detail["contacts"]:
+            token = numbers.get(int(contact["id"]))
+            if token is not None:
+                contact["phone"] = cipher.decrypt(token)
+        events.append(
+            conn,
+            EventKind.PERSONAL_DATA_VIEWED,
+            at=now,
+            actor=operator.username,
+            debtor_id=debtor_id,
+            subject=debtor_ref,
+            detail={"fields": ["name", "phones"], "via": purpose},
+        )
+    return detail
+
+
+def list_accounts(
+    conn: Connection,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    debtor_ref: str | None = None,
+    open_only: bool = False,
+) -> list[dict[str, Any]]:
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref] if debtor_ref else None
+    return portfolio.list_accounts(conn, after=after, limit=limit, debtor_id=debtor_id, open_only=open_only)
+
+
+def list_payments(
+    conn: Connection, *, after: int = 0, limit: int = 50, debtor_ref: str | None = None
+) -> list[dict[str, Any]]:
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref] if debtor_ref else None
+    return portfolio.list_payments(conn, after=after, limit=limit, debtor_id=debtor_id)
+
+
+def list_messages(
+    conn: Connection,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    debtor_ref: str | None = None,
+    status: str | None = None,
+    day: date | None = None,
+    template_id: str | None = None,
+) -> list[dict[str, Any]]:
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref] if debtor_ref else None
+    rows = messages.list_messages(
+        conn, after=after, limit=limit, debtor_id=debtor_id, status=status, day=day, template_id=template_id
+    )
+    return _refs(conn, rows)
+
+
+def message_detail(conn: Connection, message_id: int) -> dict[str, Any]:
+    from dunning.core.errors import NotFound
+
+    found = messages.message_detail(conn, message_id)
+    if found is None:
+        raise NotFound(f"no message {message_id}", f"没有编号为 {message_id} 的短信")
+    return _refs(conn, [found])[0]
+
+
+def list_replies(
+    conn: Connection,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    intent: str | None = None,
+    debtor_ref: str | None = None,
+    unmask: bool = False,
+    cipher: PersonalDataCipher | None = None,
+    by: str | None = None,
+    now: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Replies with intent and action; their text only with ``unmask`` (a role that may; logged)."""
+    from dunning.tracking.replies import list_replies as _list_replies
+
+    operator = authorize(conn, by, Act.VIEW_PERSONAL_DATA) if unmask else None
+    debtor_id = portfolio.debtor_ids(conn, [debtor_ref])[debtor_ref] if debtor_ref else None
+    rows = _list_replies(conn, after=after, limit=limit, intent=intent, debtor_id=debtor_id)
+    for row in rows:
+        token = row.pop("body_enc")
+        if operator is not None:
+            assert cipher is not None
+            row["text"] = cipher.decrypt(bytes(cast(bytes, token)))
+    if operator is not None and rows:
+        assert now is not None
+        events.append(
+            conn,
+            EventKind.PERSONAL_DATA_VIEWED,
+            at=now,
+            actor=operator.username,
+            subject=f"replies {rows[0]['id']}–{rows[-1]['id']}",
+            detail={"fields": ["reply_text"], "replies": [r["id"] for r in rows], "via": "api"},
+        )
+    return _refs(conn, rows)
+
+
+def list_promises(
+    conn: Connection, *, after: int = 0, limit: int = 50, status: str | None = None
+) -> list[dict[str, Any]]:
+    rows = []
+    for record in promises_repo.list_promises(conn, after=after, limit=limit, status=status):
+        row = record.as_dict()
+        row["debtor_id"] = record.debtor_id
+        rows.append(row)
+    return _refs(conn, rows)
+
+
+def template_rows(config: DailyConfig, now: datetime) -> list[dict[str, Any]]:
+    """Every template version: state, whether it is the one sent, and a sample render's size."""
+    from dunning.core.smstext import text_info
+    from dunning.templates import render_version, sample_values
+
+    rows = []
+    for template in config.catalog.values():
+        active = template.approved
+        for version in template.versions:
+            body = render_version(
+                version, template.profile, sample_values(template.profile, now.date()), config.context
+            )
+            info = text_info(body)
+            rows.append(
+                {
+                    "id": template.id,
+                    "profile": template.profile,
+                    "kind": str(template.kind),
+                    "description": template.description,
+                    "version": version.version,
+                    "state": version.state,
+                    "sent": active is not None and active.version == version.version,
+                    "encoding": info.encoding,
+                    "segments": info.segments,
+                    "chars": len(body),
+                    "approved_by": version.approved_by,
+                    "approved_at": version.approved_at.isoformat() if version.approved_at else None,
+                    "notes": version.notes,
+                }
+            )
+    return rows
+
+
+def template_preview(
+    config: DailyConfig, template_id: str, version: int | None, now: datetime
+) -> dict[str, Any]:
+    """One version rendered with sample values, and what the compliance gate says of the text."""
+    from dunning.compliance.gate import check_message
+    from dunning.core.smstext import text_info
+    from dunning.templates import render_version, sample_values
+
+    template = config.catalog[template_id]
+    chosen = template.version(version) if version is not None else template.for_sending()[0]
+    body = render_version(
+        chosen, template.profile, sample_values(template.profile, now.date()), config.context
+    )
+    info = text_info(body)
+    violations = check_message(body, config.profile, {"kind": str(template.kind)})
+    return {
+        "id": template.id,
+        "version": chosen.version,
+        "state": chosen.state,
+        "kind": str(template.kind),
+        "template": chosen.body,
+        "body": body,
+        "chars": len(body),
+        "encoding": info.encoding,
+        "segments": info.segments,
+        "variables": list(chosen.variables),
+        "allowed": not violations,
+        "violations": [
+            {
+                "rule": v.rule,
+                "category": v.category,
+                "zh": v.reason_zh,
+                "en": v.reason_en,
+                "legal_basis": v.legal_basis,
+            }
+            for v in violations
+        ],
+        "notes": chosen.notes,
+    }
+
+
+def propose_template(
+    conn: Connection,
+    path: Path,
+    template_id: str,
+    body: str,
+    *,
+    notes: str | None,
+    by: str | None,
+    now: datetime,
+) -> TemplateVersion:
+    """A new draft version in the templates file, by a role that may propose; logged."""
+    from dunning.templates.catalog import propose_version
+
+    operator = authorize(conn, by, Act.PROPOSE_TEMPLATE)
+    proposed = propose_version(path, template_id, body, by=operator.username, notes=notes)
+    events.append(
+        conn,
+        EventKind.TEMPLATE_PROPOSED,
+        at=now,
+        actor=operator.username,
+        subject=f"{template_id}#{proposed.version}",
+        detail={"template": template_id, "version": proposed.version, "file": str(path)},
+    )
+    return proposed
+
+
+def reject_template(
+    conn: Connection,
+    path: Path,
+    template_id: str,
+    version: int,
+    *,
+    reason: str,
+    by: str | None,
+    now: datetime,
+) -> TemplateVersion:
+    """Retire a draft that review refused (the approving roles only); logged with the reason."""
+    from dunning.templates.catalog import reject_version
+
+    operator = authorize(conn, by, Act.APPROVE_TEMPLATE)
+    rejected = reject_version(path, template_id, version, by=operator.username, reason=reason)
+    events.append(
+        conn,
+        EventKind.TEMPLATE_REJECTED,
+        at=now,
+        actor=operator.username,
+        subject=f"{template_id}#{version}",
+        detail={"template": template_id, "version": version, "reason": reason[:500], "file": str(path)},
+    )
+    return rejected
+
+
+def propose_strategy(conn: Connection, text: str, *, by: str | None, now: datetime) -> dict[str, Any]:
+    from dunning.strategy import proposals
+
+    operator = authorize(conn, by, Act.PROPOSE_STRATEGY)
+    proposal = proposals.propose(conn, text, by=operator.username, now=now)
+    events.append(
+        conn,
+        EventKind.STRATEGY_PROPOSED,
+        at=now,
+        actor=operator.username,
+        subject=f"proposal {proposal.id}",
+        detail={"proposal": proposal.id, "sha256": proposal.sha256, "summary": proposal.summary},
+    )
+    return proposal.as_dict()
+
+
+def decide_strategy(
+    conn: Connection, proposal_id: int, approve: bool, path: Path, *, by: str | None, now: datetime
+) -> dict[str, Any]:
+    """Approve (the text becomes the strategy file) or reject a proposal; only compliance or admin,
+    and never the proposer's own (four eyes)."""
+    from dunning.core.errors import PermissionDenied
+    from dunning.strategy import proposals
+
+    operator = authorize(conn, by, Act.APPROVE_STRATEGY)
+    current = proposals.get_proposal(conn, proposal_id)
+    if approve and current.proposed_by == operator.username:
+        raise PermissionDenied(
+            "a strategy cannot be approved by the operator who proposed it",
+            "策略不能由提交人本人审批",
+        )
+    decided = proposals.decide(
+        conn, proposal_id, "approved" if approve else "rejected", by=operator.username, now=now
+    )
+    if approve:
+        proposals.parse_proposal(decided.text)  # still loads with today's code
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(decided.text, encoding="utf-8")
+        tmp.replace(path)
+    events.append(
+        conn,
+        EventKind.STRATEGY_APPROVED if approve else EventKind.STRATEGY_REJECTED,
+        at=now,
+        actor=operator.username,
+        subject=f"proposal {proposal_id}",
+        detail={"proposal": proposal_id, "sha256": decided.sha256, "file": str(path) if approve else None},
+    )
+    return decided.as_dict()
+
+
+def new_api_key(
+    conn: Connection, username: str, label: str, *, by: str | None, now: datetime
+) -> tuple[dict[str, Any], str]:
+    """A key for ``username`` (admin only); the full key is returned once and never stored."""
+    from dunning.access import create_api_key
+
+    operator = authorize(conn, by, Act.MANAGE_KEYS)
+    record, secret = create_api_key(conn, username, label, by=operator.username, now=now)
+    events.append(
+        conn,
+        EventKind.API_KEY_CREATED,
+        at=now,
+        actor=operator.username,
+        subject=record.prefix,
+        detail={"prefix": record.prefix, "operator": record.operator, "label": record.label},
+    )
+    return record.as_dict(), secret
+
+
+def revoke_api_key(conn: Connection, prefix: str, *, by: str | None, now: datetime) -> dict[str, Any]:
+    from dunning.access import revoke_api_key as _revoke
+
+    operator = authorize(conn, by, Act.MANAGE_KEYS)
+    record = _revoke(conn, prefix, by=operator.username, now=now)
+    events.append(
+        conn,
+        EventKind.API_KEY_REVOKED,
+        at=now,
+        actor=operator.username,
+        subject=prefix,
+        detail={"prefix": prefix, "operator": record.operator},
+    )
+    return record.as_dict()
+
+
+def record_webhook_refusal(conn: Connection, provider: str, kind: str, reason: str, now: datetime) -> None:
+    """A callback that failed its signature check: refused, and kept on record (no payload: it may
+    hold personal data and is not trusted)."""
+    events.append(
+        conn,
+        EventKind.WEBHOOK_REFUSED,
+        at=now,
+        actor=f"webhook:{provider}"[:128],
+        subject=f"{provider}/{kind}",
+        detail={"provider": provider, "kind": kind, "reason": reason[:300]},
+    )
+
+
+def _row_error(error: object) -> dict[str, Any]:
+    """One bad row of an import as data (line, column, value, reason in both languages)."""
+    line = getattr(error, "line", None)
+    return {
+        "line": line,
+        "column": getattr(error, "column", None),
+        "value": getattr(error, "value", None),
+        "zh": getattr(error, "reason_zh", str(error)),
+        "en": getattr(error, "reason_en", str(error)),
+    }
+
+
+def run_import_job(
+    engine: Engine,
+    job_id: int,
+    kind: FileKind,
+    path: Path,
+    *,
+    cipher: PersonalDataCipher,
+    config: DailyConfig,
+    by: str,
+    skip_invalid: bool = False,
+    on_progress: Callable[[float], None] | None = None,
+) -> None:
+    """Run an uploaded file through the importer as job ``job_id``: ``on_progress`` (0–1) as it
+    goes, then the row report in the job. The import is one transaction: a rejected file writes
+    nothing but the job's report."""
+    from dunning import jobs
+    from dunning.core.errors import DunningError, ImportRejected
+
+    with unit_of_work(engine) as conn:
+        jobs.start_job(conn, job_id, utcnow())
+
+    def progress(stage: str, fraction: float) -> None:
+        # In memory only: on SQLite the import's own transaction holds the write lock until it ends.
+        if on_progress is not None:
+            on_progress(max(0.0, min(fraction, 1.0)))
+
+    try:
+        with unit_of_work(engine) as conn:
+            outcome = import_portfolio(
+                conn,
+                kind,
+                path,
+                cipher=cipher,
+                profile=config.profile.name,
+                now=utcnow(),
+                skip_invalid=skip_invalid,
+                progress=progress,
+                actor=by,
+                config=config,
+            )
+        result: dict[str, Any] = {
+            "rows": outcome.result.rows,
+            "imported_rows": outcome.result.imported_rows,
+            "skipped_rows": outcome.result.skipped_rows,
+            "errors": [_row_error(e) for e in outcome.result.errors][:1000],
+            "messages_cancelled": outcome.cancelled,
+            "sha256": outcome.sha256,
+        }
+        if outcome.payments is not None:
+            result["payments"] = outcome.payments.as_dict()
+        with unit_of_work(engine) as conn:
+            jobs.finish_job(conn, job_id, utcnow(), result=result)
+    except ImportRejected as exc:
+        errors = [_row_error(e) for e in exc.errors][:1000]
+        with unit_of_work(engine) as conn:
+            jobs.finish_job(
+                conn,
+                job_id,
+                utcnow(),
+                error={"code": "import_rejected", "zh": exc.zh, "en": exc.en, "rows": errors},
+            )
+    except DunningError as exc:
+        with unit_of_work(engine) as conn:
+            jobs.finish_job(
+                conn, job_id, utcnow(), error={"code": type(exc).__name__, "zh": exc.zh, "en": exc.en}
+            )
+    except Exception as exc:  # a job must end in a state, never stay "running"
+        log.exception("import job %s failed", job_id)
+        with unit_of_work(engine) as conn:
+            jobs.finish_job(
+                conn,
+                job_id,
+                utcnow(),
+                error={
+                    "code": "internal_error",
+                    "zh": "导入时发生内部错误",
+                    "en": f"internal error ({type(exc).__name__})",
+                },
+            )
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def run_send_job(
+    engine: Engine, job_id: int, settings: Settings, config: DailyConfig, cipher: PersonalDataCipher
+) -> None:
+    """Send what is due now through the configured provider, as job ``job_id`` (a thread of the
+    server; its own event loop). The job ends done with the run's summary, or failed with why."""
+    from dunning import jobs
+    from dunning.core.errors import DunningError
+
+    with unit_of_work(engine) as conn:
+        jobs.start_job(conn, job_id, utcnow())
+
+    async def go() -> SendDayResult:
+        provider = provider_from(settings)
+        check_provider(provider, engine, settings)
+        async with provider:
+            return await send_day(engine, config, provider, cipher, utcnow, batch_size=settings.sender_batch)
+
+    try:
+        result = asyncio.run(go())
+        with unit_of_work(engine) as conn:
+            jobs.finish_job(conn, job_id, utcnow(), result=result.as_dict())
+    except DunningError as exc:
+        with unit_of_work(engine) as conn:
+            jobs.finish_job(
+                conn, job_id, utcnow(), error={"code": type(exc).__name__, "zh": exc.zh, "en": exc.en}
+            )
+    except Exception as exc:  # a job must end in a state, never stay "running"
+        log.exception("send job %s failed", job_id)
+        with unit_of_work(engine) as conn:
+            jobs.finish_job(
+                conn,
+                job_id,
+                utcnow(),
+                error={
+                    "code": "internal_error",
+                    "zh": "发送时发生内部错误",
+                    "en": f"internal error ({type(exc).__name__})",
+                },
+            )
+
+
+# --------------------------------------------------------------------------------------------------
 # Operators and their acts
 
 

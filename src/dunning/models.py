@@ -4,6 +4,7 @@ from dunning.access.models import ApiKey, IdempotencyKey, Operator
 from dunning.analytics.models import PaymentAttribution
 from dunning.core.db import Base
 from dunning.events.models import LoggedEvent
+from dunning.jobs.models import Job
 from dunning.messages.models import (
     ComplianceViolation,
     Message,
@@ -13,7 +14,7 @@ from dunning.messages.models import (
     ParkedReceipt,
     ProviderPause,
 )
-from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, ImportJob, Payment
+from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
 from dunning.promises.models import Promise
 from dunning.strategy.tables import StrategyVersion
 from dunning.tasks.models import Task, TaskNote
@@ -30,9 +31,9 @@ __all__ = [
     "Debtor",
     "DebtorHold",
     "IdempotencyKey",
-    "ImportJob",
     "InboundMessage",
     "InboundPart",
+    "Job",
     "LoggedEvent",
     "Message",
     "MessageAccount",

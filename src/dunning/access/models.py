@@ -34,7 +34,7 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
     operator_id: Mapped[int] = mapped_column(sa.ForeignKey("operators.id", ondelete="RESTRICT"), index=True)
     prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)  # public part, shown in lists
-    secret_hash: Mapped[str] = mapped_column(sa.String(128))  # scrypt of the secret part
+    secret_hash: Mapped[str] = mapped_column(sa.String(128))  # SHA-256 of the secret part (32 random bytes)
     label: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(sa.String(64))

@@ -66,6 +66,20 @@ class Settings(BaseSettings):
     allow_embedded_smsc: bool = False
     # Who the CLI acts as when --by is not given.
     operator: str | None = None
+    # `dunning serve`: loopback by default; in production bind behind a reverse proxy (docs: README).
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    # The public base URL callbacks are addressed to (Twilio signs the URL it called), when a proxy
+    # rewrites it; empty = the URL the request arrived on.
+    public_url: str = ""
+    # Signs the dashboard's session cookie; empty = a random secret per server start.
+    session_secret: SecretStr | None = None
+    # Per API key: sustained requests per second and the burst allowed above it.
+    api_rate: float = 20.0
+    api_burst: int = 60
+    # Largest request body: JSON and form posts, and portfolio uploads.
+    api_max_body: int = 1_048_576
+    api_max_upload: int = 64 * 1_048_576
 
     @model_validator(mode="after")
     def _identity_of_the_profile(self) -> Settings:

@@ -65,6 +65,15 @@ class EventKind(StrEnum):
     TASK_NOTED = "task.noted"
     TASK_CLOSED = "task.closed"
     TASKS_EXPORTED = "tasks.exported"  # a dialler export: the only place numbers leave in full
+    PERSONAL_DATA_VIEWED = "personal_data.viewed"  # an unmasked read: who saw whose data, which fields
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
+    TEMPLATE_PROPOSED = "template.proposed"
+    TEMPLATE_REJECTED = "template.rejected"
+    STRATEGY_PROPOSED = "strategy.proposed"
+    STRATEGY_APPROVED = "strategy.approved"
+    STRATEGY_REJECTED = "strategy.rejected"
+    WEBHOOK_REFUSED = "webhook.refused"  # a provider callback that failed its signature check
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ can never both win, and events are written only for the rows that really changed
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -578,3 +579,68 @@ def blocked_by_rule(conn: Connection, day: date) -> dict[str, int]:
         .group_by(compliance_violations.c.rule)
     ).all()
     return {str(rule): int(n) for rule, n in sorted(rows, key=lambda r: (-int(r[1]), str(r[0])))}
+
+
+# --------------------------------------------------------------------------------------------------
+# Pages for the API and the dashboard
+
+_PAGE_COLUMNS = (
+    "id", "debtor_id", "created_at", "slot_date", "kind", "status", "strategy_id", "step_id", "arm",
+    "template_id", "template_version", "bucket", "days_past_due", "segments", "scheduled_at",
+    "submitted_at", "final_at", "provider", "error", "body",
+)  # fmt: skip
+
+
+def list_messages(
+    conn: Connection,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    debtor_id: int | None = None,
+    status: str | None = None,
+    day: date | None = None,
+    template_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Messages in id order (``debtor_id`` is the debtor's row id: the flows turn it into a ref)."""
+    query = (
+        sa.select(*(messages.c[c] for c in _PAGE_COLUMNS))
+        .where(messages.c.id > after)
+        .order_by(messages.c.id)
+        .limit(limit)
+    )
+    if debtor_id is not None:
+        query = query.where(messages.c.debtor_id == debtor_id)
+    if status is not None:
+        query = query.where(messages.c.status == status)
+    if day is not None:
+        query = query.where(messages.c.slot_date == day)
+    if template_id is not None:
+        query = query.where(messages.c.template_id == template_id)
+    return [dict(zip(_PAGE_COLUMNS, row, strict=True)) for row in conn.execute(query)]
+
+
+def message_detail(conn: Connection, message_id: int) -> dict[str, Any] | None:
+    """One message, its event history and the compliance decisions that blocked it, or None."""
+    row = conn.execute(
+        sa.select(*(messages.c[c] for c in _PAGE_COLUMNS)).where(messages.c.id == message_id)
+    ).first()
+    if row is None:
+        return None
+    detail = dict(zip(_PAGE_COLUMNS, row, strict=True))
+    e = message_events.c
+    detail["events"] = [
+        {"event": ev, "at": at, "actor": actor, "detail": json.loads(raw) if raw else None}
+        for ev, at, actor, raw in conn.execute(
+            sa.select(e.event, e.at, e.actor, e.detail).where(e.message_id == message_id).order_by(e.id)
+        )
+    ]
+    v = compliance_violations.c
+    detail["violations"] = [
+        dict(r._mapping)
+        for r in conn.execute(
+            sa.select(v.stage, v.rule, v.category, v.reason_zh, v.reason_en, v.legal_basis, v.decided_at)
+            .where(v.message_id == message_id)
+            .order_by(v.id)
+        )
+    ]
+    return detail

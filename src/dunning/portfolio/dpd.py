@@ -82,3 +82,24 @@ def local_dates(zones: pl.Series, now: datetime) -> pl.Series:
     distinct = zones.drop_nulls().unique().to_list()
     mapping = {z: local_date(now, z) for z in distinct}
     return zones.replace_strict(mapping, default=None, return_dtype=pl.Date).cast(pl.Date)
+
+
+def dpd_range(bucket: str) -> tuple[int, int | None]:
+    """The DPD values of a bucket, ``(lowest, highest)``; ``None`` = no upper end ("90+")."""
+    if bucket == "pre-due":
+        return -PRE_DUE_DAYS, -1
+    if bucket == "D0":
+        return 0, 0
+    lower = 1
+    for upper, name in _BOUNDS:
+        if name == bucket:
+            return lower, upper
+        lower = upper + 1
+    if bucket == "90+":
+        return 91, None
+    from dunning.core.errors import InputError
+
+    names = ", ".join(BUCKETS)
+    raise InputError(
+        f"unknown bucket {bucket!r}; buckets: {names}", f"未知的账龄段 {bucket!r}；可选：{names}"
+    )

@@ -23,7 +23,6 @@ __all__ = [
     "Contact",
     "Debtor",
     "DebtorHold",
-    "ImportJob",
     "Payment",
 ]
 
@@ -118,24 +117,3 @@ class DebtorHold(Base):
     until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by: Mapped[str | None] = mapped_column(sa.String(64))
-
-
-class ImportJob(Base):
-    """A portfolio upload running in the background (API): its progress and its row report."""
-
-    __tablename__ = "import_jobs"
-
-    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(sa.String(16))  # debtors | contacts | accounts | payments
-    status: Mapped[str] = mapped_column(sa.String(12))  # queued | running | done | failed
-    file_name: Mapped[str] = mapped_column(sa.String(255))
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    rows_total: Mapped[int | None] = mapped_column(sa.Integer)
-    rows_done: Mapped[int] = mapped_column(sa.Integer, default=0)
-    result: Mapped[str | None] = mapped_column(sa.Text)  # JSON: the importer's row report
-    created_by: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-import_jobs: sa.Table = ImportJob.__table__  # type: ignore[assignment]

@@ -884,3 +884,127 @@ def release_holds(conn: Connection, debtor_id: int, now: datetime) -> list[Activ
         )
     ).all()  # fmt: skip
     return [ActiveHold(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5]) for r in rows]
+
+
+# --------------------------------------------------------------------------------------------------
+# Pages for the API and the dashboard (id order, ``after`` = the last id of the previous page)
+
+
+def list_debtors(
+    conn: Connection,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    oldest_due_from: date | None = None,
+    oldest_due_to: date | None = None,
+    search: str | None = None,
+) -> list[dict[str, Any]]:
+    """Debtors (masked) with their open balance and the due date of their oldest open account.
+
+    A DPD range is a range of that oldest due date (``dpd >= n`` ⇔ ``oldest_due <= today - n``), so
+    the filter runs in SQL on either database."""
+    a = accounts_t.c
+    open_accounts = (
+        sa.select(
+            a.debtor_id.label("debtor_id"),
+            sa.func.min(a.due_date).label("oldest_due"),
+            sa.func.sum(a.outstanding_minor).label("outstanding_minor"),
+            sa.func.min(a.currency).label("currency"),
+            sa.func.count().label("accounts"),
+        )
+        .where(a.outstanding_minor > 0)
+        .group_by(a.debtor_id)
+        .subquery()
+    )
+    d = debtors_t.c
+    query = (
+        sa.select(
+            d.id, d.external_id, d.name_masked, d.region, d.time_zones,
+            open_accounts.c.oldest_due, open_accounts.c.outstanding_minor, open_accounts.c.currency,
+            open_accounts.c.accounts,
+        )
+        .select_from(debtors_t.outerjoin(open_accounts, open_accounts.c.debtor_id == d.id))
+        .where(d.id > after)
+        .order_by(d.id)
+        .limit(limit)
+    )  # fmt: skip
+    if oldest_due_from is not None:
+        query = query.where(open_accounts.c.oldest_due >= oldest_due_from)
+    if oldest_due_to is not None:
+        query = query.where(open_accounts.c.oldest_due <= oldest_due_to)
+    if search:
+        query = query.where(d.external_id.startswith(search, autoescape=True))
+    keys = (
+        "pk", "id", "name", "region", "time_zones", "oldest_due", "outstanding_minor", "currency",
+        "open_accounts",
+    )  # fmt: skip
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(query)]
+
+
+def list_accounts(
+    conn: Connection,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    debtor_id: int | None = None,
+    open_only: bool = False,
+    due_from: date | None = None,
+    due_to: date | None = None,
+) -> list[dict[str, Any]]:
+    a = accounts_t.c
+    query = (
+        sa.select(
+            a.id, a.external_id, debtors_t.c.external_id, a.product, a.currency, a.principal_minor,
+            a.outstanding_minor, a.paid_minor, a.due_date, a.status, a.paid_at,
+        )
+        .select_from(accounts_t.join(debtors_t, debtors_t.c.id == a.debtor_id))
+        .where(a.id > after)
+        .order_by(a.id)
+        .limit(limit)
+    )  # fmt: skip
+    if debtor_id is not None:
+        query = query.where(a.debtor_id == debtor_id)
+    if open_only:
+        query = query.where(a.outstanding_minor > 0)
+    if due_from is not None:
+        query = query.where(a.due_date >= due_from)
+    if due_to is not None:
+        query = query.where(a.due_date <= due_to)
+    keys = (
+        "pk", "id", "debtor_id", "product", "currency", "principal_minor", "outstanding_minor",
+        "paid_minor", "due_date", "status", "paid_at",
+    )  # fmt: skip
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(query)]
+
+
+def list_payments(
+    conn: Connection, *, after: int = 0, limit: int = 50, debtor_id: int | None = None
+) -> list[dict[str, Any]]:
+    p = payments_t.c
+    query = (
+        sa.select(
+            p.id, p.external_id, accounts_t.c.external_id, debtors_t.c.external_id, p.amount_minor,
+            p.currency, p.paid_at, p.created_at,
+        )
+        .select_from(
+            payments_t.join(accounts_t, accounts_t.c.id == p.account_id).join(
+                debtors_t, debtors_t.c.id == accounts_t.c.debtor_id
+            )
+        )
+        .where(p.id > after)
+        .order_by(p.id)
+        .limit(limit)
+    )  # fmt: skip
+    if debtor_id is not None:
+        query = query.where(accounts_t.c.debtor_id == debtor_id)
+    keys = ("pk", "id", "account_id", "debtor_id", "amount_minor", "currency", "paid_at", "recorded_at")
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(query)]
+
+
+def personal_data_of(conn: Connection, debtor_id: int) -> tuple[bytes, dict[int, bytes]]:
+    """The encrypted name and numbers of one debtor (for an unmasked read, which the flows log)."""
+    name = conn.execute(sa.select(debtors_t.c.name_enc).where(debtors_t.c.id == debtor_id)).scalar_one()
+    numbers = conn.execute(
+        sa.select(contacts_t.c.id, contacts_t.c.phone_enc).where(contacts_t.c.debtor_id == debtor_id)
+    ).all()
+    return bytes(name), {int(i): bytes(enc) for i, enc in numbers}

@@ -208,3 +208,12 @@ def last_made_frame(conn: Connection) -> pl.DataFrame:
     query = sa.select(promises.c.debtor_id, sa.func.max(promises.c.created_at)).group_by(promises.c.debtor_id)
     schema: dict[str, pl.DataType] = {"debtor_pk": pl.Int64(), "last_promise_at": pl.Datetime("us", "UTC")}
     return read_frame(conn, query, schema=schema)
+
+
+def list_promises(
+    conn: Connection, *, after: int = 0, limit: int = 50, status: str | None = None
+) -> list[PromiseRecord]:
+    query = sa.select(*_COLUMNS).where(promises.c.id > after).order_by(promises.c.id).limit(limit)
+    if status is not None:
+        query = query.where(promises.c.status == status)
+    return _records(conn.execute(query).all())

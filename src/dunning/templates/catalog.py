@@ -186,3 +186,103 @@ def _check_only_fields_changed(
             "edit the file by hand",
             f"{source}：无法在不改动其他内容的前提下写入审批信息，请手工编辑",
         )
+
+
+def _versions_node(root: yaml.Node | None, template_id: str) -> yaml.SequenceNode | None:
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    found = _find(root, "templates")
+    if found is None or not isinstance(found[1], yaml.SequenceNode):
+        return None
+    for item in found[1].value:
+        ident = _find(item, "id") if isinstance(item, yaml.MappingNode) else None
+        if ident is not None and isinstance(ident[1], yaml.ScalarNode) and ident[1].value == template_id:
+            versions = _find(item, "versions")  # type: ignore[arg-type]
+            if versions is not None and isinstance(versions[1], yaml.SequenceNode):
+                return versions[1]
+    return None
+
+
+def _write(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def propose_version(
+    path: Path | str, template_id: str, body: str, *, by: str, notes: str | None = None
+) -> TemplateVersion:
+    """Add a new draft version of ``template_id`` to the file (the next number), for review.
+
+    The body is checked as the loader checks it (placeholders, syntax); the rest of the file is kept
+    byte for byte. Approval is a separate act (:func:`approve_version`), by someone else's role."""
+    path = Path(path)
+    text = read_text(path, what_zh="模板", what_en="templates")
+    catalog = parse_templates(text, str(path))
+    template = catalog[template_id]
+    if not body.strip():
+        raise InputError("the template body must not be empty", "模板正文不能为空")
+    number = max(v.version for v in template.versions) + 1
+    proposer = by.strip()
+    note = f"proposed by {proposer}" + (f": {notes.strip()}" if notes and notes.strip() else "")
+    node = _versions_node(yaml.compose(text), template_id)
+    if node is None or not node.value or node.flow_style:
+        raise ConfigError(
+            f"{path}: cannot add a version to {template_id!r} here; edit the file by hand",
+            f"{path}：无法在此为模板 {template_id} 新增版本，请手工编辑",
+        )
+    last = node.value[-1]
+    if not isinstance(last, yaml.MappingNode) or not last.value or last.flow_style:
+        raise ConfigError(
+            f"{path}: cannot add a version to {template_id!r} here; edit the file by hand",
+            f"{path}：无法在此为模板 {template_id} 新增版本，请手工编辑",
+        )
+    indent = " " * last.start_mark.column
+    dash = " " * max(last.start_mark.column - 2, 0)
+    anchor = last.value[-1][1].end_mark.index  # the end of the last value of the last version
+    if anchor and text[anchor - 1] != "\n":
+        line_end = text.find("\n", anchor)
+        anchor = len(text) if line_end == -1 else line_end + 1
+    block = (
+        f"{dash}- version: {number}\n{indent}state: draft\n"
+        f"{indent}body: {json.dumps(body, ensure_ascii=False)}\n"
+        f"{indent}notes: {json.dumps(note[:500], ensure_ascii=False)}\n"
+    )
+    prefix = text[:anchor] if text[:anchor].endswith("\n") else text[:anchor] + "\n"
+    new_text = prefix + block + text[anchor:]
+    expected: Any = load_yaml(text)
+    for item in expected["templates"]:
+        if item.get("id") == template_id:
+            item["versions"].append({"version": number, "state": "draft", "body": body, "notes": note[:500]})
+    if load_yaml(new_text) != expected:
+        raise ConfigError(
+            f"{path}: the new version could not be added without changing other content; edit by hand",
+            f"{path}：无法在不改动其他内容的前提下新增版本，请手工编辑",
+        )
+    try:
+        updated = parse_templates(new_text, str(path))  # the body is checked here, as the loader does
+    except ConfigError as exc:  # a bad body is the proposer's input, not the file's fault
+        raise InputError(exc.en, exc.zh) from exc
+    _write(path, new_text)
+    return updated[template_id].version(number)
+
+
+def reject_version(
+    path: Path | str, template_id: str, version: int, *, by: str, reason: str
+) -> TemplateVersion:
+    """Retire a draft version that review did not accept, with who and why in its notes."""
+    path = Path(path)
+    text = read_text(path, what_zh="模板", what_en="templates")
+    current = parse_templates(text, str(path))[template_id].version(version)
+    if current.state != "draft":
+        raise InputError(
+            f"only a draft can be rejected; version {version} of {template_id!r} is {current.state}",
+            f"只能驳回草稿；模板 {template_id} 第 {version} 版的状态是 {current.state}",
+        )
+    note = f"rejected by {by.strip()}: {reason.strip() or '—'}"
+    values = {"state": "retired", "notes": note[:500]}
+    new_text = _edit_version_fields(text, template_id, version, values, str(path))
+    _check_only_fields_changed(text, new_text, template_id, version, values, str(path))
+    updated = parse_templates(new_text, str(path))
+    _write(path, new_text)
+    return updated[template_id].version(version)

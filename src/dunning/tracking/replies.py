@@ -380,3 +380,34 @@ def intent_counts_between(conn: Connection, start: datetime, end: datetime) -> d
         .group_by(t.intent)
     ).all()
     return {str(intent or "unclassified"): int(n) for intent, n in sorted(rows, key=lambda r: str(r[0]))}
+
+
+def list_replies(
+    conn: Connection,
+    *,
+    after: int = 0,
+    limit: int = 50,
+    intent: str | None = None,
+    debtor_id: int | None = None,
+) -> list[dict[str, object]]:
+    """Replies in id order, masked (``body_enc`` is there for an unmasked read: the flows decrypt
+    it only for a role that may, and log that they did)."""
+    t = inbound_messages.c
+    query = (
+        sa.select(
+            t.id, t.debtor_id, t.received_at, t.sender_masked, t.provider, t.intent, t.confidence,
+            t.intents, t.action, t.parts, t.body_enc,
+        )
+        .where(t.id > after)
+        .order_by(t.id)
+        .limit(limit)
+    )  # fmt: skip
+    if intent is not None:
+        query = query.where(t.intent == intent)
+    if debtor_id is not None:
+        query = query.where(t.debtor_id == debtor_id)
+    keys = (
+        "id", "debtor_id", "received_at", "sender", "provider", "intent", "confidence", "intents",
+        "action", "parts", "body_enc",
+    )  # fmt: skip
+    return [dict(zip(keys, row, strict=True)) for row in conn.execute(query)]

@@ -3,7 +3,7 @@ HTTP providers report about accounts and templates.
 
 - ``api_keys`` (hashed secrets of operators' keys) and ``idempotency_keys`` (first answers to create
   requests), both in the access domain.
-- ``import_jobs``: portfolio uploads through the API, run in the background with progress.
+- ``jobs``: work the API runs in the background (uploads, send runs), with progress (a new domain).
 - ``strategy_versions``: strategy files proposed for approval.
 - ``provider_pauses`` and ``template_blocks``: a provider said its account cannot send, or that it
   rejects a template; the sender and planner honour both until released.
@@ -27,20 +27,25 @@ depends_on = None
 def upgrade() -> None:
 
     op.create_table(
-        "import_jobs",
+        "jobs",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("kind", sa.String(length=32), nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        sa.Column("file_name", sa.String(length=255), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("rows_total", sa.Integer(), nullable=True),
-        sa.Column("rows_done", sa.Integer(), nullable=False),
+        sa.Column("subject", sa.String(length=255), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=True),
+        sa.Column("total", sa.Integer(), nullable=True),
+        sa.Column("done", sa.Integer(), nullable=False),
         sa.Column("result", sa.Text(), nullable=True),
+        sa.Column("error", sa.Text(), nullable=True),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_import_jobs")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
     )
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_jobs_created_at"), ["created_at"], unique=False)
+
     op.create_table(
         "provider_pauses",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -152,4 +157,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_provider_pauses_provider"))
 
     op.drop_table("provider_pauses")
-    op.drop_table("import_jobs")
+    with op.batch_alter_table("jobs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_jobs_created_at"))
+
+    op.drop_table("jobs")
