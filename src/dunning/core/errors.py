@@ -16,6 +16,7 @@ Edges (CLI, API) turn one into a clear message and a non-zero exit or a 4xx, nev
     ├── Unauthenticated             core.errors          no key, or a key that is unknown or revoked
     ├── SignatureError              core.errors          a provider callback failed its signature check
     ├── Conflict                    core.errors          a state that forbids the act (409)
+    ├── ApiError                    api.errors           an edge refusal with its own status (413, 429…)
     ├── ConcurrencyError            core.errors          e.g. a second sender on SQLite
     └── ProviderError               core.errors          a provider could not take a message
         ├── RetriableProviderError  core.errors          nothing handed over: retry after ``retry_after``
