@@ -7,6 +7,8 @@ default. OpenAPI at ``/openapi.json``, interactive docs at ``/docs``.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ from dunning.api.limits import BodySizeLimit, RateLimiter
 from dunning.api.security import Allow, Surface
 from dunning.core.settings import Settings
 
-__all__ = ["create_app", "declared_act"]
+__all__ = ["api_routes", "create_app", "declared_act"]
 
 _DESCRIPTION = """\
 dunning 的 REST API：债务人、账户、还款、模板与策略、计划与发送、短信、回复、承诺、任务、报表。
@@ -53,7 +55,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from dunning.core.settings import get_settings
 
     chosen = settings or get_settings()
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        app.state.surface.jobs.shutdown(wait=True)  # a running import or send finishes first
+
     app = FastAPI(
+        lifespan=lifespan,
         title="dunning",
         version=__version__,
         description=_DESCRIPTION,
@@ -68,36 +76,35 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         upload_dir=Path(".dunning-uploads"),
     )
     install_error_handlers(app)
-    for module in (routes_portfolio, routes_content, routes_activity, routes_admin):
-        app.include_router(module.router)
-    _webhooks(app)
+    routers = [m.router for m in (routes_portfolio, routes_content, routes_activity, routes_admin)]
+    webhooks = _webhooks()
+    if webhooks is not None:
+        routers.append(webhooks)
+    app.state.api_routes = [r for router in routers for r in router.routes if isinstance(r, APIRoute)]
+    _document_roles(app.state.api_routes)
+    for router in routers:
+        app.include_router(router)
     _dashboard(app)
 
     @app.get("/healthz", tags=["meta"], summary="存活检查 / Liveness")
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
-    _document_roles(app)
     app.add_middleware(
         BodySizeLimit,  # type: ignore[arg-type]
         limit=chosen.api_max_body,
         upload_limit=chosen.api_max_upload,
         upload_prefixes=("/v1/imports",),
     )
-
-    @app.on_event("shutdown")
-    def _stop_jobs() -> None:
-        app.state.surface.jobs.shutdown(wait=True)
-
     return app
 
 
-def _webhooks(app: FastAPI) -> None:
+def _webhooks() -> Any:
     try:
         from dunning.api import routes_webhooks  # type: ignore[attr-defined]
     except ImportError:  # pragma: no cover - the HTTP providers are part of the package
-        return
-    app.include_router(routes_webhooks.router)
+        return None
+    return routes_webhooks.router
 
 
 def _dashboard(app: FastAPI) -> None:
@@ -108,11 +115,15 @@ def _dashboard(app: FastAPI) -> None:
     pages.install(app)
 
 
-def _document_roles(app: FastAPI) -> None:
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every REST endpoint of the app (the routers' own routes, as declared)."""
+    found: list[APIRoute] = app.state.api_routes
+    return found
+
+
+def _document_roles(routes: list[APIRoute]) -> None:
     """Put each operation's allowed roles into the OpenAPI document (``x-roles``, and the text)."""
-    for route in app.routes:
-        if not isinstance(route, APIRoute):
-            continue
+    for route in routes:
         act = declared_act(route)
         if act is None:
             continue

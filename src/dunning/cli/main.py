@@ -42,6 +42,7 @@ def _register() -> None:
         portfolio_cmd,
         replies_cmd,
         report_cmd,
+        serve_cmd,
         setup_cmd,
         smsc_cmd,
         tasks_cmd,
