@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     from dunning.core.settings import get_settings
 
     chosen = settings or get_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
 
 def _webhooks() -> Any:
     try:
-        from dunning.api import routes_webhooks  # type: ignore[attr-defined]
+        from dunning.api import routes_webhooks
     except ImportError:  # pragma: no cover - the HTTP providers are part of the package
         return None
     return routes_webhooks.router

@@ -60,6 +60,7 @@ class Surface:
     upload_dir: Path = field(default_factory=lambda: Path(".dunning-uploads"))
     _cipher: PersonalDataCipher | None = None
     _config: Any = None
+    _provider: Any = None
     _config_stamp: tuple[float, ...] = ()
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -69,6 +70,15 @@ class Surface:
 
             self._cipher = load_cipher(self.settings)
         return self._cipher
+
+    def provider(self) -> Any:
+        """The configured provider, for its callbacks (never opened here: the worker sends)."""
+        with self._lock:
+            if self._provider is None:
+                from dunning.sending.providers.registry import build_provider
+
+                self._provider = build_provider(self.settings.provider_url)
+            return self._provider
 
     def config(self) -> Any:
         """The day's configuration (strategy, templates, profile), re-read when a file changes."""

@@ -43,12 +43,12 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from dunning.core.errors import ConfigError, PermanentProviderError, RetriableProviderError
+from dunning.core.errors import ConfigError, NotFound, PermanentProviderError, RetriableProviderError
 from dunning.core.urls import redact_url
-from dunning.messages.wire import normalise_provider_id
+from dunning.messages.wire import ReceiptIdFormat, normalise_provider_id
 from dunning.sending.providers.backoff import Backoff
 from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SmsProvider, SubmitOutcome
 
@@ -401,3 +401,35 @@ class RoutingProvider(SmsProvider):
     async def drain_inbound(self) -> list[InboundSms]:
         drained = await self._each(lambda p: p.drain_inbound(), "drain_inbound")
         return [reply for _, replies in drained for reply in replies]
+
+    def callback_target(self, name: str) -> _RouteCallbacks:
+        """The callbacks of route ``name`` (an HTTP provider): its receipts' ids tagged like the ids
+        this router handed out, so tracking matches them (ADR 0009)."""
+        from dunning.sending.providers.http.base import CallbackHandler
+
+        for route in self.routes:
+            if route.name == name and isinstance(route.provider, CallbackHandler):
+                return _RouteCallbacks(route, route.provider)
+        raise NotFound(
+            f"no route named {name!r} takes callbacks (routes: {', '.join(r.name for r in self.routes)})",
+            f"没有名为 {name!r} 的可回调路由（路由：{', '.join(r.name for r in self.routes)}）",
+        )
+
+
+@dataclass(frozen=True)
+class _RouteCallbacks:
+    route: Route
+    inner: Any
+    receipt_id_format: ReceiptIdFormat = "same"
+
+    @property
+    def name(self) -> str:
+        return self.route.name
+
+    def handle_callback(self, kind: str, request: Any) -> Any:
+        result = self.inner.handle_callback(kind, request)
+        result.receipts = [
+            replace(rc, provider_message_id=self.route.receipt_id(rc.provider_message_id))
+            for rc in result.receipts
+        ]
+        return result
