@@ -27,6 +27,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "create_api_key",
         "ensure_default_operator",
         "get_operator",
+        "key_holder",
         "list_api_keys",
         "list_operators",
         "may",

@@ -353,3 +353,13 @@ def remember_idempotent(
             created_at=now,
         )
     )
+
+
+def key_holder(conn: Connection, prefix: str) -> OperatorRecord | None:
+    """The operator of an active key (by its public prefix), if both are still active: a session
+    opened with a key ends when the key is revoked or its operator disabled."""
+    found = _key_by_prefix(conn, prefix)
+    if found is None or found.revoked_at is not None:
+        return None
+    operator = get_operator(conn, found.operator)
+    return operator if operator is not None and operator.active else None

@@ -110,7 +110,7 @@ def _webhooks() -> Any:
 
 def _dashboard(app: FastAPI) -> None:
     try:
-        from dunning.web import pages  # type: ignore[attr-defined]
+        from dunning.web import pages
     except ImportError:  # pragma: no cover
         return
     pages.install(app)
