@@ -71,7 +71,7 @@ from dunning.messages import outbox
 from dunning.messages import repository as messages
 from dunning.messages.outbox import ClaimedMessage, StaleClaims
 from dunning.messages.repository import DueSummary
-from dunning.messages.wire import InboundSms, Receipt, ReceiptIdFormat
+from dunning.messages.wire import InboundSms, Receipt, ReceiptIdFormat, SubmitOutcome
 from dunning.portfolio import repository as portfolio
 from dunning.portfolio.columns import FileKind
 from dunning.portfolio.dpd import primary_zone
@@ -331,6 +331,7 @@ def plan_day(
     """Plan today's slot for every debtor in scope, in one unit of work, and log the run."""
     started = perf_counter()
     now = now.astimezone(UTC)
+    config = _with_blocks(conn, config)
     if not dry_run:
         # Promises that came due and silent debtors first: a broken promise resumes the cadence today.
         follow_up(conn, config, now)
@@ -434,7 +435,7 @@ def recheck_before_submit(config: DailyConfig) -> Recheck:
             return {}
         now = now.astimezone(UTC)
         facts = messages.message_facts(conn, [c.message_id for c in claimed])
-        frame = _gate_frame(conn, config, facts, now)
+        frame = _gate_frame(conn, _with_blocks(conn, config), facts, now)
         checked = evaluate(frame, config.profile, stage="submit")
         out: dict[int, list[Violation]] = {}
         for message_pk, rules in checked.select("message_pk", "violations").iter_rows():
@@ -477,6 +478,16 @@ def _gate_frame(conn: Connection, config: DailyConfig, facts: pl.DataFrame, now:
     frame = local_minutes_at(frame, now)
     history = load_history(conn, debtor_pks, now - _EIGHT_DAYS)
     return attach_history(frame, history, exclude_pk="message_pk")
+
+
+def _with_blocks(conn: Connection, config: DailyConfig) -> DailyConfig:
+    """The configuration with the template versions a provider refused treated as not approved."""
+    from dunning.templates import blocks
+
+    blocked = blocks.active_blocks(conn)
+    if not blocked:
+        return config
+    return dataclasses.replace(config, catalog=blocks.without_blocked(config.catalog, blocked))
 
 
 def _approved_expr(catalog: TemplateCatalog) -> pl.Expr:
@@ -689,6 +700,83 @@ class SenderHooks:
 
     def after_run(self, conn: Connection, now: datetime) -> None:
         finalise_overdue_parts(conn, now)
+
+    # What an error class asks beyond a retry or a refusal (sending.worker.ErrorClassHooks).
+
+    def paused_until(self, conn: Connection, provider: str, now: datetime) -> datetime | None:
+        return messages.paused_until(conn, provider, now)
+
+    def pause(self, conn: Connection, provider: str, outcome: SubmitOutcome, now: datetime) -> None:
+        until = now + timedelta(seconds=max(60.0, outcome.retry_after or 300.0))
+        if messages.pause_provider(
+            conn,
+            provider,
+            error_code=outcome.error_code,
+            reason=outcome.error or "paused",
+            now=now,
+            until=until,
+        ):
+            events.append(
+                conn,
+                EventKind.PROVIDER_PAUSED,
+                at=now,
+                actor="sender",
+                subject=provider,
+                detail={
+                    "provider": provider,
+                    "error_code": outcome.error_code,
+                    "reason": outcome.error,
+                    "until": until.isoformat(),
+                },
+            )
+
+    def suppress(self, conn: Connection, message_ids: Sequence[int], provider: str, now: datetime) -> None:
+        contacts = sorted({c for _, c, _, _ in messages.senders_of(conn, message_ids) if c is not None})
+        invalidated = portfolio.invalidate_contacts(conn, contacts, now)
+        messages.cancel(conn, now, "number_suppressed", contact_ids=contacts, actor="sender")
+        events.append_many(
+            conn,
+            [
+                NewEvent(
+                    EventKind.CONTACT_INVALIDATED,
+                    now,
+                    "sender",
+                    {"contact": c, "provider": provider, "reason": "provider_suppressed"},
+                    debtor_id=d,
+                )
+                for c, d in invalidated
+            ],
+        )
+
+    def block_templates(
+        self, conn: Connection, message_ids: Sequence[int], provider: str, now: datetime
+    ) -> None:
+        from dunning.templates import blocks
+
+        for template_id, version in sorted({(t, v) for _, _, t, v in messages.senders_of(conn, message_ids)}):
+            if blocks.block(
+                conn,
+                template_id,
+                version,
+                provider=provider,
+                error_code=None,
+                reason="the provider refused the content or signature",
+                now=now,
+            ):
+                cancelled = messages.cancel_template(conn, template_id, version, now, actor="sender")
+                events.append(
+                    conn,
+                    EventKind.TEMPLATE_BLOCKED,
+                    at=now,
+                    actor="sender",
+                    subject=f"{template_id}#{version}",
+                    detail={
+                        "template": template_id,
+                        "version": version,
+                        "provider": provider,
+                        "messages_cancelled": len(cancelled),
+                    },
+                )
 
 
 async def send_day(
@@ -1421,6 +1509,53 @@ def run_send_job(
             )
 
 
+def provider_pauses(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+    """Providers that said their account cannot send, while the pause lasts."""
+    return messages.open_pauses(conn, now)
+
+
+def resume_provider(conn: Connection, provider: str, *, by: str | None, now: datetime) -> int:
+    """End a provider's pause (its balance or quota is fixed): the sender offers it messages again."""
+    operator = authorize(conn, by, Act.RUN_DAY)
+    ended = messages.resume_provider(conn, provider, by=operator.username, now=now)
+    if ended:
+        events.append(
+            conn,
+            EventKind.PROVIDER_RESUMED,
+            at=now,
+            actor=operator.username,
+            subject=provider,
+            detail={"provider": provider, "pauses_ended": ended},
+        )
+    return ended
+
+
+def template_blocks(conn: Connection) -> list[dict[str, Any]]:
+    from dunning.templates import blocks
+
+    return blocks.list_blocks(conn)
+
+
+def release_template(
+    conn: Connection, template_id: str, version: int | None, *, by: str | None, now: datetime
+) -> int:
+    """Lift a provider's block of a template (after the content or registration is fixed)."""
+    from dunning.templates import blocks
+
+    operator = authorize(conn, by, Act.APPROVE_TEMPLATE)
+    released = blocks.release(conn, template_id, version, by=operator.username, now=now)
+    if released:
+        events.append(
+            conn,
+            EventKind.TEMPLATE_RELEASED,
+            at=now,
+            actor=operator.username,
+            subject=f"{template_id}#{version or '*'}",
+            detail={"template": template_id, "version": version, "blocks_released": released},
+        )
+    return released
+
+
 # --------------------------------------------------------------------------------------------------
 # Operators and their acts
 
@@ -2140,9 +2275,15 @@ def _act_on_reply(
         )
         if intent == Intent.OPT_OUT and changed and reply.debtor_id and _confirms_opt_out(config):
             outcome = _queue_answer(
-                conn, config, "opt_out_confirmation", reply.debtor_id, reply.contact_id, now,
-                key=str(reply.inbound_id), actor=actor,
-            )  # fmt: skip
+                conn,
+                config,
+                "opt_out_confirmation",
+                reply.debtor_id,
+                reply.contact_id,
+                now,
+                key=str(reply.inbound_id),
+                actor=actor,
+            )
             acts.append(f"confirmation_{outcome}")
             summary.answers_queued += outcome == "queued"
     debtor = reply.debtor_id
@@ -2160,9 +2301,17 @@ def _act_on_reply(
 
     def task(trigger: str, hold_id: int | None = None, contact_id: int | None = None) -> None:
         opened = _open_task(
-            conn, config, trigger, debtor, now, time_zone=tz, actor=actor, source=source, hold_id=hold_id,
+            conn,
+            config,
+            trigger,
+            debtor,
+            now,
+            time_zone=tz,
+            actor=actor,
+            source=source,
+            hold_id=hold_id,
             contact_id=contact_id,
-        )  # fmt: skip
+        )
         if opened is not None:
             summary.tasks_opened += 1
             acts.append(f"task:{opened}")
@@ -2235,19 +2384,34 @@ def _promise_from_reply(
         days=config.strategy.follow_up.vague_follow_up_days
     )
     promise_id = _make_promise(
-        conn, config, reply.debtor_id or 0, fact, now,
-        amount_minor=amount, promised_date=promised, follow_up=follow_up, source="reply",
-        actor=actor, inbound_id=reply.inbound_id,
-    )  # fmt: skip
+        conn,
+        config,
+        reply.debtor_id or 0,
+        fact,
+        now,
+        amount_minor=amount,
+        promised_date=promised,
+        follow_up=follow_up,
+        source="reply",
+        actor=actor,
+        inbound_id=reply.inbound_id,
+    )
     summary.promises += 1
     summary.holds += 1
     acts.extend([f"promise:{promise_id}", "hold:promise"])
     if config.strategy.follow_up.confirm_promise and reply.debtor_id:
         outcome = _queue_answer(
-            conn, config, "promise_confirmation", reply.debtor_id, reply.contact_id, now,
-            key=str(reply.inbound_id), actor=actor, amount_minor=amount or fact.amount_minor,
+            conn,
+            config,
+            "promise_confirmation",
+            reply.debtor_id,
+            reply.contact_id,
+            now,
+            key=str(reply.inbound_id),
+            actor=actor,
+            amount_minor=amount or fact.amount_minor,
             due_date=promised or follow_up,
-        )  # fmt: skip
+        )
         acts.append(f"confirmation_{outcome}")
         summary.answers_queued += outcome == "queued"
 
@@ -2294,9 +2458,14 @@ def _make_promise(
     old_holds = [p.hold_id for p in replaced if p.hold_id is not None]
     portfolio.clear_holds(conn, old_holds, now)
     hold_id, _ = _place_hold(
-        conn, debtor_id, "promise", until=_local_midnight_after(check, fact.time_zone), now=now, actor=actor,
+        conn,
+        debtor_id,
+        "promise",
+        until=_local_midnight_after(check, fact.time_zone),
+        now=now,
+        actor=actor,
         note=f"promise:{promise_id}",
-    )  # fmt: skip
+    )
     promises_repo.set_hold(conn, promise_id, hold_id)
     events.append(
         conn,
@@ -2385,9 +2554,16 @@ def settle_promises(
             if status == "partly_kept":
                 streak = max(streak, 1)
             opened = _open_task(
-                conn, config, "broken_promise", promise.debtor_id, now, time_zone=promise.time_zone,
-                actor=actor, source=f"promise:{promise.id}", streak=streak,
-            )  # fmt: skip
+                conn,
+                config,
+                "broken_promise",
+                promise.debtor_id,
+                now,
+                time_zone=promise.time_zone,
+                actor=actor,
+                source=f"promise:{promise.id}",
+                streak=streak,
+            )
             summary.tasks_opened += opened is not None
     return summary
 
@@ -2440,10 +2616,15 @@ def escalate_silent(conn: Connection, config: DailyConfig, now: datetime, *, act
         )
         for debtor_pk, zones, delivered in counts.iter_rows():
             task_id = _open_task(
-                conn, config, "no_response", int(debtor_pk), now,
-                time_zone=primary_zone(zones, config.default_zone), actor=actor,
+                conn,
+                config,
+                "no_response",
+                int(debtor_pk),
+                now,
+                time_zone=primary_zone(zones, config.default_zone),
+                actor=actor,
                 source=f"rule:{rule.id}:{delivered}",
-            )  # fmt: skip
+            )
             opened += task_id is not None
     return opened
 
@@ -2512,16 +2693,28 @@ def record_payments(
 
     if isinstance(source, Path):
         result = import_file(
-            conn, "payments", source, cipher=cipher, profile=config.profile.name, now=now,
-            skip_invalid=skip_invalid, progress=progress,
-        )  # fmt: skip
+            conn,
+            "payments",
+            source,
+            cipher=cipher,
+            profile=config.profile.name,
+            now=now,
+            skip_invalid=skip_invalid,
+            progress=progress,
+        )
     else:
         columns = ("payment_id", "account_id", "amount", "currency", "paid_at")
         raw = table_of_rows([{c: getattr(p, c) for c in columns} for p in source], columns, "payments")
         result = import_table(
-            conn, "payments", raw, cipher=cipher, profile=config.profile.name, now=now,
-            skip_invalid=skip_invalid, progress=progress,
-        )  # fmt: skip
+            conn,
+            "payments",
+            raw,
+            cipher=cipher,
+            profile=config.profile.name,
+            now=now,
+            skip_invalid=skip_invalid,
+            progress=progress,
+        )
     recorded = PaymentsRecorded(result)
     payers = portfolio.payments_frame(conn, result.payment_pks)
     debtor_ids = sorted(set(payers["debtor_pk"].to_list()) | result.affected_debtor_pks)
@@ -2560,9 +2753,16 @@ def _payment_notes(
     for payment_pk, debtor_pk, amount in payers.select("payment_pk", "debtor_pk", "amount_minor").iter_rows():
         contact = portfolio.primary_contact(conn, int(debtor_pk))
         outcome = _queue_answer(
-            conn, config, "payment_received", int(debtor_pk), contact, now, key=str(payment_pk), actor=actor,
+            conn,
+            config,
+            "payment_received",
+            int(debtor_pk),
+            contact,
+            now,
+            key=str(payment_pk),
+            actor=actor,
             amount_minor=int(amount),
-        )  # fmt: skip
+        )
         queued += outcome == "queued"
     return queued
 
@@ -2625,9 +2825,14 @@ def claim_task(conn: Connection, task_id: int, *, by: str | None, now: datetime)
     operator = authorize(conn, by, Act.WORK_TASKS)
     task = tasks_repo.claim(conn, task_id, operator.username, now)
     events.append(
-        conn, EventKind.TASK_CLAIMED, at=now, actor=operator.username, debtor_id=task.debtor_id,
-        subject=f"task:{task_id}", detail={"task_id": task_id, "queue": task.queue},
-    )  # fmt: skip
+        conn,
+        EventKind.TASK_CLAIMED,
+        at=now,
+        actor=operator.username,
+        debtor_id=task.debtor_id,
+        subject=f"task:{task_id}",
+        detail={"task_id": task_id, "queue": task.queue},
+    )
     return task
 
 
@@ -2640,9 +2845,14 @@ def note_task(
     note_id = tasks_repo.add_note(conn, task_id, operator.username, cipher.encrypt(text.strip()), now)
     task = tasks_repo.get(conn, task_id)
     events.append(
-        conn, EventKind.TASK_NOTED, at=now, actor=operator.username, debtor_id=task.debtor_id,
-        subject=f"task:{task_id}", detail={"task_id": task_id, "note_id": note_id},
-    )  # fmt: skip
+        conn,
+        EventKind.TASK_NOTED,
+        at=now,
+        actor=operator.username,
+        debtor_id=task.debtor_id,
+        subject=f"task:{task_id}",
+        detail={"task_id": task_id, "note_id": note_id},
+    )
     return note_id
 
 
@@ -2682,9 +2892,18 @@ def close_task(
         amount = to_minor(promise_amount, fact.currency) if promise_amount is not None else None
         follow_up = fact.local_date + timedelta(days=config.strategy.follow_up.vague_follow_up_days)
         _make_promise(
-            conn, config, task.debtor_id, fact, now, amount_minor=amount, promised_date=promise_date,
-            follow_up=follow_up, source="task", actor=operator.username, task_id=task_id,
-        )  # fmt: skip
+            conn,
+            config,
+            task.debtor_id,
+            fact,
+            now,
+            amount_minor=amount,
+            promised_date=promise_date,
+            follow_up=follow_up,
+            source="task",
+            actor=operator.username,
+            task_id=task_id,
+        )
     elif outcome == "WRONG_PARTY" and task.contact_id is not None:
         portfolio.invalidate_contacts(conn, [task.contact_id], now)
         messages.cancel(conn, now, "wrong_number", contact_ids=[task.contact_id], actor=operator.username)
@@ -2728,8 +2947,20 @@ def export_dialler(
     numbers = portfolio.contact_numbers(conn, [c for c in contacts.values() if c is not None], cipher)
     from dunning.core.money import format_money
 
-    header = ["task_id", "queue", "priority", "due_local", "reason", "debtor_id", "name", "phone", "amount",
-              "days_past_due", "bucket", "time_zone"]  # fmt: skip
+    header = [
+        "task_id",
+        "queue",
+        "priority",
+        "due_local",
+        "reason",
+        "debtor_id",
+        "name",
+        "phone",
+        "amount",
+        "days_past_due",
+        "bucket",
+        "time_zone",
+    ]
     rows = 0
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8-sig", newline="") as fh:

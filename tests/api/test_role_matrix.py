@@ -17,6 +17,7 @@ from tests.api.conftest import Api
 PATH_VALUES = {
     "debtor_id": "NOPE",
     "template_id": "no-such-template",
+    "provider": "nobody",
     "version": "99",
     "proposal_id": "999999",
     "task_id": "999999",

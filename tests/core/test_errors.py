@@ -14,6 +14,7 @@ from dunning.core.errors import DunningError, ProviderError, RetriableProviderEr
 #: Internal control flow, never raised to a caller: name → why it is not a DunningError.
 INTERNAL = {
     "dunning.portfolio.repository._BulkUnavailable": "the bulk reader falls back to fetchall; never escapes",
+    "dunning.web.pages._Login": "a page's signal to redirect to the sign-in form; never escapes",
     "dunning.api.limits._TooLarge": "the size limit's signal to answer 413; never escapes the middleware",
 }
 

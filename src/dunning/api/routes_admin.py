@@ -140,3 +140,44 @@ def events(
     with unit_of_work(surface(request).engine) as conn:
         rows = flows.read_events(conn, kinds=kind or (), debtor_ref=debtor_id, after_id=after, limit=limit)
     return json_response({"items": [e.as_dict() for e in rows]})
+
+
+@router.get("/providers/pauses", tags=["sending"], summary="暂停中的通道 / Paused providers")
+def pauses(request: Request, principal: Annotated[Principal, Depends(Allow(Act.READ))]) -> Response:
+    with unit_of_work(surface(request).engine) as conn:
+        return json_response({"items": flows.provider_pauses(conn, utcnow())})
+
+
+@router.post("/providers/{provider}/resume", tags=["sending"], summary="恢复通道 / Resume a paused provider")
+def resume(
+    request: Request,
+    provider: Annotated[str, PathParam(pattern=r"^[A-Za-z0-9_.-]{1,64}$")],
+    principal: Annotated[Principal, Depends(Allow(Act.RUN_DAY))],
+) -> Response:
+    with unit_of_work(surface(request).engine) as conn:
+        return json_response(
+            {
+                "provider": provider,
+                "resumed": flows.resume_provider(conn, provider, by=principal.name, now=utcnow()),
+            }
+        )
+
+
+@router.get("/templates-blocked", tags=["content"], summary="被通道拒绝的模板 / Templates a provider refused")
+def template_blocks(request: Request, principal: Annotated[Principal, Depends(Allow(Act.READ))]) -> Response:
+    with unit_of_work(surface(request).engine) as conn:
+        return json_response({"items": flows.template_blocks(conn)})
+
+
+@router.post(
+    "/templates-blocked/{template_id}/release", tags=["content"], summary="解除模板封禁 / Release a block"
+)
+def release_block(
+    request: Request,
+    template_id: Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9_.-]{0,63}$")],
+    principal: Annotated[Principal, Depends(Allow(Act.APPROVE_TEMPLATE))],
+    version: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> Response:
+    with unit_of_work(surface(request).engine) as conn:
+        released = flows.release_template(conn, template_id, version, by=principal.name, now=utcnow())
+    return json_response({"template": template_id, "version": version, "released": released})

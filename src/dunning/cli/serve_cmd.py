@@ -140,3 +140,81 @@ def revoke_command(
     with unit_of_work(engine()) as conn:
         revoke_api_key(conn, prefix, by=by or settings().operator, now=now_from(now))
     console.print(f"已吊销 / Revoked {prefix}")
+
+
+providers_app = typer.Typer(help="短信通道状态 / Provider status (pauses).", no_args_is_help=True)
+app.add_typer(providers_app, name="providers")
+
+
+@providers_app.command("status")
+@handle_errors
+def providers_status(as_json: JsonOption = False, now: NowOption = None) -> None:
+    """暂停中的通道（余额、额度、权限）/ Providers paused for quota, balance or permission."""
+    from dunning.core.db import unit_of_work
+    from dunning.flows import provider_pauses
+
+    with unit_of_work(engine()) as conn:
+        rows = provider_pauses(conn, now_from(now))
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        console.print("没有暂停的通道 / No provider is paused")
+    for r in rows:
+        console.print(
+            f"{r['provider']}: {r['error_code'] or ''} {r['reason']} — {r['paused_at']} → {r['until'] or '∞'}"
+        )
+
+
+@providers_app.command("resume")
+@handle_errors
+def providers_resume(
+    provider: Annotated[str, typer.Argument(help="通道名 / Provider name")],
+    by: ByOption = None,
+    now: NowOption = None,
+) -> None:
+    """恢复通道（主管或管理员）/ Resume a paused provider (supervisor or admin)."""
+    from dunning.core.db import unit_of_work
+    from dunning.flows import resume_provider
+
+    with unit_of_work(engine()) as conn:
+        ended = resume_provider(conn, provider, by=by, now=now_from(now))
+    console.print(f"已恢复 / Resumed {provider} ({ended})")
+
+
+@providers_app.command("blocks")
+@handle_errors
+def template_blocks_command(as_json: JsonOption = False) -> None:
+    """被通道拒绝的模板 / Templates a provider refused (blocked until released)."""
+    from dunning.core.db import unit_of_work
+    from dunning.flows import template_blocks
+
+    with unit_of_work(engine()) as conn:
+        rows = template_blocks(conn)
+    if as_json:
+        echo_json(rows)
+        return
+    if not rows:
+        console.print("没有被封禁的模板 / No template is blocked")
+    for r in rows:
+        console.print(
+            f"{r['template_id']}#{r['template_version'] or '*'}: {r['provider']} {r['reason']} "
+            f"({r['blocked_at']})"
+        )
+
+
+@providers_app.command("release")
+@handle_errors
+def template_release(
+    template_id: Annotated[str, typer.Argument(help="模板 id / Template id")],
+    version: Annotated[int | None, typer.Option("--version", help="版本 / Version (default: all)")] = None,
+    by: ByOption = None,
+    now: NowOption = None,
+) -> None:
+    """解除模板封禁（合规或管理员）/ Release a template block (compliance or admin)."""
+    from dunning.core.db import unit_of_work
+    from dunning.flows import release_template
+
+    with unit_of_work(engine()) as conn:
+        released = release_template(conn, template_id, version, by=by, now=now_from(now))
+    console.print(f"已解除 / Released {template_id}: {released}")

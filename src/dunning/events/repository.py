@@ -74,6 +74,10 @@ class EventKind(StrEnum):
     STRATEGY_APPROVED = "strategy.approved"
     STRATEGY_REJECTED = "strategy.rejected"
     WEBHOOK_REFUSED = "webhook.refused"  # a provider callback that failed its signature check
+    PROVIDER_PAUSED = "provider.paused"  # its account cannot send: nothing offered until it ends
+    PROVIDER_RESUMED = "provider.resumed"
+    TEMPLATE_BLOCKED = "template.blocked"  # a provider refused its content: not sent until released
+    TEMPLATE_RELEASED = "template.released"
 
 
 @dataclass(frozen=True, slots=True)

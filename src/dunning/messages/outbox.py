@@ -96,6 +96,10 @@ class OutcomeCounts:
     failed: int = 0
     ignored: int = 0  # outcomes for messages this worker no longer holds
     failed_ids: list[int] = field(default_factory=list)
+    deferred: int = 0  # a per-number or per-period limit: not again in this window (lapsed)
+    paused: list[SubmitOutcome] = field(default_factory=list)  # the account cannot send: requeued
+    suppress_ids: list[int] = field(default_factory=list)  # refused: the number must not be used again
+    block_template_ids: list[int] = field(default_factory=list)  # refused: the content is not accepted
 
 
 def claim_due(conn: Connection, worker_id: str, now: datetime, limit: int) -> list[ClaimedMessage]:
@@ -319,15 +323,26 @@ def _error_text(code: str | None, text: str | None) -> str:
 
 
 def _submit_attempts(conn: Connection, message_ids: Sequence[int]) -> dict[int, int]:
-    """How many times each message was handed to a provider (its ``submitting`` events)."""
+    """How many times each message was handed to a provider (its ``submitting`` events), less the
+    hand-overs a paused provider turned away (the message was not at fault)."""
     counts: dict[int, int] = {}
+    e = message_events.c
     for chunk in chunks(sorted(set(message_ids))):
         rows = conn.execute(
-            sa.select(message_events.c.message_id, sa.func.count())
-            .where(one_of(conn, message_events.c.message_id, chunk), message_events.c.event == S.SUBMITTING)
-            .group_by(message_events.c.message_id)
+            sa.select(e.message_id, sa.func.count())
+            .where(one_of(conn, e.message_id, chunk), e.event == S.SUBMITTING)
+            .group_by(e.message_id)
         ).all()
         counts.update({int(mid): int(n) for mid, n in rows})
+        paused = conn.execute(
+            sa.select(e.message_id, sa.func.count())
+            .where(
+                one_of(conn, e.message_id, chunk), e.event == S.QUEUED, e.detail.like('%"provider_paused"%')
+            )
+            .group_by(e.message_id)
+        ).all()
+        for mid, n in paused:
+            counts[int(mid)] = counts.get(int(mid), 0) - int(n)
     return counts
 
 
@@ -421,8 +436,18 @@ def record_outcomes(
     ``provider`` (its name) labels the per-part rows of concatenated messages."""
     counts = OutcomeCounts()
     counts.submitted = _record_submitted(conn, worker_id, [o for o in outcomes if o.accepted], now, provider)
+    counts.deferred = len(
+        _record_deferred(conn, worker_id, [o for o in outcomes if o.error_class == "defer"], now)
+    )
+    paused = [o for o in outcomes if o.error_class == "pause"]
+    moved = set(_record_paused(conn, worker_id, paused, now))
+    counts.paused = [o for o in paused if o.message_id in moved]
     requeued, exhausted = _record_retries(
-        conn, worker_id, [o for o in outcomes if o.retriable], now, max_attempts=max_attempts
+        conn,
+        worker_id,
+        [o for o in outcomes if o.retriable and o.error_class not in ("defer", "pause")],
+        now,
+        max_attempts=max_attempts,
     )
     refused = record_refused(
         conn,
@@ -434,8 +459,87 @@ def record_outcomes(
     counts.retried = len(requeued)
     counts.failed = len(exhausted) + len(refused)
     counts.failed_ids = sorted(exhausted + refused)
-    counts.ignored = len(outcomes) - counts.submitted - counts.retried - counts.failed
+    done = set(refused)
+    counts.suppress_ids = sorted(
+        o.message_id for o in outcomes if o.error_class == "suppress" and o.message_id in done
+    )
+    counts.block_template_ids = sorted(
+        o.message_id for o in outcomes if o.error_class == "block_template" and o.message_id in done
+    )
+    counts.ignored = (
+        len(outcomes)
+        - counts.submitted
+        - counts.retried
+        - counts.failed
+        - counts.deferred
+        - len(counts.paused)
+    )
     return counts
+
+
+def _record_deferred(
+    conn: Connection, worker_id: str, outcomes: Sequence[SubmitOutcome], now: datetime
+) -> list[int]:
+    """A per-number or per-period limit of the provider: never hot-retried. The message lapses (not
+    sent in this window; tomorrow's plan may plan the debtor again) and does not count as a failure
+    of the message."""
+    info = {o.message_id: (o.error_code, o.error or "deferred by the provider") for o in outcomes}
+    moved = transition(
+        conn,
+        list(info),
+        from_states=IN_FLIGHT,
+        to_state=S.LAPSED,
+        now=now,
+        where=[messages.c.claimed_by == worker_id],
+        values={"claimed_by": None, "claimed_at": None, "final_at": now},
+        per_row={"error": {m: _error_text(*info[m]) for m in info}},
+    )
+    append_events(
+        conn,
+        [
+            (m, S.LAPSED, now, worker_id, detail_json(reason="provider_deferred", error_code=info[m][0]))
+            for m in moved
+        ],
+    )
+    return moved
+
+
+def _record_paused(
+    conn: Connection, worker_id: str, outcomes: Sequence[SubmitOutcome], now: datetime
+) -> list[int]:
+    """The provider's account cannot send: back to the queue for when it may, without counting the
+    hand-over against the message."""
+    info = {
+        o.message_id: (o.error_code, o.error or "provider paused", max(1.0, o.retry_after or 300.0))
+        for o in outcomes
+    }
+    not_before = {m: now + timedelta(seconds=info[m][2]) for m in info}
+    moved = transition(
+        conn,
+        list(info),
+        from_states=IN_FLIGHT,
+        to_state=S.QUEUED,
+        now=now,
+        where=[messages.c.claimed_by == worker_id],
+        values={"claimed_by": None, "claimed_at": None},
+        per_row={"scheduled_at": not_before, "error": {m: _error_text(*info[m][:2]) for m in info}},
+    )
+    append_events(
+        conn,
+        [
+            (
+                m,
+                S.QUEUED,
+                now,
+                worker_id,
+                detail_json(
+                    reason="provider_paused", error_code=info[m][0], not_before=not_before[m].isoformat()
+                ),
+            )
+            for m in moved
+        ],
+    )
+    return moved
 
 
 def awaiting_receipts(conn: Connection, worker_id: str) -> int:

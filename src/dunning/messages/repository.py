@@ -28,6 +28,7 @@ from dunning.messages.models import (
     message_accounts,
     message_events,
     messages,
+    provider_pauses,
 )
 from dunning.messages.status import CANCELLABLE, NOT_COUNTED, MessageStatus
 
@@ -399,13 +400,20 @@ def cancel(
     *,
     debtor_ids: Iterable[int] = (),
     contact_ids: Iterable[int] = (),
+    message_ids: Iterable[int] = (),
     actor: str | None = None,
 ) -> list[int]:
-    """Queued or claimed (not yet handed to a provider) messages of these debtors, or addressed to
-    these numbers → ``cancelled``. Messages already submitting or sent are not touched, nor an
-    opt-out confirmation (it lapses on its own 5-minute window if it cannot go)."""
+    """Queued or claimed (not yet handed to a provider) messages of these debtors, addressed to
+    these numbers, or these messages themselves → ``cancelled``. Messages already submitting or
+    sent are not touched, nor an opt-out confirmation (it lapses on its own 5-minute window if it
+    cannot go)."""
     ids: list[int] = []
-    for column, keys in ((messages.c.debtor_id, debtor_ids), (messages.c.contact_id, contact_ids)):
+    targets = (
+        (messages.c.debtor_id, debtor_ids),
+        (messages.c.contact_id, contact_ids),
+        (messages.c.id, message_ids),
+    )
+    for column, keys in targets:
         for chunk in chunks(sorted(set(keys))):
             stmt = (
                 messages.update()
@@ -585,10 +593,27 @@ def blocked_by_rule(conn: Connection, day: date) -> dict[str, int]:
 # Pages for the API and the dashboard
 
 _PAGE_COLUMNS = (
-    "id", "debtor_id", "created_at", "slot_date", "kind", "status", "strategy_id", "step_id", "arm",
-    "template_id", "template_version", "bucket", "days_past_due", "segments", "scheduled_at",
-    "submitted_at", "final_at", "provider", "error", "body",
-)  # fmt: skip
+    "id",
+    "debtor_id",
+    "created_at",
+    "slot_date",
+    "kind",
+    "status",
+    "strategy_id",
+    "step_id",
+    "arm",
+    "template_id",
+    "template_version",
+    "bucket",
+    "days_past_due",
+    "segments",
+    "scheduled_at",
+    "submitted_at",
+    "final_at",
+    "provider",
+    "error",
+    "body",
+)
 
 
 def list_messages(
@@ -644,3 +669,98 @@ def message_detail(conn: Connection, message_id: int) -> dict[str, Any] | None:
         )
     ]
     return detail
+
+
+def senders_of(conn: Connection, message_ids: Sequence[int]) -> list[tuple[int, int | None, str, int]]:
+    """``(message id, contact id, template id, template version)`` of these messages."""
+    out: list[tuple[int, int | None, str, int]] = []
+    for chunk in chunks(sorted(set(message_ids))):
+        rows = conn.execute(
+            sa.select(
+                messages.c.id, messages.c.contact_id, messages.c.template_id, messages.c.template_version
+            ).where(one_of(conn, messages.c.id, chunk))
+        ).all()
+        out.extend((int(i), None if c is None else int(c), str(t), int(v)) for i, c, t, v in rows)
+    return out
+
+
+def cancel_template(
+    conn: Connection, template_id: str, version: int, now: datetime, *, actor: str
+) -> list[int]:
+    """Cancel the queued messages of one template version (the provider refuses its content)."""
+    ids = (
+        conn.execute(
+            sa.select(messages.c.id).where(
+                messages.c.template_id == template_id,
+                messages.c.template_version == version,
+                messages.c.status.in_(list(CANCELLABLE)),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return (
+        cancel(conn, now, "template_blocked", message_ids=[int(i) for i in ids], actor=actor) if ids else []
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Provider pauses
+
+
+def pause_provider(
+    conn: Connection,
+    provider: str,
+    *,
+    error_code: str | None,
+    reason: str,
+    now: datetime,
+    until: datetime | None,
+) -> bool:
+    """Open a pause of ``provider`` unless one is open; False when it was paused already."""
+    if paused_until(conn, provider, now) is not None:
+        return False
+    conn.execute(
+        provider_pauses.insert().values(
+            provider=provider[:64],
+            error_code=(error_code or "")[:64] or None,
+            reason=reason[:255],
+            paused_at=now,
+            until=until,
+        )
+    )
+    return True
+
+
+def paused_until(conn: Connection, provider: str, now: datetime) -> datetime | None:
+    """The end of the open pause of ``provider`` (far future when it waits for an operator), or None."""
+    p = provider_pauses.c
+    row = conn.execute(
+        sa.select(p.until)
+        .where(p.provider == provider, p.resumed_at.is_(None), sa.or_(p.until.is_(None), p.until > now))
+        .order_by(p.id.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return None
+    return row[0] if row[0] is not None else datetime.max.replace(tzinfo=now.tzinfo)
+
+
+def resume_provider(conn: Connection, provider: str, *, by: str, now: datetime) -> int:
+    p = provider_pauses.c
+    result = conn.execute(
+        provider_pauses.update()
+        .where(p.provider == provider, p.resumed_at.is_(None))
+        .values(resumed_at=now, resumed_by=by)
+    )
+    return int(result.rowcount or 0)
+
+
+def open_pauses(conn: Connection, now: datetime) -> list[dict[str, Any]]:
+    p = provider_pauses.c
+    rows = conn.execute(
+        sa.select(p.provider, p.error_code, p.reason, p.paused_at, p.until)
+        .where(p.resumed_at.is_(None), sa.or_(p.until.is_(None), p.until > now))
+        .order_by(p.id)
+    )
+    return [dict(r._mapping) for r in rows]

@@ -50,6 +50,7 @@ from dunning.sending.providers.base import SmsProvider
 
 __all__ = [
     "NO_RECIPIENT",
+    "ErrorClassHooks",
     "Now",
     "SendHooks",
     "SendSummary",
@@ -99,6 +100,29 @@ class SendHooks(Protocol):
         ...
 
 
+class ErrorClassHooks(Protocol):
+    """What the sender asks of the rest of the system when a provider's answer calls for more than
+    a retry (REFERENCE.md §2). Optional: hooks without these methods get retries and refusals only."""
+
+    def paused_until(self, conn: Connection, provider: str, now: datetime) -> datetime | None:
+        """When an open pause of ``provider`` ends (None: not paused)."""
+        ...
+
+    def pause(self, conn: Connection, provider: str, outcome: SubmitOutcome, now: datetime) -> None:
+        """Record that ``provider`` cannot send (quota, balance, permission) and alert."""
+        ...
+
+    def suppress(self, conn: Connection, message_ids: Sequence[int], provider: str, now: datetime) -> None:
+        """The numbers of these messages must not be used again (invalid, landline, unsubscribed)."""
+        ...
+
+    def block_templates(
+        self, conn: Connection, message_ids: Sequence[int], provider: str, now: datetime
+    ) -> None:
+        """The template versions of these messages are refused by the provider: block them."""
+        ...
+
+
 @dataclass(slots=True)
 class SendSummary(Counters):
     worker_id: str = ""
@@ -113,6 +137,11 @@ class SendSummary(Counters):
     unknown: int = 0  # outcome unknown (provider crashed mid-batch); never resent
     released: int = 0  # stale claims of a stopped sender put back in the queue
     stopped: bool = False  # a stop was requested (SIGTERM): claiming ended early, nothing was lost
+    deferred: int = 0  # a per-number limit of the provider: not again in this window (lapsed)
+    paused: int = 0  # messages put back because the provider's account cannot send
+    provider_paused: bool = False  # the run ended early (or never started): the provider is paused
+    suppressed: int = 0  # refused, and their numbers not used again
+    templates_blocked: int = 0  # refused, and their template versions blocked
 
 
 #: How long the line must stay quiet after the last receipt before a run that awaits receipts ends.
@@ -182,10 +211,15 @@ async def send_due(
             summary.unknown += stale.unknown
             summary.lapsed += outbox.lapse_window_closed(conn, t)
         await collector.settle(t, settle)
+        paused_until = getattr(hooks, "paused_until", None)
+        if paused_until is not None:
+            with unit_of_work(engine) as conn:
+                if paused_until(conn, provider.name, t) is not None:
+                    summary.provider_paused = True
         done = asyncio.Event()
         background = asyncio.create_task(collector.every(clock, _COLLECT_INTERVAL, done))
         try:
-            while not (stop is not None and stop.is_set()):
+            while not (stop is not None and stop.is_set()) and not summary.provider_paused:
                 t = clock()
                 with unit_of_work(engine) as conn:
                     claimed = outbox.claim_due(conn, worker, t, batch_size)
@@ -281,9 +315,36 @@ async def _send_batch(
         silent = sorted(mine - seen)
         if silent:
             summary.unknown += len(outbox.record_unknown(conn, worker, silent, now, "no_outcome"))
+        _honour_classes(conn, hooks, counts, provider.name, now, summary)
     summary.submitted += counts.submitted
     summary.retried += counts.retried
     summary.refused += counts.failed
+
+
+def _honour_classes(
+    conn: Connection,
+    hooks: SendHooks,
+    counts: outbox.OutcomeCounts,
+    provider: str,
+    now: datetime,
+    summary: SendSummary,
+) -> None:
+    """What each error class asks beyond retry and refusal, in the same transaction as the outcomes."""
+    summary.deferred += counts.deferred
+    summary.paused += len(counts.paused)
+    if counts.paused:
+        summary.provider_paused = True  # offer it nothing more in this run
+        pause = getattr(hooks, "pause", None)
+        if pause is not None:
+            pause(conn, provider, counts.paused[0], now)
+    suppress = getattr(hooks, "suppress", None)
+    if counts.suppress_ids and suppress is not None:
+        suppress(conn, counts.suppress_ids, provider, now)
+    summary.suppressed += len(counts.suppress_ids)
+    block = getattr(hooks, "block_templates", None)
+    if counts.block_template_ids and block is not None:
+        block(conn, counts.block_template_ids, provider, now)
+    summary.templates_blocked += len(counts.block_template_ids)
 
 
 async def collect_inbound(
