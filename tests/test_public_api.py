@@ -242,6 +242,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "required_columns",
         "send_days",
     ),
+    "dunning.sending.providers.http": ("CallbackHandler", "CallbackRequest", "CallbackResult", "callback_handler"),
     "dunning.templates": (
         "MAX_BODY_CHARS",
         "OUTPUT_SCHEMA",

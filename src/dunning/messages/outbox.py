@@ -81,6 +81,8 @@ class ClaimedMessage:
     window_end: datetime
     claimed_at: datetime
     claimed_by: str
+    template_id: str | None = None  # for providers that send registered templates (Aliyun, Tencent)
+    template_version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +143,8 @@ def claim_due(conn: Connection, worker_id: str, now: datetime, limit: int) -> li
                     messages.c.segments,
                     messages.c.scheduled_at,
                     messages.c.window_end,
+                    messages.c.template_id,
+                    messages.c.template_version,
                 ).where(one_of(conn, messages.c.id, chunk))
             ).all()
         )
@@ -157,6 +161,8 @@ def claim_due(conn: Connection, worker_id: str, now: datetime, limit: int) -> li
             window_end=r.window_end,
             claimed_at=now,
             claimed_by=worker_id,
+            template_id=r.template_id,
+            template_version=r.template_version,
         )
         for r in rows
     ]

@@ -86,6 +86,10 @@ class OutgoingSms:
     encoding: str  # "GSM-7" | "UCS-2" (core.smstext)
     segments: int
     source: str | None = None  # source address / sender id; None = the provider's default
+    #: Our template and version: providers that only send templates registered with them (Aliyun,
+    #: Tencent) map it to theirs.
+    template_id: str | None = None
+    template_version: int | None = None
 
     @property
     def to_masked(self) -> str:

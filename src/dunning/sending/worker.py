@@ -283,7 +283,16 @@ async def _send_batch(
         return
     mine = set(ready)
     batch = [  # oldest first, as claimed
-        OutgoingSms(c.message_id, to[c.message_id] or "", c.body, c.encoding, c.segments, source)
+        OutgoingSms(
+            c.message_id,
+            to[c.message_id] or "",
+            c.body,
+            c.encoding,
+            c.segments,
+            source,
+            template_id=c.template_id,
+            template_version=c.template_version,
+        )
         for c in claimed
         if c.message_id in mine
     ]

@@ -63,7 +63,8 @@ def test_sends_and_classifies_every_answer() -> None:
     assert outcomes[4].error_class == "block_template"
     assert outcomes[5].error_class == "suppress"
     assert (outcomes[6].error_class, outcomes[6].retriable) == ("pause", True)
-    assert fake.requests[0]["From"] == "+15550001111" and fake.requests[0]["To"] == "+15550000001"
+    first = next(r for r in fake.requests if r["To"] == "+15550000001")
+    assert first["From"] == "+15550001111" and first["Body"].startswith("Your payment")
 
 
 def test_a_bad_token_pauses_and_an_unreachable_api_is_retried() -> None:

@@ -65,3 +65,42 @@ def callback_handler(provider: SmsProvider, name: str) -> CallbackHandler:
     raise NotFound(
         f"no provider named {name!r} takes callbacks here", f"此处没有名为 {name!r} 的可回调短信通道"
     )
+
+
+def parse_template_map(value: str) -> dict[str, str]:
+    """``ours:theirs,ours2:theirs2`` → {our template id: the vendor's template code}."""
+    mapping: dict[str, str] = {}
+    for pair in filter(None, (p.strip() for p in value.split(","))):
+        ours, sep, theirs = pair.partition(":")
+        if not sep or not ours.strip() or not theirs.strip():
+            from dunning.core.errors import ConfigError
+
+            raise ConfigError(
+                f"template_map entries are ours:theirs, not {pair!r}",
+                f"template_map 的每项须为 本方:通道方，而非 {pair!r}",
+            )
+        mapping[ours.strip()] = theirs.strip()
+    return mapping
+
+
+def token_ok(request: CallbackRequest, expected: str) -> None:
+    """Vendors that do not sign their pushes (Aliyun, Tencent): a shared token in the callback URL
+    (``?token=``), compared in constant time."""
+    import hmac
+
+    from dunning.core.errors import SignatureError
+
+    presented = request.query.get("token", "")
+    if not expected or not presented or not hmac.compare_digest(presented.encode(), expected.encode()):
+        raise SignatureError("the callback token is missing or wrong", "回调令牌缺失或不正确")
+
+
+def json_body(request: CallbackRequest) -> object:
+    import json
+
+    from dunning.core.errors import InputError
+
+    try:
+        return json.loads(request.body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InputError("the callback body is not JSON", "回调内容不是 JSON") from None
