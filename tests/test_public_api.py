@@ -242,7 +242,12 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "required_columns",
         "send_days",
     ),
-    "dunning.sending.providers.http": ("CallbackHandler", "CallbackRequest", "CallbackResult", "callback_handler"),
+    "dunning.sending.providers.http": (
+        "CallbackHandler",
+        "CallbackRequest",
+        "CallbackResult",
+        "callback_handler",
+    ),
     "dunning.templates": (
         "MAX_BODY_CHARS",
         "OUTPUT_SCHEMA",

@@ -124,3 +124,142 @@ class FakeTwilio:
             "FromCountry": "US",
             "ToCountry": "US",
         }
+
+
+@dataclass
+class FakeAliyun:
+    """Dysmsapi ``SendSms`` at ``POST /``: RPC parameters (form or query) with a valid v1 signature
+    (checked), or — what the official SDK v4 sends — an ``x-acs-action`` request (its ACS3 signature
+    is not re-computed here; its business parameters are checked the same way). Answers the
+    documented ``{"Code": "OK", "BizId": …}``; a number in ``fail`` gets that Code."""
+
+    key_id: str = "LTAI-test"
+    secret: str = "aliyun-secret"
+    fail: dict[str, str] = field(default_factory=dict)
+    requests: list[dict[str, str]] = field(default_factory=list)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(100))
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/", self._send, methods=["POST", "GET"])])
+
+    async def _send(self, request: Request) -> JSONResponse:
+        from dunning.sending.providers.http.aliyun import rpc_signature
+
+        params = {k: str(v) for k, v in request.query_params.items()}
+        params.update({k: str(v) for k, v in (await request.form()).items()})
+        if "x-acs-action" in request.headers:
+            params.setdefault("Action", request.headers["x-acs-action"])
+        elif params.get("AccessKeyId") != self.key_id or params.pop("Signature", None) != rpc_signature(
+            self.secret, request.method, {k: v for k, v in params.items()}
+        ):
+            return JSONResponse(
+                {
+                    "Code": "SignatureDoesNotMatch",
+                    "Message": "Specified signature is not matched",
+                    "RequestId": "R0",
+                },
+                status_code=400,
+            )
+        self.requests.append(params)
+        missing = [k for k in ("PhoneNumbers", "SignName", "TemplateCode") if not params.get(k)]
+        if params.get("Action") != "SendSms" or missing:
+            return JSONResponse(
+                {"Code": "MissingParameter", "Message": f"missing {missing}", "RequestId": "R1"}, 400
+            )
+        code = self.fail.get(params["PhoneNumbers"])
+        if code is not None:
+            return JSONResponse({"Code": code, "Message": code, "RequestId": "R2"})
+        return JSONResponse(
+            {"Code": "OK", "Message": "OK", "BizId": f"{next(self._ids)}^0", "RequestId": "R3"}
+        )
+
+
+@dataclass
+class FakeTencent:
+    """SendSms 2021-01-11 at ``POST /``: checks the TC3-HMAC-SHA256 ``Authorization`` header (the same
+    check for our requests and the official SDK's), answers ``Response.SendStatusSet`` with per-number
+    codes (HTTP 200) or ``Response.Error`` for a bad signature."""
+
+    secret_id: str = "AKID-test"
+    secret_key: str = "tencent-secret"
+    fail: dict[str, str] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/", self._send, methods=["POST"])])
+
+    async def _send(self, request: Request) -> JSONResponse:
+        import json as _json
+
+        from dunning.sending.providers.http.tencent import tc3_authorization
+
+        payload = await request.body()
+        stamp = int(request.headers.get("x-tc-timestamp", "0"))
+        expected = tc3_authorization(
+            self.secret_id,
+            self.secret_key,
+            host=request.headers.get("host", ""),
+            content_type=request.headers.get("content-type", ""),
+            payload=payload,
+            timestamp=stamp,
+        )
+        if (
+            request.headers.get("authorization") != expected
+            or request.headers.get("x-tc-action") != "SendSms"
+        ):
+            return JSONResponse(
+                {
+                    "Response": {
+                        "Error": {"Code": "AuthFailure.SignatureFailure", "Message": "signature mismatch"},
+                        "RequestId": "r0",
+                    }
+                }
+            )
+        body = _json.loads(payload)
+        self.requests.append(body)
+        statuses = []
+        for number in body.get("PhoneNumberSet", []):
+            code = self.fail.get(number, "Ok")
+            statuses.append(
+                {
+                    "SerialNo": f"2433:{next(self._ids):020d}" if code == "Ok" else "",
+                    "PhoneNumber": number,
+                    "Fee": 1 if code == "Ok" else 0,
+                    "SessionContext": body.get("SessionContext", ""),
+                    "Code": code,
+                    "Message": "send success" if code == "Ok" else code,
+                    "IsoCode": "CN",
+                }
+            )
+        return JSONResponse({"Response": {"SendStatusSet": statuses, "RequestId": "r1"}})
+
+
+@dataclass
+class FakeAggregator:
+    """A generic aggregator for ``webhook://``: checks the HMAC signature, answers ``{"id": …}``, or
+    ``{"code": …}`` with HTTP 400 for a number in ``fail``."""
+
+    secret: str = "agg-secret"
+    fail: dict[str, str] = field(default_factory=dict)
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+
+    def app(self) -> Starlette:
+        return Starlette(routes=[Route("/send", self._send, methods=["POST"])])
+
+    async def _send(self, request: Request) -> JSONResponse:
+        import json as _json
+
+        from dunning.sending.providers.http.webhook import webhook_signature
+
+        body = await request.body()
+        stamp = request.headers.get("x-dunning-timestamp", "")
+        if request.headers.get("x-dunning-signature") != webhook_signature(self.secret, stamp, body):
+            return JSONResponse({"code": "AUTH"}, status_code=401)
+        data = _json.loads(body)
+        self.requests.append(data)
+        code = self.fail.get(data["to"])
+        if code is not None:
+            return JSONResponse({"code": code}, status_code=400)
+        return JSONResponse({"id": f"agg-{next(self._ids)}"})

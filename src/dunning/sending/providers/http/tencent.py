@@ -81,7 +81,14 @@ def _hmac(key: bytes, text: str) -> bytes:
 
 
 def tc3_authorization(
-    secret_id: str, secret_key: str, *, host: str, payload: bytes, timestamp: int, service: str = "sms"
+    secret_id: str,
+    secret_key: str,
+    *,
+    host: str,
+    payload: bytes,
+    timestamp: int,
+    service: str = "sms",
+    content_type: str = _CONTENT_TYPE,
 ) -> str:
     """The ``Authorization`` header of a TC3-HMAC-SHA256 signed POST of ``payload`` to ``host``."""
     day = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
@@ -90,7 +97,7 @@ def tc3_authorization(
             "POST",
             "/",
             "",
-            f"content-type:{_CONTENT_TYPE}\nhost:{host}\n",
+            f"content-type:{content_type}\nhost:{host}\n",
             "content-type;host",
             _sha256(payload),
         ]
