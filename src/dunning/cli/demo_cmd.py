@@ -212,11 +212,22 @@ def demo_command(
     day2 = run_until_signal(go2)
     render_send(day2.send)
     render_report(day2.report)
+    from dunning.core.clock import utcnow
+    from dunning.flows import new_api_key
+
+    # A key for the dashboard and the API of this demo (an admin's; a real install creates its own).
+    with unit_of_work(engine()) as conn:
+        _record, demo_key = new_api_key(conn, "admin", "demo dashboard", by="admin", now=utcnow())
+    key_file = work / "admin.apikey"
+    key_file.write_text(demo_key + "\n", encoding="utf-8")
+    key_file.chmod(0o600)
     elapsed = perf_counter() - started
     console.print(
         f"\n完成，用时 {elapsed:.1f} 秒 / Done in {elapsed:.1f} s.\n"
         f"短信中心收到的提交 / What the SMSC received: {journal}\n"
         f"继续探索 / Explore: cd {work} && {command} report --now {instant.isoformat()}\n"
-        f"  {command} tasks list    {command} debtors show <ID>    {command} events --kind reply.received",
+        f"  {command} tasks list    {command} debtors show <ID>    {command} events --kind reply.received\n"
+        f"看板与 API / Dashboard and API: cd {work} && {command} serve  → http://127.0.0.1:8000/ "
+        f"（登录密钥 / sign-in key: {key_file}）",
         soft_wrap=True,
     )
