@@ -1556,6 +1556,28 @@ def release_template(
     return released
 
 
+def dashboard_kpis(conn: Connection, now: datetime, time_zone: str, *, days: int = 30) -> dict[str, Any]:
+    """The portfolio figures of the dashboard (docs/kpis.md): roll rates month on month, the DPD1
+    entry rate by due-date cohort, recovery by bucket and by template, and the promise funnel, over
+    the ``days`` before ``now``."""
+    from dunning.analytics import kpis
+
+    today = local_date(now, time_zone)
+    end = _local_midnight_after(today, time_zone)
+    start = end - timedelta(days=days)
+    accounts, payments = portfolio.balance_frames(conn)
+    attributed = recovered_between(conn, start, end)
+    return {
+        "today": today.isoformat(),
+        "days": days,
+        "roll_rates": kpis.roll_rates(accounts, payments, today),
+        "entry_rate": kpis.entry_rate_by_cohort(accounts, payments, today),
+        "recovery_by_bucket": kpis.recovery_by_bucket(accounts, payments, start, end),
+        "recovery_by_template": attributed["by_template"],
+        "promise_funnel": kpis.promise_funnel(promises_repo.counts_between(conn, start, end)),
+    }
+
+
 # --------------------------------------------------------------------------------------------------
 # Operators and their acts
 

@@ -30,6 +30,8 @@ playwright = pytest.importorskip("playwright.sync_api")
 
 PAGES = {
     "/": "kpi-planned",
+    "/kpis": "roll-table",
+    "/kpis/definitions": "入催率",
     "/debtors": "D001",
     "/debtors/D002": "D002",
     "/tasks": "phone_collection",

@@ -8,8 +8,10 @@ from dunning.access import Role
 from tests.api.conftest import Api
 from tests.web.conftest import login
 
-PAGES = ["/", "/fragments/today", "/debtors", "/debtors/D001", "/tasks", "/tasks/1", "/replies", "/promises",
-         "/templates", "/templates/cn-due/3", "/strategy"]  # fmt: skip
+PAGES = [
+    "/", "/kpis", "/kpis/definitions", "/fragments/today", "/debtors", "/debtors/D001", "/tasks", "/tasks/1",
+    "/replies", "/promises", "/templates", "/templates/cn-due/3", "/strategy",
+]  # fmt: skip
 
 
 def test_pages_need_a_signed_in_operator(site: Api) -> None:

@@ -1008,3 +1008,28 @@ def personal_data_of(conn: Connection, debtor_id: int) -> tuple[bytes, dict[int,
         sa.select(contacts_t.c.id, contacts_t.c.phone_enc).where(contacts_t.c.debtor_id == debtor_id)
     ).all()
     return bytes(name), {int(i): bytes(enc) for i, enc in numbers}
+
+
+def balance_frames(conn: Connection) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """What the dashboard's cohort figures are computed from: accounts (``account_pk, due_date,
+    outstanding_minor, currency``) and payments (``account_pk, amount_minor, paid_at``)."""
+    from dunning.core.frames import read_frame
+
+    a = accounts_t.c
+    accounts = read_frame(
+        conn,
+        sa.select(a.id.label("account_pk"), a.due_date, a.outstanding_minor, a.currency),
+        schema={
+            "account_pk": pl.Int64(),
+            "due_date": pl.Date(),
+            "outstanding_minor": pl.Int64(),
+            "currency": pl.String(),
+        },
+    )
+    p = payments_t.c
+    payments = read_frame(
+        conn,
+        sa.select(p.account_id.label("account_pk"), p.amount_minor, p.paid_at),
+        schema={"account_pk": pl.Int64(), "amount_minor": pl.Int64(), "paid_at": pl.Datetime("us", "UTC")},
+    )
+    return accounts, payments

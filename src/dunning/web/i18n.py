@@ -111,6 +111,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "recovery_by_template": ("按模板的回收（末次触达归因）", "Recovery by template (last touch)"),
     "tasks_by_queue": ("各队列任务", "Tasks by queue"),
     "live": ("自动刷新中", "Live"),
+    "kpis": ("指标", "KPIs"),
+    "kpi_definitions": ("指标定义", "How each figure is defined"),
+    "last_days": ("统计天数", "Days covered"),
+    "roll_rates": ("迁徙率（按月）", "Roll rates, month on month"),
+    "month": ("月份", "Month"),
+    "entry_rate": ("入催率（按到期日）", "DPD1 entry rate by due date"),
+    "recovery_by_bucket": ("按账龄段的回收", "Recovery by bucket"),
+    "accounts": ("账户数", "Accounts"),
+    "entered": ("入催", "Entered DPD1"),
+    "rate": ("比率", "Rate"),
+    "amount_rate": ("金额比率", "Rate by amount"),
+    "kept_rate": ("承诺兑现率", "Promise kept rate"),
+    "made": ("承诺", "Made"),
+    "partly_kept": ("部分兑现", "Partly kept"),
 }
 
 

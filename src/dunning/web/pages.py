@@ -252,6 +252,65 @@ def install(app: FastAPI) -> None:
             return _csv([["stage", "count"], *[list(r) for r in figures["funnel"]]], "funnel")
         return _render(request, "today.html", operator, csrf, **figures)
 
+    @app.get("/kpis/definitions", include_in_schema=False)
+    @_page
+    def definitions(request: Request, operator: OperatorRecord, csrf: str) -> Response:
+        from dunning.analytics.kpis import DEFINITIONS
+
+        return _render(request, "definitions.html", operator, csrf, definitions=DEFINITIONS)
+
+    @app.get("/kpis", include_in_schema=False)
+    @_page
+    def kpis(request: Request, operator: OperatorRecord, csrf: str) -> Response:
+        check_role(operator, Act.READ)
+        with unit_of_work(surface(request).engine) as conn:
+            k = flows.dashboard_kpis(conn, utcnow(), _zone(request))
+        table = request.query_params.get("csv")
+        roll = k["roll_rates"]
+        if table == "roll":
+            return _csv(
+                [
+                    ["month", *roll["transitions"]],
+                    *[[m["month"], *m["rates"].values()] for m in roll["months"]],
+                ],
+                "roll_rates",
+            )
+        if table == "entry":
+            keys = ["due_date", "accounts", "entered", "rate", "amount_rate"]
+            return _csv([keys, *[[r[c] for c in keys] for r in k["entry_rate"]]], "entry_rate")
+        if table == "bucket":
+            keys = ["bucket", "accounts", "paid_minor", "still_owed_minor", "rate"]
+            return _csv(
+                [keys, *[[r[c] for c in keys] for r in k["recovery_by_bucket"]]], "recovery_by_bucket"
+            )
+        if table == "template":
+            keys = ["template_id", "currency", "amount_minor", "payments"]
+            return _csv(
+                [keys, *[[r[c] for c in keys] for r in k["recovery_by_template"]]], "recovery_by_template"
+            )
+        if table == "promises":
+            return _csv(
+                [["stage", "count"], *[[a, b] for a, b in k["promise_funnel"].items()]], "promise_funnel"
+            )
+        funnel = k["promise_funnel"]
+        promise_rows = [(name, funnel[name]) for name in ("made", "kept", "partly_kept", "broken", "pending")]
+        bucket_rows = [(str(r["bucket"]), int(r["paid_minor"]) // 100) for r in k["recovery_by_bucket"]]
+        template_rows = [
+            (str(r["template_id"]), int(r["amount_minor"]) // 100) for r in k["recovery_by_template"]
+        ]
+        entry_rows = [(r["due_date"][5:], r["entered"]) for r in k["entry_rate"]]
+        return _render(
+            request,
+            "kpis.html",
+            operator,
+            csrf,
+            k=k,
+            promise_rows=promise_rows,
+            bucket_rows=bucket_rows,
+            template_rows=template_rows,
+            entry_rows=entry_rows,
+        )
+
     @app.get("/fragments/today", include_in_schema=False)
     @_page
     def today_fragment(request: Request, operator: OperatorRecord, csrf: str) -> Response:
