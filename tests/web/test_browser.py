@@ -78,6 +78,10 @@ def test_pages_and_click_throughs_in_chromium(site: Api, tmp_path: Path) -> None
             planned = page.goto(f"{base}/")
             assert planned is not None
             assert page.inner_text("#kpi-planned") == str(site.get("/v1/reports/day").json()["planned"])
+            # The day's figures refresh themselves while the worker sends.
+            with page.expect_response(lambda r: "/fragments/today" in r.url, timeout=8000) as refreshed:
+                pass
+            assert refreshed.value.status == 200 and page.inner_text("#kpi-planned")
 
             page.goto(f"{base}/templates/cn-due/3")
             page.click("#approve")

@@ -162,3 +162,18 @@ def test_status_and_inbound_callbacks_through_the_api(
         replies = api.get("/v1/replies", Role.ADMIN).json()["items"]
         assert len(replies) == 1 and replies[0]["intent"] == "opt_out" and replies[0]["debtor_id"] == "D001"
         assert api.client.post("/v1/webhooks/nope/status", data=form).status_code == 404
+
+
+def test_a_paused_http_route_fails_over_to_the_next_family(tmp_path: Path) -> None:
+    fake = FakeTwilio()
+    with serve(fake.app()) as base:
+        wrong = _url(FakeTwilio(auth_token="expired"), base, route_name="tw", priority="1")
+        provider = build_provider(f"{wrong} | file://{tmp_path}/spare.jsonl?route_name=spare&priority=2")
+
+        async def go() -> list[object]:
+            async with provider:
+                return await provider.submit_batch([_sms(1, "+15550000001")], now=NOW)
+
+        outcome = asyncio.run(go())[0]
+    assert outcome.accepted and outcome.provider_message_id.endswith("@spare")  # type: ignore[attr-defined]
+    assert (tmp_path / "spare.jsonl").read_text().count("\n") == 1
