@@ -24,6 +24,7 @@ DOMAINS = (
     "messages",
     "portfolio",
     "promises",
+    "propensity",
     "replies",
     "sending",
     "strategy",

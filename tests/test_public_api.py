@@ -288,6 +288,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "store_replies",
     ),
     "dunning.promises": ("PENDING", "PromiseRecord", "SETTLED"),
+    "dunning.propensity": ("Evaluation", "PropensityModel", "UCI_COLUMNS", "evaluate", "read_uci", "train"),
     "dunning.replies": (
         "Classification",
         "DEFAULT_OPT_OUT_KEYWORDS",

@@ -36,6 +36,7 @@ def _register() -> None:
         demo_cmd,
         events_cmd,
         keys_cmd,
+        model_cmd,
         operators_cmd,
         outbox_cmd,
         plan_cmd,
