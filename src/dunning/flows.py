@@ -342,7 +342,7 @@ def plan_day(
         debtors,
         now=now,
         window=config.window,
-        assign=lambda f: assign(f, config.strategy),
+        assign=lambda f: _assign_and_hold_out(conn, f, config.strategy, now, dry_run=dry_run),
         render=lambda f: render_frame(f, config.catalog, config.context),
         evaluate=lambda f: evaluate(f, config.profile, stage="plan"),
         rules=rule_table(config.profile),
@@ -353,6 +353,22 @@ def plan_day(
     if not dry_run:
         _log_plan(conn, config, result, now, actor)
     return result
+
+
+def _assign_and_hold_out(
+    conn: Connection, frame: pl.DataFrame, strategy: Strategy, now: datetime, *, dry_run: bool
+) -> pl.DataFrame:
+    """The strategy's assignment; with an experiment, each debtor's arm is recorded (the first time
+    it is drawn) and the held-out debtors are sent nothing."""
+    from dunning.strategy import experiments
+    from dunning.strategy.models import HOLDOUT
+
+    assigned = assign(frame, strategy)
+    if strategy.experiment is None:
+        return assigned
+    if not dry_run:
+        experiments.record_assignments(conn, strategy.experiment.id, assigned, now)
+    return assigned.filter(pl.col("arm") != HOLDOUT)
 
 
 def _log_plan(conn: Connection, config: DailyConfig, result: PlanResult, now: datetime, actor: str) -> None:

@@ -16,7 +16,7 @@ from dunning.messages.models import (
 )
 from dunning.portfolio.models import Account, Contact, Debtor, DebtorHold, Payment
 from dunning.promises.models import Promise
-from dunning.strategy.tables import StrategyVersion
+from dunning.strategy.tables import ExperimentAssignment, StrategyVersion
 from dunning.tasks.models import Task, TaskNote
 from dunning.templates.tables import TemplateBlock
 from dunning.tracking.models import InboundMessage, InboundPart
@@ -30,6 +30,7 @@ __all__ = [
     "Contact",
     "Debtor",
     "DebtorHold",
+    "ExperimentAssignment",
     "IdempotencyKey",
     "InboundMessage",
     "InboundPart",

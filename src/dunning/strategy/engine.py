@@ -19,13 +19,14 @@ Semantics
 
 from __future__ import annotations
 
+import hashlib
 from decimal import ROUND_CEILING, Decimal
 
 import polars as pl
 
 from dunning.core.errors import InputError
 from dunning.core.money import exponent, is_known_currency
-from dunning.strategy.models import Segment, Step, Strategy, When
+from dunning.strategy.models import HOLDOUT, Experiment, Segment, Step, Strategy, When
 
 #: Columns ``assign`` adds (``exit_reason`` is an addition to the pipeline contract).
 ASSIGN_SCHEMA: dict[str, pl.DataType] = {
@@ -146,6 +147,8 @@ def required_columns(strategy: Strategy) -> set[str]:
             needed.add("region")
         if any(step.template_multi is not None for step in segment.steps):
             needed.add("n_accounts")
+    if strategy.experiment is not None:
+        needed.add("debtor_ref")
     return needed
 
 
@@ -214,4 +217,65 @@ def assign(frame: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
         )
         .drop(_SEG, _STEP)
     )
+    if strategy.experiment is not None:
+        out = with_experiment(out, strategy.experiment)
     return out.select([*base.columns, *ASSIGN_SCHEMA])
+
+
+def experiment_draw(experiment_id: str, debtor_ref: str) -> float:
+    """A debtor's stable position in [0, 1) for one experiment (a keyed hash: the same debtor gets
+    the same arm in every plan, and different experiments draw independently)."""
+    digest = hashlib.blake2b(debtor_ref.encode(), key=experiment_id.encode()[:64], digest_size=8).digest()
+    return int.from_bytes(digest, "big") / 2**64
+
+
+def arm_of(experiment: Experiment, draw: float) -> tuple[str, float]:
+    """``(arm, probability of that arm)`` for a draw: the holdout first, then the arms by share."""
+    holdout = float(experiment.holdout)
+    if draw < holdout:
+        return HOLDOUT, holdout
+    if experiment.promoted is not None:
+        return experiment.promoted, 1.0 - holdout
+    position = (draw - holdout) / (1.0 - holdout) if holdout < 1 else 0.0
+    cumulative = 0.0
+    for arm in experiment.arms:
+        cumulative += float(arm.share)
+        if position < cumulative:
+            return arm.id, (1.0 - holdout) * float(arm.share)
+    last = experiment.arms[-1]
+    return last.id, (1.0 - holdout) * float(last.share)
+
+
+def with_experiment(frame: pl.DataFrame, experiment: Experiment) -> pl.DataFrame:
+    """Each row's arm and its probability, and the arm's window and template substitutions. Held-out
+    rows keep their arm ``holdout``: the planner records them and sends them nothing."""
+    if frame.height == 0:
+        return frame
+    drawn = [
+        arm_of(experiment, experiment_draw(experiment.id, str(ref))) for ref in frame["debtor_ref"].to_list()
+    ]
+    out = frame.with_columns(
+        arm=pl.Series([a for a, _ in drawn], dtype=pl.Utf8),
+        probability=pl.Series([p for _, p in drawn], dtype=pl.Float64),
+    )
+    for arm in experiment.arms:
+        mine = pl.col("arm") == arm.id
+        changes = []
+        if arm.window_minutes is not None:
+            start, end = arm.window_minutes
+            changes += [
+                pl.when(mine)
+                .then(pl.lit(start, dtype=pl.Int32))
+                .otherwise(pl.col("window_start_min"))
+                .alias("window_start_min"),
+                pl.when(mine)
+                .then(pl.lit(end, dtype=pl.Int32))
+                .otherwise(pl.col("window_end_min"))
+                .alias("window_end_min"),
+            ]
+        if arm.templates:
+            swapped = pl.col("template_id").replace(arm.templates)
+            changes.append(pl.when(mine).then(swapped).otherwise(pl.col("template_id")).alias("template_id"))
+        if changes:
+            out = out.with_columns(changes)
+    return out

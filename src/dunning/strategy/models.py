@@ -291,6 +291,61 @@ class FollowUp(_Model):
     attribution_days: int = Field(default=3, ge=1, le=30)
 
 
+HOLDOUT = "holdout"
+
+
+class Arm(_Model):
+    """One arm of an experiment: its share of the debtors not held out, and what it changes."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    share: Decimal = Field(gt=0, le=1)
+    #: a send window instead of the step's (within the profile's legal hours)
+    window: str | None = None
+    #: our template id → the template this arm sends instead
+    templates: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("window")
+    @classmethod
+    def _window(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_window(value)
+        return value
+
+    @property
+    def window_minutes(self) -> tuple[int, int] | None:
+        return parse_window(self.window) if self.window is not None else None
+
+
+class Experiment(_Model):
+    """Champion/challenger with a no-SMS holdout. Assignment is random but stable per debtor (a
+    keyed hash of the experiment id and the debtor's id), recorded with its probability."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    holdout: Decimal = Field(default=Decimal("0"), ge=0, le=Decimal("0.5"))
+    arms: tuple[Arm, ...]
+    #: set by `dunning experiment promote`: every debtor not held out gets this arm
+    promoted: str | None = None
+
+    @model_validator(mode="after")
+    def _arms(self) -> Experiment:
+        ids = [a.id for a in self.arms]
+        if not ids:
+            raise Bilingual("an experiment needs at least one arm", "实验至少需要一个组")
+        if HOLDOUT in ids or len(set(ids)) != len(ids):
+            raise Bilingual(
+                f"arm ids must be unique and not {HOLDOUT!r}: {ids}",
+                f"实验组 id 须唯一且不能为 {HOLDOUT}：{ids}",
+            )
+        total = sum((a.share for a in self.arms), Decimal(0))
+        if abs(total - 1) > Decimal("0.0001"):
+            raise Bilingual(f"arm shares must add up to 1, not {total}", f"各组比例之和须为 1，而非 {total}")
+        if self.promoted is not None and self.promoted not in ids:
+            raise Bilingual(
+                f"promoted arm {self.promoted!r} is not an arm", f"推广的组 {self.promoted} 不存在"
+            )
+        return self
+
+
 class Strategy(_Model):
     id: str = Field(pattern=ID_PATTERN)
     profile: Profile
@@ -300,6 +355,7 @@ class Strategy(_Model):
     segments: tuple[Segment, ...]
     follow_up: FollowUp = Field(default_factory=FollowUp)
     escalation: tuple[EscalationRule, ...] = ()
+    experiment: Experiment | None = None
 
     def escalation_rules(self) -> tuple[EscalationRule, ...]:
         """The strategy's rules, plus the default rule of each reply trigger it names none for."""
@@ -332,6 +388,13 @@ class Strategy(_Model):
                     f"分群 {segment.id} 没有任何条件（匹配全部），其后的分群永远不会被选中；请把它放在最后",
                 )
         lo, hi = LEGAL_WINDOW_MIN[self.profile]
+        for arm in self.experiment.arms if self.experiment is not None else ():
+            minutes = arm.window_minutes
+            if minutes is not None and (minutes[0] < lo or minutes[1] > hi):
+                raise Bilingual(
+                    f"experiment arm {arm.id!r}: window {arm.window} is outside the legal sending hours",
+                    f"实验组 {arm.id} 的发送时段 {arm.window} 超出法定可发送时间",
+                )
         for segment in self.segments:
             for step in segment.steps:
                 start, end = step.window_minutes

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from dunning.core.db import Base, UTCDateTime
 
-__all__ = ["StrategyVersion", "strategy_versions"]
+__all__ = ["ExperimentAssignment", "StrategyVersion", "experiment_assignments", "strategy_versions"]
 
 
 class StrategyVersion(Base):
@@ -31,3 +31,21 @@ class StrategyVersion(Base):
 
 
 strategy_versions: sa.Table = StrategyVersion.__table__  # type: ignore[assignment]
+
+
+class ExperimentAssignment(Base):
+    """A debtor's arm in an experiment, from the first plan that saw them (held-out debtors too:
+    they are what the arms are compared with)."""
+
+    __tablename__ = "experiment_assignments"
+    __table_args__ = (sa.UniqueConstraint("experiment_id", "debtor_id"),)
+
+    id: Mapped[int] = mapped_column(sa.Integer, primary_key=True)
+    experiment_id: Mapped[str] = mapped_column(sa.String(64))
+    debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtors.id", ondelete="RESTRICT"), index=True)
+    arm: Mapped[str] = mapped_column(sa.String(64))
+    probability: Mapped[float] = mapped_column(sa.Float)
+    assigned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+experiment_assignments: sa.Table = ExperimentAssignment.__table__  # type: ignore[assignment]
