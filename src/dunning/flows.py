@@ -1594,6 +1594,70 @@ def dashboard_kpis(conn: Connection, now: datetime, time_zone: str, *, days: int
     }
 
 
+def experiment_report(conn: Connection, experiment_id: str, *, days: int = 14) -> dict[str, Any]:
+    """Per arm of an experiment, within ``days`` of each debtor's assignment: messages, delivered,
+    payers, recovered, promises, complaints, opt-outs; uplift over the holdout with 95 % CIs."""
+    from dunning.analytics.experiments import arm_report
+    from dunning.core.errors import NotFound
+    from dunning.strategy import experiments
+    from dunning.tracking.replies import debtor_intents_frame
+
+    assignments = experiments.assignments_frame(conn, experiment_id)
+    if assignments.is_empty():
+        raise NotFound(
+            f"no debtor has been assigned in experiment {experiment_id!r} (in the strategy? planned?)",
+            f"实验 {experiment_id} 尚无分组记录（策略中是否定义了该实验，是否已生成计划？）",
+        )
+    since = assignments["assigned_at"].min()
+    assert isinstance(since, datetime)
+    report = arm_report(
+        assignments,
+        messages.debtor_messages_frame(conn, since),
+        portfolio.debtor_payments_frame(conn, since),
+        debtor_intents_frame(conn, since),
+        promises_repo.made_frame(conn, since),
+        days=days,
+    )
+    return {"experiment": experiment_id, **report}
+
+
+def promote_arm(
+    conn: Connection, path: Path, experiment_id: str, arm: str, *, by: str | None, now: datetime
+) -> Strategy:
+    """Make ``arm`` the champion of the experiment in the strategy file (every debtor not held out
+    gets it from the next plan); supervisor or admin; logged."""
+    from dunning.core.errors import NotFound
+    from dunning.strategy.loader import parse_strategy
+
+    operator = authorize(conn, by, Act.PROPOSE_STRATEGY)
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    current = parse_strategy(text, str(path)) if text else None
+    if current is None or current.experiment is None or current.experiment.id != experiment_id:
+        raise NotFound(f"{path} has no experiment {experiment_id!r}", f"{path} 中没有实验 {experiment_id}")
+    if arm not in {a.id for a in current.experiment.arms}:
+        raise InputError(
+            f"experiment {experiment_id!r} has no arm {arm!r}", f"实验 {experiment_id} 没有组 {arm}"
+        )
+    import yaml
+
+    data = yaml.safe_load(text)
+    data["experiment"]["promoted"] = arm
+    new_text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    promoted = parse_strategy(new_text, str(path))
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(new_text, encoding="utf-8")
+    tmp.replace(path)
+    events.append(
+        conn,
+        EventKind.EXPERIMENT_PROMOTED,
+        at=now,
+        actor=operator.username,
+        subject=experiment_id,
+        detail={"experiment": experiment_id, "arm": arm, "file": str(path)},
+    )
+    return promoted
+
+
 # --------------------------------------------------------------------------------------------------
 # Operators and their acts
 

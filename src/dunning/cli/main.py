@@ -35,6 +35,7 @@ def _register() -> None:
         debtors_cmd,
         demo_cmd,
         events_cmd,
+        experiment_cmd,
         keys_cmd,
         model_cmd,
         operators_cmd,

@@ -78,6 +78,7 @@ class EventKind(StrEnum):
     PROVIDER_RESUMED = "provider.resumed"
     TEMPLATE_BLOCKED = "template.blocked"  # a provider refused its content: not sent until released
     TEMPLATE_RELEASED = "template.released"
+    EXPERIMENT_PROMOTED = "experiment.promoted"  # an arm became the champion
 
 
 @dataclass(frozen=True, slots=True)

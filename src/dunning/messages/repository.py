@@ -764,3 +764,14 @@ def open_pauses(conn: Connection, now: datetime) -> list[dict[str, Any]]:
         .order_by(p.id)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def debtor_messages_frame(conn: Connection, since: datetime) -> pl.DataFrame:
+    """``debtor_pk, status, created_at`` of collection messages planned from ``since`` on."""
+    return read_frame(
+        conn,
+        sa.select(messages.c.debtor_id.label("debtor_pk"), messages.c.status, messages.c.created_at).where(
+            messages.c.created_at >= since, messages.c.kind == "collection"
+        ),
+        schema={"debtor_pk": pl.Int64(), "status": pl.String(), "created_at": pl.Datetime("us", "UTC")},
+    )

@@ -1033,3 +1033,17 @@ def balance_frames(conn: Connection) -> tuple[pl.DataFrame, pl.DataFrame]:
         schema={"account_pk": pl.Int64(), "amount_minor": pl.Int64(), "paid_at": pl.Datetime("us", "UTC")},
     )
     return accounts, payments
+
+
+def debtor_payments_frame(conn: Connection, since: datetime) -> pl.DataFrame:
+    """``debtor_pk, amount_minor, paid_at`` of payments made from ``since`` on."""
+    from dunning.core.frames import read_frame
+
+    p, a = payments_t.c, accounts_t.c
+    return read_frame(
+        conn,
+        sa.select(a.debtor_id.label("debtor_pk"), p.amount_minor, p.paid_at)
+        .select_from(payments_t.join(accounts_t, accounts_t.c.id == p.account_id))
+        .where(p.paid_at >= since),
+        schema={"debtor_pk": pl.Int64(), "amount_minor": pl.Int64(), "paid_at": pl.Datetime("us", "UTC")},
+    )

@@ -217,3 +217,9 @@ def list_promises(
     if status is not None:
         query = query.where(promises.c.status == status)
     return _records(conn.execute(query).all())
+
+
+def made_frame(conn: Connection, since: datetime) -> pl.DataFrame:
+    """``debtor_pk, created_at`` of promises made from ``since`` on."""
+    query = sa.select(promises.c.debtor_id, promises.c.created_at).where(promises.c.created_at >= since)
+    return read_frame(conn, query, schema={"debtor_pk": pl.Int64(), "created_at": pl.Datetime("us", "UTC")})

@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -411,3 +412,19 @@ def list_replies(
         "action", "parts", "body_enc",
     )  # fmt: skip
     return [dict(zip(keys, row, strict=True)) for row in conn.execute(query)]
+
+
+def debtor_intents_frame(conn: Connection, since: datetime) -> Any:
+    """``debtor_pk, intent, received_at`` of replies from ``since`` on (known debtors only)."""
+    import polars as pl
+
+    from dunning.core.frames import read_frame
+
+    t = inbound_messages.c
+    return read_frame(
+        conn,
+        sa.select(t.debtor_id.label("debtor_pk"), t.intent, t.received_at).where(
+            t.received_at >= since, t.debtor_id.is_not(None)
+        ),
+        schema={"debtor_pk": pl.Int64(), "intent": pl.String(), "received_at": pl.Datetime("us", "UTC")},
+    )
