@@ -243,10 +243,14 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "send_days",
     ),
     "dunning.sending.providers.http": (
+        "AliyunProvider",
         "CallbackHandler",
         "CallbackRequest",
         "CallbackResult",
-        "callback_handler",
+        "HttpProvider",
+        "TencentProvider",
+        "TwilioProvider",
+        "WebhookProvider",
     ),
     "dunning.templates": (
         "MAX_BODY_CHARS",

@@ -16,7 +16,8 @@ from dunning.api.security import surface
 from dunning.core.clock import utcnow
 from dunning.core.db import unit_of_work
 from dunning.core.errors import SignatureError
-from dunning.sending.providers.http.base import CallbackRequest, callback_handler
+from dunning.sending.providers.http import CallbackRequest
+from dunning.sending.providers.routing import callback_handler
 
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 
@@ -53,7 +54,7 @@ async def callback(request: Request, name: Name, kind: Kind) -> Response:
     def work() -> Response:
         now = utcnow()
         try:
-            result = handler.handle_callback(kind, incoming)
+            result = handler.handle_callback(kind, incoming, now=now)
         except SignatureError as exc:
             with unit_of_work(s.engine) as conn:
                 flows.record_webhook_refusal(conn, name, kind, exc.en, now)
@@ -64,7 +65,8 @@ async def callback(request: Request, name: Name, kind: Kind) -> Response:
                 flows.ingest_replies(conn, result.replies, now, cipher=cipher, config=config, provider=name)
             if result.receipts:
                 flows.ingest_receipts(
-                    conn, result.receipts, now, provider=provider.name, id_format=handler.receipt_id_format,
+                    conn, result.receipts, now, provider=provider.name,
+                    id_format=getattr(handler, "receipt_id_format", provider.receipt_id_format),
                     cipher=cipher,
                 )  # fmt: skip
         return Response(result.body, status_code=result.status_code, media_type=result.media_type)

@@ -86,8 +86,8 @@ class OutgoingSms:
     encoding: str  # "GSM-7" | "UCS-2" (core.smstext)
     segments: int
     source: str | None = None  # source address / sender id; None = the provider's default
-    #: Our template and version: providers that only send templates registered with them (Aliyun,
-    #: Tencent) map it to theirs.
+    #: The approved template the body was rendered from (its id and version), for providers that
+    #: only send templates registered with them (Aliyun, Tencent map it to their own template code).
     template_id: str | None = None
     template_version: int | None = None
 
@@ -98,7 +98,8 @@ class OutgoingSms:
     def __repr__(self) -> str:  # keeps the clear number out of logs and tracebacks
         return (
             f"OutgoingSms(message_id={self.message_id}, to={self.to_masked!r}, "
-            f"encoding={self.encoding!r}, segments={self.segments}, source={self.source!r})"
+            f"encoding={self.encoding!r}, segments={self.segments}, source={self.source!r}, "
+            f"template_id={self.template_id!r}, template_version={self.template_version!r})"
         )
 
 

@@ -43,21 +43,26 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Final, TypeVar
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from dunning.core.errors import ConfigError, NotFound, PermanentProviderError, RetriableProviderError
 from dunning.core.urls import redact_url
-from dunning.messages.wire import ReceiptIdFormat, normalise_provider_id
+from dunning.messages.wire import normalise_provider_id
 from dunning.sending.providers.backoff import Backoff
 from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, SmsProvider, SubmitOutcome
+
+if TYPE_CHECKING:
+    from dunning.sending.providers.http.base import CallbackHandler, CallbackRequest, CallbackResult
 
 T = TypeVar("T")
 
 __all__ = [
     "ROUTING_OPTIONS",
     "Route",
+    "RouteCallbacks",
     "RoutingProvider",
+    "callback_handler",
     "has_routing_options",
     "split_provider_urls",
     "strip_routing_options",
@@ -402,34 +407,57 @@ class RoutingProvider(SmsProvider):
         drained = await self._each(lambda p: p.drain_inbound(), "drain_inbound")
         return [reply for _, replies in drained for reply in replies]
 
-    def callback_target(self, name: str) -> _RouteCallbacks:
-        """The callbacks of route ``name`` (an HTTP provider): its receipts' ids tagged like the ids
-        this router handed out, so tracking matches them (ADR 0009)."""
-        from dunning.sending.providers.http.base import CallbackHandler
+    # -- callbacks (HTTP providers) -----------------------------------------------------------
 
-        for route in self.routes:
-            if route.name == name and isinstance(route.provider, CallbackHandler):
-                return _RouteCallbacks(route, route.provider)
-        raise NotFound(
-            f"no route named {name!r} takes callbacks (routes: {', '.join(r.name for r in self.routes)})",
-            f"没有名为 {name!r} 的可回调路由（路由：{', '.join(r.name for r in self.routes)}）",
-        )
+    def callback_target(self, name: str) -> RouteCallbacks:
+        """The callback handler of route ``name``: its provider's ``handle_callback`` with the
+        receipts' ids tagged like this route's accepted outcomes (``<id>@<name>``). NotFound for an
+        unknown route or one whose provider takes no callbacks."""
+        route = next((r for r in self.routes if r.name == name), None)
+        if route is None:
+            known = ", ".join(r.name for r in self.routes)
+            raise NotFound(
+                f"no provider route named {name!r} (routes: {known})",
+                f"没有名为 {name!r} 的短信通道路由（现有：{known}）",
+            )
+        if not callable(getattr(route.provider, "handle_callback", None)):
+            raise NotFound(
+                f"provider route {name!r} ({route.provider.name}) takes no callbacks",
+                f"短信通道路由 {name!r}（{route.provider.name}）不接收回调",
+            )
+        return RouteCallbacks(route)
 
 
-@dataclass(frozen=True)
-class _RouteCallbacks:
-    route: Route
-    inner: Any
-    receipt_id_format: ReceiptIdFormat = "same"
+class RouteCallbacks:
+    """One route's callbacks: the provider's results, receipt ids tagged with the route."""
 
-    @property
-    def name(self) -> str:
-        return self.route.name
+    #: the ids are tagged here exactly as the router tagged the submitted ones
+    receipt_id_format = "same"
 
-    def handle_callback(self, kind: str, request: Any) -> Any:
-        result = self.inner.handle_callback(kind, request)
-        result.receipts = [
+    def __init__(self, route: Route) -> None:
+        self.route = route
+
+    def handle_callback(
+        self, kind: str, request: CallbackRequest, *, now: datetime | None = None
+    ) -> CallbackResult:
+        handler: CallbackHandler = self.route.provider  # type: ignore[assignment]
+        result = handler.handle_callback(kind, request, now=now)
+        receipts = [
             replace(rc, provider_message_id=self.route.receipt_id(rc.provider_message_id))
             for rc in result.receipts
         ]
-        return result
+        return replace(result, receipts=receipts)
+
+
+def callback_handler(provider: SmsProvider, name: str) -> CallbackHandler:
+    """What handles the callbacks addressed to ``name``: route ``name`` of a RoutingProvider, or a
+    single provider whose name (or URL scheme) is ``name``. NotFound otherwise."""
+    if isinstance(provider, RoutingProvider):
+        return provider.callback_target(name)
+    names = {provider.name, urlsplit(provider.url).scheme.lower()}
+    if name not in names or not callable(getattr(provider, "handle_callback", None)):
+        raise NotFound(
+            f"no SMS provider {name!r} takes callbacks here (configured: {provider.name})",
+            f"此处没有接收回调的短信通道 {name!r}（已配置：{provider.name}）",
+        )
+    return provider  # type: ignore[return-value]

@@ -1,179 +1,290 @@
-"""The Twilio adapter against a loopback double of the Messages API, its signature check against
-Twilio's own validator, and its callbacks through the API's webhook endpoint."""
+"""twilio://: the Messages API against the fake (basic auth), and the signed webhooks, cross-checked
+against twilio's own RequestValidator in both directions."""
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
-from dunning import flows
-from dunning.access import Role
-from dunning.core.crypto import PersonalDataCipher
-from dunning.core.db import unit_of_work
-from dunning.core.errors import SignatureError
-from dunning.messages.wire import OutgoingSms, normalise_provider_id
-from dunning.models import Message
+from dunning.core.errors import ConfigError, InputError, SignatureError
+from dunning.sending.providers.base import OutgoingSms
 from dunning.sending.providers.http.base import CallbackRequest
-from dunning.sending.providers.http.twilio import TwilioProvider, twilio_signature
+from dunning.sending.providers.http.twilio import (
+    EMPTY_TWIML,
+    TwilioProvider,
+    twilio_signature,
+    url_variants,
+    valid_twilio_signature,
+)
 from dunning.sending.providers.registry import build_provider
-from tests.api.conftest import make_api
-from tests.factories import T0, add_message, status_of
-from tests.sending.providers.http.fakes import FakeTwilio, serve
+from tests.sending.providers.http.fakes import Answer, FakeTwilio, form_request, free_port, submit
 
-NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
-
-
-def _url(fake: FakeTwilio, base: str, **extra: str) -> str:
-    query = urlencode({"from": "+15550001111", "endpoint": base, **extra})
-    return f"twilio://{fake.account_sid}:{fake.auth_token}@api.twilio.com?{query}"
+STATUS_URL = "https://public.example/v1/webhooks/twilio/status"
+INBOUND_URL = "https://public.example/v1/webhooks/twilio/inbound?route=us"
+NOW = datetime(2026, 11, 28, 15, 0, tzinfo=UTC)
 
 
-def _sms(mid: int, to: str) -> OutgoingSms:
-    return OutgoingSms(mid, to, "Your payment is due. Reply STOP to opt out.", "GSM-7", 1)
-
-
-def test_sends_and_classifies_every_answer() -> None:
-    fake = FakeTwilio(
-        fail={
-            "+15550000002": "21211",
-            "+15550000003": "20429",
-            "+15550000004": "30007",
-            "+15550000005": "21610",
-            "+15550000006": "30002",
-        }
+def _sms(i: int, to: str | None = None, source: str | None = None) -> OutgoingSms:
+    return OutgoingSms(
+        i, to or f"+1415555{i:04d}", f"Harbor Lending: payment {i} is due.", "GSM-7", 1, source
     )
-    with serve(fake.app()) as base:
-        provider = build_provider(_url(fake, base))
-        assert isinstance(provider, TwilioProvider)
-
-        async def go() -> list[object]:
-            async with provider:
-                return await provider.submit_batch([_sms(i, f"+1555000000{i}") for i in range(1, 7)], now=NOW)
-
-        outcomes = {o.message_id: o for o in asyncio.run(go())}  # type: ignore[attr-defined]
-    assert outcomes[1].accepted and outcomes[1].provider_message_id.startswith("SM")
-    assert (outcomes[2].error_class, outcomes[2].permanent_error) == ("suppress", True)
-    assert (outcomes[3].error_class, outcomes[3].retriable, outcomes[3].retry_after) == ("retry", True, 2.0)
-    assert outcomes[4].error_class == "block_template"
-    assert outcomes[5].error_class == "suppress"
-    assert (outcomes[6].error_class, outcomes[6].retriable) == ("pause", True)
-    first = next(r for r in fake.requests if r["To"] == "+15550000001")
-    assert first["From"] == "+15550001111" and first["Body"].startswith("Your payment")
 
 
-def test_a_bad_token_pauses_and_an_unreachable_api_is_retried() -> None:
-    fake = FakeTwilio()
-    with serve(fake.app()) as base:
-        wrong = build_provider(_url(FakeTwilio(auth_token="wrong"), base))
-
-        async def go(p: object) -> list[object]:
-            async with p:  # type: ignore[attr-defined]
-                return await p.submit_batch([_sms(1, "+15550000001")], now=NOW)  # type: ignore[attr-defined, no-any-return]
-
-        assert asyncio.run(go(wrong))[0].error_class == "pause"  # type: ignore[attr-defined]
-    unreachable = build_provider(_url(fake, "http://127.0.0.1:9"))
-    outcome = asyncio.run(go(unreachable))[0]
-    assert outcome.error_class == "retry" and outcome.retriable  # type: ignore[attr-defined]
-
-
-def test_our_signature_is_twilios_signature() -> None:
-    from twilio.request_validator import RequestValidator
-
-    validator = RequestValidator("secret-token")
-    url = "https://lender.example/v1/webhooks/twilio/status?x=1"
-    params = FakeTwilio().status_form("SM1", "+15550000001")
-    ours = twilio_signature("secret-token", url, sorted(params.items()))
-    assert validator.validate(url, params, ours)
-    assert validator.compute_signature(url, params) == ours
-    assert not validator.validate(url, {**params, "Extra": "1"}, ours)  # every parameter is covered
-
-
-def test_a_callback_with_a_bad_signature_is_refused() -> None:
-    provider = build_provider(_url(FakeTwilio(), "http://127.0.0.1:9"))
+def _provider(fake: FakeTwilio, **options: object) -> TwilioProvider:
+    provider = build_provider(fake.provider_url(**{"status_callback": STATUS_URL, "timeout": 2, **options}))
     assert isinstance(provider, TwilioProvider)
-    body = urlencode(FakeTwilio().status_form("SM1", "+15550000001")).encode()
-    request = CallbackRequest(
-        "POST", "https://x.example/v1/webhooks/twilio/status", {"x-twilio-signature": "AAAA"}, body
+    return provider
+
+
+def test_module_says_first_party_only() -> None:
+    import dunning.sending.providers.http.twilio as module
+
+    assert module.__doc__ is not None
+    assert "third-party debt collection" in module.__doc__ and "first-party" in module.__doc__
+
+
+def test_accepted_with_the_sid_and_the_form(twilio: FakeTwilio) -> None:
+    outcomes = {o.message_id: o for o in submit(_provider(twilio), [_sms(1), _sms(2, source="+15005550007")])}
+    assert all(o.accepted for o in outcomes.values())
+    by_to = {s.to: s for s in twilio.sent}
+    assert outcomes[1].provider_message_id == by_to["+14155550001"].provider_id
+    assert outcomes[1].provider_message_id.startswith("SM")  # type: ignore[union-attr]
+    form = next(r.form() for r in twilio.requests if r.form()["To"] == "+14155550001")
+    assert form == {
+        "To": "+14155550001",
+        "Body": "Harbor Lending: payment 1 is due.",
+        "From": "+15005550006",  # the "+" of from= survives the URL
+        "StatusCallback": STATUS_URL,
+    }
+    assert by_to["+14155550002"].extra["from"] == "+15005550007"  # a message's own source wins
+
+
+def test_messaging_service(twilio: FakeTwilio) -> None:
+    url = twilio.provider_url(messaging_service_sid="MG" + "a" * 32).replace("from=%2B15005550006&", "")
+    submit(build_provider(url), [_sms(1)])
+    assert twilio.requests[0].form()["MessagingServiceSid"] == "MG" + "a" * 32
+    assert "From" not in twilio.requests[0].form()
+
+
+@pytest.mark.parametrize(
+    ("code", "cls", "retriable"),
+    [
+        ("21211", "suppress", False),
+        ("21610", "suppress", False),
+        ("21614", "suppress", False),
+        ("30007", "block_template", False),
+        ("21606", "pause", True),
+        ("21999", None, False),
+    ],
+)
+def test_error_codes(twilio: FakeTwilio, code: str, cls: str | None, retriable: bool) -> None:
+    twilio.fail_number("+14155550002", code)
+    outcomes = {o.message_id: o for o in submit(_provider(twilio), [_sms(1), _sms(2)])}
+    assert outcomes[1].accepted
+    assert (outcomes[2].error_code, outcomes[2].error_class, outcomes[2].retriable) == (code, cls, retriable)
+
+
+def test_too_many_requests_retries_after_the_header(twilio: FakeTwilio) -> None:
+    twilio.answer_next(code="20429", headers={"Retry-After": "12"})
+    (outcome,) = submit(_provider(twilio), [_sms(1)])
+    assert (outcome.error_code, outcome.error_class, outcome.retry_after) == ("20429", "retry", 12.0)
+    twilio.answer_next(body=b"slow down", status=429)  # no code, no header: the status says retry
+    (outcome,) = submit(_provider(twilio), [_sms(2)])
+    assert (outcome.error_code, outcome.error_class) == ("HTTP 429", "retry")
+
+
+def test_bad_auth_token_pauses(twilio: FakeTwilio) -> None:
+    url = twilio.provider_url().replace("fake-auth-token", "wrong-token", 1)
+    (outcome,) = submit(build_provider(url), [_sms(1)])
+    assert (outcome.error_code, outcome.error_class) == ("20003", "pause")
+
+
+def test_transport(twilio: FakeTwilio) -> None:
+    twilio.answer_next(Answer(delay=5.0))
+    assert submit(_provider(twilio, timeout=0.3), [_sms(1)]) == []
+    assert len(twilio.sent) == 1
+    twilio.answer_next(body=b"oops", status=500)
+    assert [o.error_class for o in submit(_provider(twilio), [_sms(2)])] == ["retry"]
+    url = f"twilio://AC1:tok@api.twilio.com?from=%2B15005550006&endpoint=http://127.0.0.1:{free_port()}"
+    assert [o.error_class for o in submit(build_provider(url), [_sms(3)])] == ["retry"]
+
+
+def test_configuration() -> None:
+    with pytest.raises(ConfigError) as info:
+        build_provider("twilio://AC1:tok@api.twilio.com")
+    assert "messaging_service_sid" in info.value.en and info.value.zh != info.value.en
+    provider = build_provider("twilio://AC1:tok@api.twilio.com?from=+15005550006")
+    assert isinstance(provider, TwilioProvider) and provider.from_number == "+15005550006"
+    assert provider.messages_url == "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"
+
+
+# -- signatures ---------------------------------------------------------------------------------
+
+
+def test_signature_against_twilios_validator_both_ways() -> None:
+    validator_module = pytest.importorskip("twilio.request_validator")
+    token = "12345"
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+12349013030",
+        "Digits": "1234",
+        "From": "+12349013030",
+    }
+    params["To"] = "+18005551212"
+    params["Body"] = "还款 ok ✓"
+    theirs = validator_module.RequestValidator(token)
+    ours = twilio_signature(token, url, params)
+    assert ours == theirs.compute_signature(url, params)
+    assert theirs.validate(url, params, ours)  # they accept what we sign
+    assert valid_twilio_signature(token, url, params, theirs.compute_signature(url, params))  # and vice versa
+    sha256 = theirs.compute_signature(url, params, algorithm="HMAC_SHA256")
+    assert twilio_signature(token, url, params, "HMAC_SHA256") == sha256
+    # the port: signed without it, called with it (and the other way round) still validates
+    with_port = "https://mycompany.com:443/myapp.php?foo=1&bar=2"
+    assert valid_twilio_signature(token, with_port, params, ours)
+    assert theirs.validate(with_port, params, ours)
+    assert valid_twilio_signature(token, url, params, theirs.compute_signature(with_port, params))
+    assert not valid_twilio_signature(token, url, {**params, "Extra": "x"}, ours)
+    assert not valid_twilio_signature("other", url, params, ours)
+    assert not valid_twilio_signature(token, url, params, ours, "HMAC_MD5")
+
+
+def test_url_variants() -> None:
+    assert url_variants("https://h.example/p?q=1") == [
+        "https://h.example/p?q=1",
+        "https://h.example:443/p?q=1",
+    ]
+    assert url_variants("http://127.0.0.1:8000/cb") == ["http://127.0.0.1:8000/cb", "http://127.0.0.1/cb"]
+
+
+def test_status_callback_signed_by_twilios_validator(twilio: FakeTwilio) -> None:
+    validator_module = pytest.importorskip("twilio.request_validator")
+    provider = _provider(twilio)
+    params = {
+        "MessageSid": "SM" + "1" * 32,
+        "MessageStatus": "delivered",
+        "To": "+14155550001",
+        "ApiVersion": "2010-04-01",
+    }
+    signature = validator_module.RequestValidator(twilio.auth_token).compute_signature(STATUS_URL, params)
+    request = form_request(STATUS_URL, params, {"X-Twilio-Signature": signature})
+    (receipt,) = provider.handle_callback("status", request, now=NOW).receipts
+    assert receipt.provider_message_id == "SM" + "1" * 32
+
+
+# -- callbacks ----------------------------------------------------------------------------------
+
+
+def test_final_statuses_become_receipts(twilio: FakeTwilio) -> None:
+    provider = _provider(twilio)
+    submit(provider, [_sms(1), _sms(2), _sms(3)])
+    one, two, three = sorted(twilio.sent, key=lambda s: s.to)
+    delivered = provider.handle_callback(
+        "status", twilio.status_request(STATUS_URL, one, "delivered", raw_dlr_done_date="2611281501"), now=NOW
     )
+    assert delivered.status_code == 200 and delivered.body == b""
+    (receipt,) = delivered.receipts
+    assert (receipt.provider_message_id, receipt.status, receipt.error_code) == (
+        one.provider_id,
+        "delivered",
+        None,
+    )
+    assert receipt.at == datetime(2026, 11, 28, 15, 1, tzinfo=UTC)
+    assert receipt.handset == "+14155550001"
+    assert receipt.raw is not None and "4155550001" not in receipt.raw and "5005550006" not in receipt.raw
+    (undelivered,) = provider.handle_callback(
+        "status", twilio.status_request(STATUS_URL, two, "undelivered", error_code="30003"), now=NOW
+    ).receipts
+    assert (undelivered.status, undelivered.error_code, undelivered.at) == ("undelivered", "30003", NOW)
+    (failed,) = provider.handle_callback(
+        "status", twilio.status_request(STATUS_URL, three, "failed", error_code="30007"), now=NOW
+    ).receipts
+    assert (failed.status, failed.error_code) == ("failed", "30007")
+
+
+@pytest.mark.parametrize("status", ["queued", "sending", "sent", "accepted", "scheduled", "read"])
+def test_other_statuses_are_acknowledged_and_ignored(twilio: FakeTwilio, status: str) -> None:
+    provider = _provider(twilio)
+    submit(provider, [_sms(1)])
+    result = provider.handle_callback("status", twilio.status_request(STATUS_URL, twilio.sent[0], status))
+    assert (result.status_code, result.receipts, result.replies) == (200, [], [])
+
+
+def test_inbound_reply_gets_empty_twiml(twilio: FakeTwilio) -> None:
+    provider = _provider(twilio)
+    request = twilio.inbound_request(INBOUND_URL, "+14155550001", "STOP", message_sid="SM" + "9" * 32)
+    result = provider.handle_callback("inbound", request, now=NOW)
+    assert (result.body, result.media_type, result.status_code) == (EMPTY_TWIML, "text/xml", 200)
+    (reply,) = result.replies
+    assert (reply.sender, reply.text, reply.recipient, reply.received_at, reply.provider_reference) == (
+        "+14155550001",
+        "STOP",
+        "+15005550006",
+        NOW,
+        "SM" + "9" * 32,
+    )
+
+
+def test_bad_signatures(twilio: FakeTwilio) -> None:
+    provider = _provider(twilio)
+    good = twilio.inbound_request(INBOUND_URL, "+14155550001", "hello")
+    cases = [
+        CallbackRequest("POST", good.url, {"content-type": good.headers["content-type"]}, good.body),  # none
+        CallbackRequest("POST", good.url, {**good.headers, "x-twilio-signature": "AAAA"}, good.body),
+        CallbackRequest(
+            "POST", good.url.replace("route=us", "route=eu"), good.headers, good.body
+        ),  # other URL
+        # a parameter added after signing: every posted parameter must be covered
+        CallbackRequest("POST", good.url, good.headers, good.body + b"&Injected=1"),
+        CallbackRequest("POST", good.url, good.headers, good.body.replace(b"hello", b"HELLO")),
+    ]
+    for request in cases:
+        with pytest.raises(SignatureError) as info:
+            provider.handle_callback("inbound", request)
+        assert info.value.zh != info.value.en
+    assert provider.handle_callback("inbound", good).replies[0].text == "hello"
+
+
+def test_sha256_signature_settings(twilio: FakeTwilio) -> None:
+    provider = _provider(twilio, signing_secret="shared-key")
+    params = {"MessageSid": "SM1", "From": "+14155550001", "To": "+15005550006", "Body": "hi"}
+    signature = twilio_signature("shared-key", INBOUND_URL, params, "HMAC_SHA256")
+    headers = {
+        "x-twilio-signature": signature,
+        "x-twilio-webhooks-signature-settings": "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256",
+    }
+    assert provider.handle_callback("inbound", form_request(INBOUND_URL, params, headers)).replies
     with pytest.raises(SignatureError):
-        provider.handle_callback("status", request)
-    with pytest.raises(SignatureError):
-        provider.handle_callback("status", CallbackRequest("POST", request.url, {}, body))
+        headers["x-twilio-webhooks-signature-settings"] = "algorithm=HMAC_MD5"
+        provider.handle_callback("inbound", form_request(INBOUND_URL, params, headers))
 
 
-def test_status_and_inbound_callbacks_through_the_api(
-    workdir: Path, engine: Engine, cipher: PersonalDataCipher
-) -> None:
-    fake = FakeTwilio()
-    with serve(fake.app()) as base:
-        api = make_api(workdir, engine, cipher, provider_url=_url(fake, base), profile="US")
-        with unit_of_work(engine) as conn:
-            debtor = flows.portfolio.debtor_ids(conn, ["D001"])["D001"]
-            contact = flows.portfolio.primary_contact(conn, debtor)
-            message = add_message(conn, debtor, contact, scheduled_at=T0)
-        # Sent through the fake (the send path is tested above): the message now awaits its receipt.
-        provider = build_provider(_url(fake, base))
-
-        async def submit() -> list[object]:
-            async with provider:
-                return await provider.submit_batch([_sms(message, "+8613800138000")], now=NOW)
-
-        sid = asyncio.run(submit())[0].provider_message_id  # type: ignore[attr-defined]
-    with unit_of_work(engine) as conn:
-        conn.execute(
-            sa.update(Message)
-            .where(Message.id == message)
-            .values(
-                status="submitted",
-                provider="twilio",
-                provider_message_id=sid,
-                provider_message_key=normalise_provider_id(sid),
-                submitted_at=NOW,
-            )
-        )
-    url = "http://testserver/v1/webhooks/twilio/status"
-    form = fake.status_form(sid, "+8613800138000")
-    signature = twilio_signature(fake.auth_token, url, sorted(form.items()))
-    with api.client:
-        bad = api.client.post("/v1/webhooks/twilio/status", data=form, headers={"X-Twilio-Signature": "bad"})
-        assert bad.status_code == 403 and bad.json()["error"]["code"] == "bad_signature"
-        for _ in range(2):  # Twilio retries: stored once
-            good = api.client.post(
-                "/v1/webhooks/twilio/status", data=form, headers={"X-Twilio-Signature": signature}
-            )
-            assert good.status_code == 200, good.text
-        with unit_of_work(engine) as conn:
-            assert status_of(conn, message) == "delivered"
-            refused = flows.read_events(conn, kinds=["webhook.refused"])
-        assert len(refused) == 1 and refused[0].subject == "twilio/status"
-        inbound_url = "http://testserver/v1/webhooks/twilio/inbound"
-        reply = fake.inbound_form("+8613800138000", "STOP")
-        signed = twilio_signature(fake.auth_token, inbound_url, sorted(reply.items()))
-        answer = api.client.post(
-            "/v1/webhooks/twilio/inbound", data=reply, headers={"X-Twilio-Signature": signed}
-        )
-        assert answer.status_code == 200 and answer.text.endswith("<Response/>")
-        replies = api.get("/v1/replies", Role.ADMIN).json()["items"]
-        assert len(replies) == 1 and replies[0]["intent"] == "opt_out" and replies[0]["debtor_id"] == "D001"
-        assert api.client.post("/v1/webhooks/nope/status", data=form).status_code == 404
+def test_get_callbacks_sign_the_url(twilio: FakeTwilio) -> None:
+    provider = _provider(twilio)
+    url = STATUS_URL + "?" + urlencode({"MessageSid": "SM2", "MessageStatus": "failed", "ErrorCode": "30005"})
+    request = CallbackRequest("GET", url, {"x-twilio-signature": twilio.sign(url, {})}, b"")
+    (receipt,) = provider.handle_callback("status", request, now=NOW).receipts
+    assert (receipt.provider_message_id, receipt.status, receipt.error_code) == ("SM2", "failed", "30005")
 
 
-def test_a_paused_http_route_fails_over_to_the_next_family(tmp_path: Path) -> None:
-    fake = FakeTwilio()
-    with serve(fake.app()) as base:
-        wrong = _url(FakeTwilio(auth_token="expired"), base, route_name="tw", priority="1")
-        provider = build_provider(f"{wrong} | file://{tmp_path}/spare.jsonl?route_name=spare&priority=2")
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [
+        ("status", {"MessageStatus": "delivered"}),
+        ("status", {"MessageSid": "SM1"}),
+        ("inbound", {"From": "+14155550001"}),
+        ("inbound", {"Body": "hi"}),
+    ],
+)
+def test_missing_fields_are_input_errors(twilio: FakeTwilio, kind: str, params: dict[str, str]) -> None:
+    with pytest.raises(InputError):
+        _provider(twilio).handle_callback(kind, twilio.signed_request(STATUS_URL, params))
 
-        async def go() -> list[object]:
-            async with provider:
-                return await provider.submit_batch([_sms(1, "+15550000001")], now=NOW)
 
-        outcome = asyncio.run(go())[0]
-    assert outcome.accepted and outcome.provider_message_id.endswith("@spare")  # type: ignore[attr-defined]
-    assert (tmp_path / "spare.jsonl").read_text().count("\n") == 1
+def test_a_body_that_is_not_a_form(twilio: FakeTwilio) -> None:
+    request = CallbackRequest("POST", STATUS_URL, {"x-twilio-signature": "x"}, b"\xff\xfe=\xff")
+    with pytest.raises(InputError):
+        _provider(twilio).handle_callback("status", request)

@@ -1,266 +1,246 @@
-"""``aliyun://AccessKeyId:AccessKeySecret@dysmsapi.aliyuncs.com?sign_name=某某金融&template_code=SMS_1``
-— Alibaba Cloud SMS (Dysmsapi 2017-05-25).
+"""``aliyun://``: Alibaba Cloud SMS (Dysmsapi 2017-05-25, RPC style), one ``SendSms`` call a message.
 
-Aliyun sends only templates registered with it. Each of our templates maps to one of theirs with
-``template_map=ours:SMS_2,ours2:SMS_3`` (else ``template_code``), registered as a template whose one
-variable (``param``, default ``content``) carries our rendered, already gate-checked body. Options:
-``endpoint`` (base URL, for a test double), ``region`` (cn-hangzhou), ``timeout`` (10 s),
-``concurrency`` (8), ``callback_token`` (the ``?token=`` Aliyun's pushes must carry: Aliyun does
-not sign them).
+::
 
-Submission is one RPC ``SendSms`` per message with the documented signature (HMAC-SHA1 over the
-sorted, percent-encoded parameters, key ``secret&``), ``OutId`` = our message id. ``Code: OK`` with a
-``BizId`` is acceptance; other codes map to classes in :data:`ERROR_CLASSES` (REFERENCE.md §2.1).
-SendSms is not idempotent: a timeout after the request went out leaves the message *unknown*.
+    aliyun://AccessKeyId:AccessKeySecret@dysmsapi.aliyuncs.com?sign_name=安信金融
+        &template_code=SMS_1&template_map=cn-early:SMS_2,cn-late@3:SMS_3&param=content
+        &callback_token=…&endpoint=https://dysmsapi.aliyuncs.com
 
-Callbacks: ``status`` (SmsReport: a JSON array; ``success`` and ``err_code`` per number; ``biz_id``
-matches the send) and ``reply`` (SmsUp: a JSON array of replies), both answered ``{"code": 0}``.
+Percent-encode a secret that holds ``/``, ``@``, ``:`` or ``%``. Options (and the shared ones of
+:mod:`.base`):
+
+==================  ==========================================================================
+``sign_name``       the approved signature (签名), required
+``template_code``   the vendor template used when ``template_map`` has none for the message
+``template_map``    our template id (optionally ``id@version``) → vendor template code
+``param``           the template parameter that carries the rendered body (default ``content``)
+``strip_sign``      drop a leading 【sign_name】 from the body, which Aliyun adds itself (default 1)
+``region``          ``RegionId`` (default ``cn-hangzhou``)
+``callback_token``  the token the push URLs carry as ``?token=``; without it callbacks are refused
+==================  ==========================================================================
+
+Templates: Aliyun only sends templates registered with it, so the message's template
+(``OutgoingSms.template_id``/``template_version``) picks the vendor code (``template_map``, then
+``template_code``) and the rendered body goes in as the one parameter ``param``:
+``TemplateParam={"content": "…"}``. Register the vendor template as ``${content}``.
+
+A request is the documented RPC call: the common parameters (``Action=SendSms``, ``Version``,
+``Format=JSON``, ``AccessKeyId``, ``SignatureMethod=HMAC-SHA1``, ``SignatureVersion=1.0``,
+``SignatureNonce``, ``Timestamp``) and ``PhoneNumbers`` (the national digits for +86, the full
+international digits otherwise), ``SignName``, ``TemplateCode``, ``TemplateParam`` and
+``OutId`` (our message id), signed with :func:`rpc_signature` and posted as a form. An answer
+``{"Code": "OK", "BizId": …}`` is accepted with the BizId as provider id; another ``Code`` is read with
+:data:`.errors.ALIYUN`. SendSms is not idempotent: a timeout leaves the message unknown.
+
+Callbacks (configure the push URLs in the console, each with ``?token=<callback_token>``):
+
+- ``status`` (SmsReport): a JSON array of ``{phone_number, send_time, report_time, success, err_code,
+  err_msg, sms_size, biz_id, out_id}``; one receipt each (``biz_id`` as id; ``report_time`` in
+  Asia/Shanghai). Answer ``{"code":0,"msg":"成功"}``.
+- ``reply`` (SmsUp): a JSON array of ``{phone_number, send_time, content, sign_name, dest_code,
+  sequence_id}``. Answer ``{"code":0,"msg":"接收成功"}``. Aliyun retries a push it thinks failed,
+  so a reply may come twice: the tracking layer stores it once.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import quote, unquote, urlsplit
-from zoneinfo import ZoneInfo
+from typing import Any, Final
+from urllib.parse import quote
 
 import httpx
 
-from dunning.core.errors import ConfigError, InputError
-from dunning.messages.wire import ErrorClass, InboundSms, OutgoingSms, Receipt, ReceiptIdFormat, SubmitOutcome
-from dunning.sending.providers.base import SmsProvider
+from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, ReceiptStatus, SubmitOutcome
 from dunning.sending.providers.http.base import (
+    SHANGHAI,
     CallbackRequest,
     CallbackResult,
-    json_body,
-    parse_template_map,
-    token_ok,
+    HttpProvider,
+    cn_handset,
+    json_answer,
+    malformed,
+    parse_local_time,
+    parse_retry_after,
+    safe_raw,
 )
-from dunning.sending.providers.url import ProviderUrl
+from dunning.sending.providers.http.errors import classify, outcome_for
 
-__all__ = ["ERROR_CLASSES", "AliyunProvider", "rpc_signature"]
+__all__ = [
+    "API_VERSION",
+    "AliyunProvider",
+    "canonical_query",
+    "percent_encode",
+    "rpc_signature",
+    "rpc_string_to_sign",
+]
 
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-#: Dysmsapi codes → what the sender does (REFERENCE.md §2.1). Unlisted codes: permanent.
-ERROR_CLASSES: dict[str, ErrorClass] = {
-    "isp.SYSTEM_ERROR": "retry",
-    "Throttling.User": "retry",
-    "isv.BUSINESS_LIMIT_CONTROL": "defer",
-    "isv.DAY_LIMIT_CONTROL": "pause",
-    "isv.MONTH_LIMIT_CONTROL": "pause",
-    "isv.AMOUNT_NOT_ENOUGH": "pause",
-    "isv.OUT_OF_SERVICE": "pause",
-    "isp.RAM_PERMISSION_DENY": "pause",
-    "InvalidAccessKeyId.NotFound": "pause",
-    "SignatureDoesNotMatch": "pause",
-    "isv.MOBILE_NUMBER_ILLEGAL": "suppress",
-    "isv.BLACK_KEY_CONTROL_LIMIT": "suppress",
-    "isv.SMS_TEMPLATE_ILLEGAL": "block_template",
-    "isv.TEMPLATE_MISSING_PARAMETERS": "block_template",
-    "isv.SMS_SIGNATURE_SCENE_ILLEGAL": "block_template",
-    "isv.SMS_CONTENT_ILLEGAL": "block_template",
-    "isv.PARAM_NOT_SUPPORT_URL": "block_template",
+API_VERSION: Final = "2017-05-25"
+_RECEIPT_KEYS = ("biz_id", "out_id", "success", "err_code", "err_msg", "sms_size", "send_time", "report_time")
+_FAILED_STATUS: Final[Mapping[str, ReceiptStatus]] = {
+    "EXPIRED": "expired",
+    "REJECTD": "rejected",
+    "REJECTED": "rejected",
 }
 
 
-def _enc(value: str) -> str:
-    return quote(value, safe="-_.~")
+def percent_encode(value: str) -> str:
+    """RFC 3986 percent-encoding of UTF-8 (only ``A–Z a–z 0–9 - _ . ~`` stay as they are)."""
+    return quote(value, safe="~", encoding="utf-8")
 
 
-def rpc_signature(secret: str, method: str, params: dict[str, str]) -> str:
-    """The Aliyun RPC signature (v1.0) of ``params`` for ``method``."""
-    canonical = "&".join(f"{_enc(k)}={_enc(v)}" for k, v in sorted(params.items()))
-    to_sign = f"{method}&{_enc('/')}&{_enc(canonical)}"
-    digest = hmac.new(f"{secret}&".encode(), to_sign.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
+def canonical_query(params: Mapping[str, str]) -> str:
+    """The parameters sorted by name, each ``name=value`` percent-encoded, joined by ``&``."""
+    return "&".join(f"{percent_encode(k)}={percent_encode(v)}" for k, v in sorted(params.items()))
 
 
-def outcome_for(message_id: int, code: str, text: str) -> SubmitOutcome:
-    kind = ERROR_CLASSES.get(code)
-    if kind == "retry":
-        return SubmitOutcome.retry(message_id, code, text, 5.0)
-    if kind == "defer":
-        return SubmitOutcome.deferred(message_id, code, text)
-    if kind == "pause":
-        return SubmitOutcome.paused(message_id, code, text)
-    return SubmitOutcome.permanent(message_id, code, text, kind)
+def rpc_string_to_sign(method: str, params: Mapping[str, str]) -> str:
+    """``METHOD&%2F&`` + the percent-encoded canonical query (``Signature`` itself left out)."""
+    unsigned = {k: v for k, v in params.items() if k != "Signature"}
+    return f"{method.upper()}&{percent_encode('/')}&{percent_encode(canonical_query(unsigned))}"
 
 
-class AliyunProvider(SmsProvider):
+def rpc_signature(method: str, params: Mapping[str, str], secret: str) -> str:
+    """Base64 HMAC-SHA1 of :func:`rpc_string_to_sign`, keyed with the secret followed by ``&``."""
+    key = (secret + "&").encode("utf-8")
+    digest = hmac.new(key, rpc_string_to_sign(method, params).encode("utf-8"), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode("ascii")
+
+
+def _success(value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise malformed(
+        "aliyun", f"success {value!r} is not true or false", f"success {value!r} 不是 true 或 false"
+    )
+
+
+class AliyunProvider(HttpProvider):
+    """Alibaba Cloud Dysmsapi ``SendSms``; callbacks ``status`` (SmsReport) and ``reply`` (SmsUp)."""
+
     name = "aliyun"
-    receipt_id_format: ReceiptIdFormat = "same"
+    callback_kinds = ("status", "reply")
+    default_host = "dysmsapi.aliyuncs.com"
+    template_option = "template_code"
 
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        parts = urlsplit(url)
-        options = ProviderUrl.parse(url)
-        self.key_id = unquote(parts.username or "")
-        self.secret = unquote(parts.password or "")
-        opt = options.options
-        self.sign_name = opt.get("sign_name", "")
-        self.template_code = opt.get("template_code", "")
-        self.template_map = parse_template_map(opt.get("template_map", ""))
-        if (
-            not self.key_id
-            or not self.secret
-            or not self.sign_name
-            or not (self.template_code or self.template_map)
-        ):
-            raise ConfigError(
-                "aliyun:// needs AccessKeyId:AccessKeySecret@host, sign_name and template_code or "
-                f"template_map: {self.safe_url}",
-                "aliyun:// 需要 AccessKeyId:AccessKeySecret@主机、sign_name，以及 template_code 或 "
-                f"template_map：{self.safe_url}",
-            )
-        self.param = opt.get("param", "content")
-        self.region = opt.get("region", "cn-hangzhou")
-        self.endpoint = opt.get("endpoint", f"https://{parts.hostname or 'dysmsapi.aliyuncs.com'}").rstrip(
-            "/"
-        )
-        self.callback_token = opt.get("callback_token", "")
-        self.timeout = options.number("timeout", 10.0)
-        self.concurrency = max(1, int(options.number("concurrency", 8)))
-        self._client: httpx.AsyncClient | None = None
+    def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        super().__init__(url, transport=transport)
+        self.require_credentials("AccessKeyId", "AccessKeySecret")
+        if not self.sign_name:
+            raise self.config_error("sign_name is required", "须设置 sign_name（短信签名）")
+        self.region = self.options.text("region") or "cn-hangzhou"
 
-    async def open(self) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
-            )
-
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+    @staticmethod
+    def phone_number(e164: str) -> str:
+        """``PhoneNumbers`` for one number: national digits for +86, international digits otherwise."""
+        digits = "".join(ch for ch in e164 if ch.isdigit())
+        return digits[2:] if e164.startswith("+86") else digits
 
     def request_params(
-        self, sms: OutgoingSms, *, nonce: str | None = None, at: datetime | None = None
+        self, sms: OutgoingSms, template: str, *, timestamp: datetime | None = None, nonce: str | None = None
     ) -> dict[str, str]:
-        """The signed parameters of one SendSms call."""
-        code = self.template_map.get(sms.template_id or "", self.template_code)
-        if not code:
-            raise ConfigError(
-                f"no Aliyun template for our template {sms.template_id!r} (template_map)",
-                f"本方模板 {sms.template_id!r} 没有对应的阿里云模板（template_map）",
-            )
-        digits = sms.to.removeprefix("+")
-        number = digits[2:] if digits.startswith("86") and len(digits) == 13 else digits
+        """The signed parameters of the SendSms call for ``sms``."""
+        when = (timestamp or datetime.now(UTC)).astimezone(UTC)
         params = {
-            "AccessKeyId": self.key_id,
             "Action": "SendSms",
+            "Version": API_VERSION,
             "Format": "JSON",
             "RegionId": self.region,
+            "AccessKeyId": self.username,
             "SignatureMethod": "HMAC-SHA1",
-            "SignatureNonce": nonce or uuid.uuid4().hex,
             "SignatureVersion": "1.0",
-            "Timestamp": (at or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "Version": "2017-05-25",
-            "PhoneNumbers": number,
-            "SignName": self.sign_name,
-            "TemplateCode": code,
-            "TemplateParam": json.dumps({self.param: sms.body}, ensure_ascii=False),
+            "SignatureNonce": nonce or uuid.uuid4().hex,
+            "Timestamp": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "PhoneNumbers": self.phone_number(sms.to),
+            "SignName": self.sign_name or "",
+            "TemplateCode": template,
+            "TemplateParam": json.dumps({self.param: self.template_text(sms)}, ensure_ascii=False),
             "OutId": str(sms.message_id),
         }
-        params["Signature"] = rpc_signature(self.secret, "POST", params)
+        params["Signature"] = rpc_signature("POST", params, self.password)
         return params
 
-    async def submit_batch(self, batch: Sequence[OutgoingSms], *, now: datetime) -> list[SubmitOutcome]:
-        await self.open()
-        gate = asyncio.Semaphore(self.concurrency)
+    async def submit_one(
+        self, client: httpx.AsyncClient, sms: OutgoingSms, now: datetime
+    ) -> SubmitOutcome | None:
+        template = self.vendor_template(sms)
+        if template is None:
+            return self.no_template(sms)
+        body = canonical_query(self.request_params(sms, template)).encode("ascii")
+        response = await client.post(
+            self.endpoint + "/",
+            content=body,
+            headers={"content-type": "application/x-www-form-urlencoded", "accept": "application/json"},
+        )
+        return self.read_outcome(sms, response)
 
-        async def one(sms: OutgoingSms) -> SubmitOutcome | None:
-            async with gate:
-                return await self._submit(sms)
+    def read_outcome(self, sms: OutgoingSms, response: httpx.Response) -> SubmitOutcome | None:
+        data = self.read_json(response)
+        answer: Mapping[str, Any] = data if isinstance(data, dict) else {}
+        code = answer.get("Code")
+        text = f"aliyun {code}: {str(answer.get('Message') or '')[:200]}"
+        if code == "OK" and response.status_code < 300:
+            biz_id = answer.get("BizId")
+            if not isinstance(biz_id, str | int) or not str(biz_id).strip():
+                return None  # taken, but without an id we can track: unknown
+            return SubmitOutcome.ok(sms.message_id, str(biz_id).strip())
+        if isinstance(code, str) and code:
+            cls = classify("aliyun", code)
+            if cls is not None:
+                retry_after = parse_retry_after(response.headers) if cls == "retry" else None
+                return outcome_for(sms.message_id, cls, code, text, retry_after)
+            if response.status_code < 400:
+                return SubmitOutcome.permanent(sms.message_id, code, text)
+            return self.by_status(sms, response, code, text)
+        return self.by_status(sms, response, None, f"aliyun HTTP {response.status_code}")
 
-        return [o for o in await asyncio.gather(*(one(s) for s in batch)) if o is not None]
+    # -- callbacks ----------------------------------------------------------------------------
 
-    async def _submit(self, sms: OutgoingSms) -> SubmitOutcome | None:
-        assert self._client is not None
-        try:
-            params = self.request_params(sms)
-        except ConfigError as exc:
-            return SubmitOutcome.permanent(sms.message_id, "no_template", exc.en, "block_template")
-        try:
-            response = await self._client.post(f"{self.endpoint}/", data=params)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            return SubmitOutcome.retry(
-                sms.message_id, None, f"cannot reach Aliyun: {type(exc).__name__}", 5.0
+    def _callback_status(self, request: CallbackRequest, now: datetime) -> CallbackResult:
+        self.require_token(request)
+        receipts = []
+        for item in self.items(request.json(self.name)):
+            success = _success(item.get("success"))
+            err_code = self.get_text(item, "err_code", required=False) or None
+            status: ReceiptStatus = (
+                "delivered" if success else _FAILED_STATUS.get((err_code or "").upper(), "undelivered")
             )
-        except httpx.HTTPError:
-            return None  # sent, unanswered: Aliyun may have taken it (unknown; QuerySendDetails to check)
-        try:
-            data: Any = response.json()
-        except ValueError:
-            data = {}
-        data = data if isinstance(data, dict) else {}
-        code = str(data.get("Code") or f"HTTP{response.status_code}")
-        if code == "OK" and data.get("BizId"):
-            return SubmitOutcome.ok(sms.message_id, str(data["BizId"]))
-        if response.status_code >= 500 and code.startswith("HTTP"):
-            return SubmitOutcome.retry(sms.message_id, code, f"Aliyun answered {response.status_code}", 5.0)
-        return outcome_for(sms.message_id, code, str(data.get("Message") or code)[:300])
-
-    async def drain_receipts(self) -> list[Receipt]:
-        return []  # receipts come by push (handle_callback)
-
-    def handle_callback(self, kind: str, request: CallbackRequest) -> CallbackResult:
-        token_ok(request, self.callback_token)
-        items = json_body(request)
-        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise InputError("an Aliyun push is a JSON array of objects", "阿里云推送须为 JSON 对象数组")
-        ack = json.dumps({"code": 0, "msg": "接收成功"}, ensure_ascii=False).encode()
-        if kind == "status":
-            receipts = []
-            for item in items:
-                biz = str(item.get("biz_id") or "")
-                if not biz:
-                    raise InputError("a status report needs biz_id", "状态报告须含 biz_id")
-                ok = item.get("success") in (True, "true", "True", 1)
-                receipts.append(
-                    Receipt(
-                        biz,
-                        "delivered" if ok else "undelivered",
-                        _local(item.get("report_time")),
-                        error_code=None if ok else str(item.get("err_code") or "") or None,
-                        raw=f"err_code={item.get('err_code') or ''}",
-                    )
+            when = item.get("report_time") or item.get("send_time")
+            phone = self.get_text(item, "phone_number", required=False)
+            receipts.append(
+                Receipt(
+                    provider_message_id=self.get_text(item, "biz_id"),
+                    status=status,
+                    at=parse_local_time(when, SHANGHAI, self.name) if when else now,
+                    error_code=None if success else err_code,
+                    raw=safe_raw(item, _RECEIPT_KEYS),
+                    handset=cn_handset(phone) if phone and "*" not in phone else None,
                 )
-            return CallbackResult(receipts=receipts, body=ack)
-        if kind == "reply":
-            replies = []
-            for item in items:
-                phone, text = str(item.get("phone_number") or ""), item.get("content")
-                if not phone or not isinstance(text, str):
-                    raise InputError(
-                        "a reply needs phone_number and content", "上行短信须含 phone_number 与 content"
-                    )
-                sender = phone if phone.startswith("+") else f"+86{phone}"
-                replies.append(
-                    InboundSms(
-                        sender,
-                        text,
-                        _local(item.get("send_time")),
-                        recipient=str(item.get("dest_code") or "")[:32],
-                        provider_reference=str(item["sequence_id"])
-                        if item.get("sequence_id") is not None
-                        else None,
-                    )
+            )
+        return CallbackResult(receipts, [], body=json_answer({"code": 0, "msg": "成功"}))
+
+    def _callback_reply(self, request: CallbackRequest, now: datetime) -> CallbackResult:
+        self.require_token(request)
+        replies = []
+        for item in self.items(request.json(self.name)):
+            if not isinstance(item.get("content"), str):
+                raise malformed(self.name, "field 'content' is missing", "缺少字段 'content'")
+            when = item.get("send_time")
+            reference = self.get_text(item, "sequence_id", required=False)
+            replies.append(
+                InboundSms(
+                    sender=cn_handset(self.get_text(item, "phone_number")),
+                    text=item["content"],
+                    received_at=parse_local_time(when, SHANGHAI, self.name) if when else now,
+                    recipient=self.get_text(item, "dest_code", required=False),
+                    provider_reference=reference or None,
                 )
-            return CallbackResult(replies=replies, body=ack)
-        raise InputError(f"unknown Aliyun callback {kind!r} (status, reply)", f"未知的阿里云回调 {kind!r}")
-
-
-def _local(value: object) -> datetime:
-    """Aliyun writes ``YYYY-MM-DD hh:mm:ss`` in Beijing time."""
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=_SHANGHAI)
-    except ValueError:
-        return datetime.now(UTC)
+            )
+        return CallbackResult([], replies, body=json_answer({"code": 0, "msg": "接收成功"}))

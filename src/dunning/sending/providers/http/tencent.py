@@ -1,75 +1,88 @@
-"""``tencent://SecretId:SecretKey@sms.tencentcloudapi.com?sdk_app_id=1400000000&sign_name=某某金融&template_id=1``
-— Tencent Cloud SMS (API 2021-01-11).
+"""``tencent://``: Tencent Cloud SMS (API 2021-01-11), ``SendSms`` signed with TC3-HMAC-SHA256.
 
-Like Aliyun, Tencent sends only registered templates: ``template_map=ours:123,ours2:456`` (else
-``template_id``), each registered with one parameter that carries our rendered body. Options:
-``region`` (ap-guangzhou), ``endpoint`` (base URL, for a test double), ``timeout``, ``concurrency``,
-``callback_token`` (the ``?token=`` Tencent's pushes must carry: they are not signed).
+::
 
-Submission: one ``SendSms`` per message, signed TC3-HMAC-SHA256 (headers X-TC-Action, X-TC-Version,
-X-TC-Timestamp, X-TC-Region, Authorization), ``SessionContext`` = our message id. Per-number
-failures come back with HTTP 200 in ``SendStatusSet[].Code``; a failure of the request is
-``Response.Error``. Both map to :data:`ERROR_CLASSES` (REFERENCE.md §2.2); a clock more than five
-minutes off (``AuthFailure.SignatureExpire``) pauses the provider until someone fixes it.
+    tencent://SecretId:SecretKey@sms.tencentcloudapi.com?sdk_app_id=1400000000&sign_name=安信金融
+        &template_id=100001&template_map=cn-early:100002,cn-late@3:100003&region=ap-guangzhou
+        &callback_token=…
 
-Callbacks: ``status`` (a JSON array of reports: ``sid``, ``report_status`` SUCCESS/FAIL) answered
-``{"result": 0, "errmsg": "OK"}``, and ``reply`` (one object: ``mobile``, ``text``, ``time``).
+Options (and the shared ones of :mod:`.base`):
+
+==================  ==========================================================================
+``sdk_app_id``      the SMS application (``SmsSdkAppId``), required
+``sign_name``       the approved signature (required by Tencent for mainland numbers)
+``template_id``     the vendor template used when ``template_map`` has none for the message
+``template_map``    our template id (optionally ``id@version``) → vendor template id
+``strip_sign``      drop a leading 【sign_name】 from the body, which Tencent adds itself (default 1)
+``region``          ``X-TC-Region`` (default ``ap-guangzhou``)
+``extend_code``     ``ExtendCode``, the extension replies come back to (optional)
+``sender_id``       ``SenderId`` for international messages (optional)
+``callback_token``  the token the callback URLs carry as ``?token=``; without it callbacks are refused
+==================  ==========================================================================
+
+Templates: Tencent only sends registered templates, so the message's template picks the vendor id
+(``template_map``, then ``template_id``) and the rendered body is the one entry of
+``TemplateParamSet`` (register the template as ``{1}``).
+
+One message is one call: ``PhoneNumberSet=[E.164]`` (``+86…``), ``SessionContext`` = our message id.
+The answer's ``SendStatusSet[0].Code`` is ``Ok`` (accepted, the ``SerialNo`` is the provider id) or an
+error code, with HTTP 200 either way; a failure of the whole request is ``Response.Error``. Both are
+read with :data:`.errors.TENCENT`. The signature (:func:`tc3_authorization`) covers
+``content-type``, ``host`` and ``x-tc-action`` and the exact body bytes.
+
+Callbacks (each URL with ``?token=<callback_token>``):
+
+- ``status``: a JSON array of ``{user_receive_time, nationcode, mobile, report_status SUCCESS|FAIL,
+  errmsg, description, sid}`` (``sid`` = the SerialNo; times in Asia/Shanghai);
+- ``reply``: one JSON object ``{extend, mobile, nationcode, sign, text, time}`` (Unix seconds; an
+  array of them is accepted too).
+
+Both are answered ``{"result":0,"errmsg":"OK"}``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import json
+import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import unquote, urlsplit
-from zoneinfo import ZoneInfo
+from typing import Any, Final
+from urllib.parse import urlsplit
 
 import httpx
 
-from dunning.core.errors import ConfigError, InputError
-from dunning.messages.wire import ErrorClass, InboundSms, OutgoingSms, Receipt, ReceiptIdFormat, SubmitOutcome
-from dunning.sending.providers.base import SmsProvider
+from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, ReceiptStatus, SubmitOutcome
 from dunning.sending.providers.http.base import (
+    SHANGHAI,
     CallbackRequest,
     CallbackResult,
-    json_body,
-    parse_template_map,
-    token_ok,
+    HttpProvider,
+    json_answer,
+    malformed,
+    parse_local_time,
+    parse_retry_after,
+    safe_raw,
 )
-from dunning.sending.providers.url import ProviderUrl
+from dunning.sending.providers.http.errors import classify, outcome_for
 
-__all__ = ["ERROR_CLASSES", "TencentProvider", "tc3_authorization"]
+__all__ = [
+    "API_VERSION",
+    "SERVICE",
+    "TencentProvider",
+    "tc3_authorization",
+    "tc3_canonical_request",
+    "tc3_signature",
+    "tc3_string_to_sign",
+]
 
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
-_CONTENT_TYPE = "application/json; charset=utf-8"
-
-#: Tencent codes → what the sender does (REFERENCE.md §2.2). Unlisted codes: permanent.
-ERROR_CLASSES: dict[str, ErrorClass] = {
-    "InternalError.Timeout": "retry",
-    "InternalError.RequestTimeException": "retry",
-    "RequestLimitExceeded": "retry",
-    "RequestLimitExceeded.PhoneNumberDailyLimit": "defer",
-    "LimitExceeded.DeliveryFrequencyLimit": "defer",
-    "LimitExceeded.PhoneNumberThirtySecondLimit": "defer",
-    "LimitExceeded.PhoneNumberOneHourLimit": "defer",
-    "LimitExceeded.PhoneNumberDailyLimit": "defer",
-    "LimitExceeded.PhoneNumberSameContentDailyLimit": "defer",
-    "AuthFailure.SignatureExpire": "pause",
-    "AuthFailure.SignatureFailure": "pause",
-    "AuthFailure.SecretIdNotFound": "pause",
-    "FailedOperation.InsufficientBalanceInSmsPackage": "pause",
-    "UnauthorizedOperation.SmsSdkAppIdVerifyFail": "pause",
-    "FailedOperation.PhoneNumberInBlacklist": "suppress",
-    "InvalidParameterValue.IncorrectPhoneNumber": "suppress",
-    "FailedOperation.TemplateIncorrectOrUnapproved": "block_template",
-    "FailedOperation.SignatureIncorrectOrUnapproved": "block_template",
-    "FailedOperation.ContainSensitiveWord": "block_template",
-    "InvalidParameterValue.ProhibitedUseUrlInTemplateParameter": "block_template",
-}
+API_VERSION: Final = "2021-01-11"
+SERVICE: Final = "sms"
+ALGORITHM: Final = "TC3-HMAC-SHA256"
+SIGNED_HEADERS: Final = ("content-type", "host", "x-tc-action")
+_RECEIPT_KEYS = ("sid", "report_status", "errmsg", "description", "user_receive_time")
+_ANSWER = json_answer({"result": 0, "errmsg": "OK"})
 
 
 def _sha256(data: bytes) -> str:
@@ -77,227 +90,234 @@ def _sha256(data: bytes) -> str:
 
 
 def _hmac(key: bytes, text: str) -> bytes:
-    return hmac.new(key, text.encode(), hashlib.sha256).digest()
+    return hmac.new(key, text.encode("utf-8"), hashlib.sha256).digest()
+
+
+def tc3_canonical_request(
+    method: str,
+    path: str,
+    query: str,
+    headers: Mapping[str, str],
+    signed_headers: Sequence[str],
+    payload: bytes,
+) -> str:
+    """Method, URI, query, the signed headers (lower-case ``name:value`` lines), their names and
+    the hex SHA-256 of the body, one per line."""
+    lower = {k.lower(): v for k, v in headers.items()}
+    names = sorted(h.lower() for h in signed_headers)
+    lines = "".join(f"{name}:{lower.get(name, '').strip().lower()}\n" for name in names)
+    return "\n".join([method.upper(), path or "/", query, lines, ";".join(names), _sha256(payload)])
+
+
+def _date(timestamp: int) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
+def tc3_string_to_sign(timestamp: int, service: str, canonical_request: str) -> str:
+    scope = f"{_date(timestamp)}/{service}/tc3_request"
+    return f"{ALGORITHM}\n{timestamp}\n{scope}\n{_sha256(canonical_request.encode('utf-8'))}"
+
+
+def tc3_signature(secret_key: str, timestamp: int, service: str, string_to_sign: str) -> str:
+    """Hex HMAC-SHA256 of the string to sign, with the key derived from the date and service."""
+    key = _hmac(("TC3" + secret_key).encode("utf-8"), _date(timestamp))
+    key = _hmac(key, service)
+    key = _hmac(key, "tc3_request")
+    return hmac.new(key, string_to_sign.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
 def tc3_authorization(
     secret_id: str,
     secret_key: str,
     *,
-    host: str,
-    payload: bytes,
     timestamp: int,
-    service: str = "sms",
-    content_type: str = _CONTENT_TYPE,
+    method: str,
+    path: str,
+    headers: Mapping[str, str],
+    payload: bytes,
+    query: str = "",
+    service: str = SERVICE,
+    signed_headers: Sequence[str] = SIGNED_HEADERS,
 ) -> str:
-    """The ``Authorization`` header of a TC3-HMAC-SHA256 signed POST of ``payload`` to ``host``."""
-    day = datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
-    canonical = "\n".join(
-        [
-            "POST",
-            "/",
-            "",
-            f"content-type:{content_type}\nhost:{host}\n",
-            "content-type;host",
-            _sha256(payload),
-        ]
+    """The ``Authorization`` header value of one request."""
+    canonical = tc3_canonical_request(method, path, query, headers, signed_headers, payload)
+    signature = tc3_signature(
+        secret_key, timestamp, service, tc3_string_to_sign(timestamp, service, canonical)
     )
-    scope = f"{day}/{service}/tc3_request"
-    to_sign = "\n".join(["TC3-HMAC-SHA256", str(timestamp), scope, _sha256(canonical.encode())])
-    key = _hmac(_hmac(_hmac(f"TC3{secret_key}".encode(), day), service), "tc3_request")
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
+    names = ";".join(sorted(h.lower() for h in signed_headers))
     return (
-        f"TC3-HMAC-SHA256 Credential={secret_id}/{scope}, SignedHeaders=content-type;host, "
-        f"Signature={signature}"
+        f"{ALGORITHM} Credential={secret_id}/{_date(timestamp)}/{service}/tc3_request, "
+        f"SignedHeaders={names}, Signature={signature}"
     )
 
 
-def outcome_for(message_id: int, code: str, text: str) -> SubmitOutcome:
-    kind = ERROR_CLASSES.get(code)
-    if kind is None and code.startswith(("InternalError", "RequestLimitExceeded")):
-        kind = "retry"
-    if kind is None and code.startswith("LimitExceeded.PhoneNumber"):
-        kind = "defer"
-    if kind == "retry":
-        return SubmitOutcome.retry(message_id, code, text, 5.0)
-    if kind == "defer":
-        return SubmitOutcome.deferred(message_id, code, text)
-    if kind == "pause":
-        return SubmitOutcome.paused(message_id, code, text)
-    return SubmitOutcome.permanent(message_id, code, text, kind)
+class TencentProvider(HttpProvider):
+    """Tencent Cloud SMS ``SendSms``; callbacks ``status`` and ``reply``."""
 
-
-class TencentProvider(SmsProvider):
     name = "tencent"
-    receipt_id_format: ReceiptIdFormat = "same"
+    callback_kinds = ("status", "reply")
+    default_host = "sms.tencentcloudapi.com"
+    template_option = "template_id"
 
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        parts = urlsplit(url)
-        opt = ProviderUrl.parse(url)
-        self.secret_id = unquote(parts.username or "")
-        self.secret_key = unquote(parts.password or "")
-        self.app_id = opt.options.get("sdk_app_id", "")
-        self.sign_name = opt.options.get("sign_name", "")
-        self.template_id = opt.options.get("template_id", "")
-        self.template_map = parse_template_map(opt.options.get("template_map", ""))
-        if not (self.secret_id and self.secret_key and self.app_id and self.sign_name) or not (
-            self.template_id or self.template_map
-        ):
-            raise ConfigError(
-                "tencent:// needs SecretId:SecretKey@host, sdk_app_id, sign_name and template_id or "
-                f"template_map: {self.safe_url}",
-                "tencent:// 需要 SecretId:SecretKey@主机、sdk_app_id、sign_name，以及 template_id 或 "
-                f"template_map：{self.safe_url}",
-            )
-        self.region = opt.options.get("region", "ap-guangzhou")
-        self.endpoint = opt.options.get(
-            "endpoint", f"https://{parts.hostname or 'sms.tencentcloudapi.com'}"
-        ).rstrip("/")
-        self.callback_token = opt.options.get("callback_token", "")
-        self.timeout = opt.number("timeout", 10.0)
-        self.concurrency = max(1, int(opt.number("concurrency", 8)))
-        self._client: httpx.AsyncClient | None = None
+    def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        super().__init__(url, transport=transport)
+        self.require_credentials("SecretId", "SecretKey")
+        self.sdk_app_id = self.options.text("sdk_app_id") or ""
+        if not self.sdk_app_id:
+            raise self.config_error("sdk_app_id is required", "须设置 sdk_app_id（短信应用 ID）")
+        self.region = self.options.text("region") or "ap-guangzhou"
+        self.extend_code = self.options.text("extend_code") or None
+        self.sender_id = self.options.text("sender_id") or None
+        parts = urlsplit(self.endpoint)
+        self.path = parts.path or "/"
+        self.host_header = parts.netloc
 
-    async def open(self) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0))
-            )
-
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-
-    def request(self, sms: OutgoingSms, *, timestamp: int | None = None) -> tuple[bytes, dict[str, str]]:
-        """The body and signed headers of one SendSms call."""
-        template = self.template_map.get(sms.template_id or "", self.template_id)
-        if not template:
-            raise ConfigError(
-                f"no Tencent template for our template {sms.template_id!r} (template_map)",
-                f"本方模板 {sms.template_id!r} 没有对应的腾讯云模板（template_map）",
-            )
-        body = {
-            "PhoneNumberSet": [sms.to if sms.to.startswith("+") else f"+{sms.to}"],
-            "SmsSdkAppId": self.app_id,
-            "SignName": self.sign_name,
+    def request(
+        self, sms: OutgoingSms, template: str, *, timestamp: int | None = None
+    ) -> tuple[bytes, dict[str, str]]:
+        """The body and headers (signed) of the SendSms call for ``sms``."""
+        body: dict[str, Any] = {
+            "PhoneNumberSet": [sms.to],
+            "SmsSdkAppId": self.sdk_app_id,
             "TemplateId": template,
-            "TemplateParamSet": [sms.body],
+            "TemplateParamSet": [self.template_text(sms)],
             "SessionContext": str(sms.message_id),
         }
-        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-        ts = timestamp or int(datetime.now(UTC).timestamp())
-        host = urlsplit(self.endpoint).netloc
+        if self.sign_name:
+            body["SignName"] = self.sign_name
+        if self.extend_code:
+            body["ExtendCode"] = self.extend_code
+        if self.sender_id:
+            body["SenderId"] = self.sender_id
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        stamp = int(time.time()) if timestamp is None else timestamp
         headers = {
-            "Content-Type": _CONTENT_TYPE,
-            "Host": host,
-            "X-TC-Action": "SendSms",
-            "X-TC-Version": "2021-01-11",
-            "X-TC-Timestamp": str(ts),
-            "X-TC-Region": self.region,
-            "Authorization": tc3_authorization(
-                self.secret_id, self.secret_key, host=host, payload=payload, timestamp=ts
-            ),
+            "content-type": "application/json; charset=utf-8",
+            "host": self.host_header,
+            "x-tc-action": "SendSms",
+            "x-tc-version": API_VERSION,
+            "x-tc-timestamp": str(stamp),
+            "x-tc-region": self.region,
         }
+        headers["authorization"] = tc3_authorization(
+            self.username,
+            self.password,
+            timestamp=stamp,
+            method="POST",
+            path=self.path,
+            headers=headers,
+            payload=payload,
+        )
         return payload, headers
 
-    async def submit_batch(self, batch: Sequence[OutgoingSms], *, now: datetime) -> list[SubmitOutcome]:
-        await self.open()
-        gate = asyncio.Semaphore(self.concurrency)
+    async def submit_one(
+        self, client: httpx.AsyncClient, sms: OutgoingSms, now: datetime
+    ) -> SubmitOutcome | None:
+        template = self.vendor_template(sms)
+        if template is None:
+            return self.no_template(sms)
+        payload, headers = self.request(sms, template)
+        url = self.endpoint if urlsplit(self.endpoint).path else self.endpoint + "/"
+        response = await client.post(url, content=payload, headers=headers)
+        return self.read_outcome(sms, response)
 
-        async def one(sms: OutgoingSms) -> SubmitOutcome | None:
-            async with gate:
-                return await self._submit(sms)
+    def _refused(
+        self, sms: OutgoingSms, response: httpx.Response, code: str, message: object
+    ) -> SubmitOutcome | None:
+        text = f"tencent {code}: {str(message or '')[:200]}"
+        cls = classify("tencent", code)
+        if cls is not None:
+            retry_after = parse_retry_after(response.headers) if cls == "retry" else None
+            return outcome_for(sms.message_id, cls, code, text, retry_after)
+        if response.status_code < 400:
+            return SubmitOutcome.permanent(sms.message_id, code, text)
+        return self.by_status(sms, response, code, text)
 
-        return [o for o in await asyncio.gather(*(one(s) for s in batch)) if o is not None]
+    def read_outcome(self, sms: OutgoingSms, response: httpx.Response) -> SubmitOutcome | None:
+        data = self.read_json(response)
+        answer = data.get("Response") if isinstance(data, dict) else None
+        if not isinstance(answer, dict):
+            return self.by_status(sms, response, None, f"tencent HTTP {response.status_code}")
+        error = answer.get("Error")
+        if isinstance(error, dict) and error.get("Code"):
+            return self._refused(sms, response, str(error["Code"]), error.get("Message"))
+        statuses = answer.get("SendStatusSet")
+        if not isinstance(statuses, list):
+            return self.by_status(sms, response, None, f"tencent HTTP {response.status_code}")
+        entries = [s for s in statuses if isinstance(s, dict)]
+        entry = next((s for s in entries if s.get("PhoneNumber") == sms.to), None)
+        if entry is None and len(entries) == 1:
+            entry = entries[0]
+        if entry is None:
+            return None  # no word on our number: unknown
+        code = str(entry.get("Code") or "")
+        if code == "Ok":
+            serial = str(entry.get("SerialNo") or "").strip()
+            return SubmitOutcome.ok(sms.message_id, serial) if serial else None
+        if not code:
+            return None
+        return self._refused(sms, response, code, entry.get("Message"))
 
-    async def _submit(self, sms: OutgoingSms) -> SubmitOutcome | None:
-        assert self._client is not None
-        try:
-            payload, headers = self.request(sms)
-        except ConfigError as exc:
-            return SubmitOutcome.permanent(sms.message_id, "no_template", exc.en, "block_template")
-        try:
-            response = await self._client.post(f"{self.endpoint}/", content=payload, headers=headers)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            return SubmitOutcome.retry(
-                sms.message_id, None, f"cannot reach Tencent: {type(exc).__name__}", 5.0
-            )
-        except httpx.HTTPError:
-            return None  # sent, unanswered: it may have been taken (unknown)
-        try:
-            data: Any = response.json()
-        except ValueError:
-            data = {}
-        answer = data.get("Response", {}) if isinstance(data, dict) else {}
-        if response.status_code >= 500 and not answer:
-            return SubmitOutcome.retry(
-                sms.message_id, f"HTTP{response.status_code}", "Tencent server error", 5.0
-            )
-        error = answer.get("Error") if isinstance(answer, Mapping) else None
-        if isinstance(error, Mapping):
-            return outcome_for(sms.message_id, str(error.get("Code")), str(error.get("Message") or "")[:300])
-        statuses = answer.get("SendStatusSet") if isinstance(answer, Mapping) else None
-        if not isinstance(statuses, list) or not statuses or not isinstance(statuses[0], Mapping):
-            return None  # an answer we cannot read: it may have been taken
-        status = statuses[0]
-        code = str(status.get("Code") or "")
-        if code == "Ok" and status.get("SerialNo"):
-            return SubmitOutcome.ok(sms.message_id, str(status["SerialNo"]))
-        return outcome_for(sms.message_id, code, str(status.get("Message") or code)[:300])
+    # -- callbacks ----------------------------------------------------------------------------
 
-    async def drain_receipts(self) -> list[Receipt]:
-        return []  # receipts come by push (handle_callback)
+    def _handset(self, item: Mapping[str, Any], *, required: bool = True) -> str:
+        mobile = self.get_text(item, "mobile", required=required)
+        if not mobile:
+            return ""
+        nation = self.get_text(item, "nationcode", required=False) or "86"
+        digits = "".join(ch for ch in nation + mobile if ch.isdigit())
+        return "+" + digits
 
-    def handle_callback(self, kind: str, request: CallbackRequest) -> CallbackResult:
-        token_ok(request, self.callback_token)
-        data = json_body(request)
-        ack = json.dumps({"result": 0, "errmsg": "OK"}).encode()
-        if kind == "status":
-            if not isinstance(data, list) or not all(isinstance(i, dict) for i in data):
-                raise InputError(
-                    "a Tencent status push is a JSON array of objects", "腾讯云状态推送须为 JSON 对象数组"
+    def _callback_status(self, request: CallbackRequest, now: datetime) -> CallbackResult:
+        self.require_token(request)
+        receipts = []
+        for item in self.items(request.json(self.name)):
+            report = self.get_text(item, "report_status").upper()
+            if report not in ("SUCCESS", "FAIL"):
+                raise malformed(
+                    self.name,
+                    f"report_status {report!r} is not SUCCESS or FAIL",
+                    f"report_status {report!r} 不是 SUCCESS 或 FAIL",
                 )
-            receipts = []
-            for item in data:
-                sid = str(item.get("sid") or "")
-                if not sid:
-                    raise InputError("a status report needs sid", "状态报告须含 sid")
-                ok = str(item.get("report_status", "")).upper() == "SUCCESS"
-                when = _local(item.get("user_receive_time"))
-                code = None if ok else str(item.get("errmsg") or "") or None
-                receipts.append(
-                    Receipt(
-                        sid,
-                        "delivered" if ok else "undelivered",
-                        when,
-                        error_code=code,
-                        raw=f"errmsg={item.get('errmsg') or ''}",
-                    )
+            status: ReceiptStatus = "delivered" if report == "SUCCESS" else "undelivered"
+            when = item.get("user_receive_time")
+            receipts.append(
+                Receipt(
+                    provider_message_id=self.get_text(item, "sid"),
+                    status=status,
+                    at=parse_local_time(when, SHANGHAI, self.name) if when else now,
+                    error_code=None
+                    if status == "delivered"
+                    else (self.get_text(item, "errmsg", required=False) or None),
+                    raw=safe_raw(item, _RECEIPT_KEYS),
+                    handset=self._handset(item, required=False) or None,
                 )
-            return CallbackResult(receipts=receipts, body=ack)
-        if kind == "reply":
-            if not isinstance(data, dict) or not data.get("mobile") or not isinstance(data.get("text"), str):
-                raise InputError("a Tencent reply needs mobile and text", "腾讯云上行须含 mobile 与 text")
-            nation = str(data.get("nationcode") or "86")
-            try:
-                when = (
-                    datetime.fromtimestamp(int(data.get("time") or 0), UTC)
-                    if data.get("time")
-                    else datetime.now(UTC)
-                )
-            except (TypeError, ValueError, OverflowError):
-                raise InputError("time must be Unix seconds", "time 须为 Unix 秒") from None
-            reply = InboundSms(
-                f"+{nation}{data['mobile']}", data["text"], when, recipient=str(data.get("extend") or "")[:32]
             )
-            return CallbackResult(replies=[reply], body=ack)
-        raise InputError(f"unknown Tencent callback {kind!r} (status, reply)", f"未知的腾讯云回调 {kind!r}")
+        return CallbackResult(receipts, [], body=_ANSWER)
 
-
-def _local(value: object) -> datetime:
-    try:
-        return datetime.strptime(str(value), "%Y-%m-%d %H:%M:%S").replace(tzinfo=_SHANGHAI)
-    except ValueError:
-        return datetime.now(UTC)
+    def _callback_reply(self, request: CallbackRequest, now: datetime) -> CallbackResult:
+        self.require_token(request)
+        replies = []
+        for item in self.items(request.json(self.name), allow_object=True):
+            text = item.get("text")
+            if not isinstance(text, str):
+                raise malformed(self.name, "field 'text' is missing", "缺少字段 'text'")
+            stamp = item.get("time")
+            if stamp is None or stamp == "":
+                received = now
+            else:
+                try:
+                    received = datetime.fromtimestamp(float(stamp), UTC)
+                except (TypeError, ValueError, OverflowError, OSError):
+                    raise malformed(
+                        self.name, f"time {stamp!r} is not Unix seconds", f"time {stamp!r} 不是 Unix 秒"
+                    ) from None
+            replies.append(
+                InboundSms(
+                    sender=self._handset(item),
+                    text=text,
+                    received_at=received,
+                    recipient=self.get_text(item, "extend", required=False),
+                )
+            )
+        return CallbackResult([], replies, body=_ANSWER)

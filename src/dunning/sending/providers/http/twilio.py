@@ -1,252 +1,286 @@
-"""``twilio://AccountSid:AuthToken@api.twilio.com?from=+15550001111`` — Twilio's Messages API.
+"""``twilio://``: Twilio Programmable Messaging (the 2010-04-01 Messages API) — first-party lenders only.
 
-**First-party lenders only.** Twilio lists third-party debt collection as a disallowed use of SMS in
-the US and Canada (error 30863 at sender verification); a creditor messaging its own customers,
-with consent it collected itself, may pass. Agencies need another route (REFERENCE.md §2.3).
+**Twilio forbids third-party debt collection** on SMS and MMS in the United States and Canada
+(campaign verification is refused with error 30863, and traffic found later is blocked). This
+adapter is for a lender collecting its *own* debts with consent it collected itself; an agency
+collecting for others must use another route.
 
-Options: ``from`` (a Twilio number) or ``messaging_service_sid``; ``status_callback`` (the public
-URL of ``/v1/webhooks/twilio/status``, sent with each message); ``endpoint`` (base URL, for a test
-double; default ``https://api.twilio.com``); ``timeout`` seconds (10); ``concurrency`` (8).
+::
 
-Submission: one ``POST /2010-04-01/Accounts/{sid}/Messages.json`` per message (form-encoded, basic
-auth). A ``sid`` in the answer is acceptance. A connection that could not be made is *retry*; a
-timeout after the request went out leaves that message without an outcome (*unknown*: it may have
-been taken, so it is never sent again). Error codes map to classes in :data:`ERROR_CLASSES`.
+    twilio://AccountSid:AuthToken@api.twilio.com?from=+15550100&status_callback=https%3A%2F%2Fpublic.example%2Fv1%2Fwebhooks%2Ftwilio%2Fstatus
 
-Callbacks (``handle_callback``): ``status`` (MessageStatus; only final ones — delivered,
-undelivered, failed — become receipts) and ``inbound`` (a reply; answered with empty TwiML). Both
-must carry a valid ``X-Twilio-Signature``: HMAC-SHA1 with the auth token over the full URL Twilio
-called followed by every posted parameter, sorted by name, name then value — all of them, since
-Twilio adds parameters without notice.
+Options (and the shared ones of :mod:`.base`):
+
+=========================  ===================================================================
+``from``                   the sender number (E.164; ``+`` may be written as is)
+``messaging_service_sid``  send through a Messaging Service instead (used when ``from`` is unset
+                           and the message names no source)
+``status_callback``        the URL Twilio posts status changes to (percent-encode it)
+``signing_secret``         the key of ``HMAC_SHA256``-signed webhooks, when Twilio is told to use
+                           one (``X-Twilio-Webhooks-Signature-Settings``); default the AuthToken
+=========================  ===================================================================
+
+A message is ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` (form: ``To``, ``Body``,
+``From`` or ``MessagingServiceSid``, ``StatusCallback``) with basic auth; the answer's ``sid`` is the
+provider id. An error answer ``{code, message, status}`` is read with :data:`.errors.TWILIO`.
+
+Callbacks, both checked against ``X-Twilio-Signature`` (:func:`twilio_signature`: HMAC-SHA1 of the
+full URL followed by every posted parameter, sorted by name, name then value; all of them, since
+Twilio adds parameters without notice):
+
+- ``status``: ``MessageSid, MessageStatus, ErrorCode, …``; only the final statuses ``delivered``,
+  ``undelivered`` and ``failed`` become receipts (time: ``RawDlrDoneDate`` when given, else now);
+  the others are acknowledged and ignored;
+- ``inbound``: ``MessageSid, From, To, Body, …``, answered with an empty TwiML ``<Response/>``
+  (``text/xml``): no automatic answer from Twilio.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from typing import Final
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
-from dunning.core.errors import ConfigError, InputError, SignatureError
-from dunning.messages.wire import ErrorClass, InboundSms, OutgoingSms, Receipt, ReceiptIdFormat, SubmitOutcome
-from dunning.sending.providers.base import SmsProvider
-from dunning.sending.providers.http.base import CallbackRequest, CallbackResult
-from dunning.sending.providers.url import ProviderUrl
+from dunning.core.errors import SignatureError
+from dunning.sending.providers.base import InboundSms, OutgoingSms, Receipt, ReceiptStatus, SubmitOutcome
+from dunning.sending.providers.http.base import (
+    CallbackRequest,
+    CallbackResult,
+    HttpProvider,
+    malformed,
+    parse_retry_after,
+    safe_raw,
+)
+from dunning.sending.providers.http.errors import classify, outcome_for
 
-__all__ = ["ERROR_CLASSES", "TwilioProvider", "twilio_signature"]
+__all__ = [
+    "API_VERSION",
+    "EMPTY_TWIML",
+    "TwilioProvider",
+    "twilio_signature",
+    "url_variants",
+    "valid_twilio_signature",
+]
 
-#: Twilio error code → what the sender does (REFERENCE.md §2.3). Codes not listed: permanent.
-ERROR_CLASSES: dict[str, ErrorClass] = {
-    "20429": "retry",  # too many requests
-    "30001": "retry",  # queue overflow
-    "30003": "retry",  # unreachable handset: a retry or two (max attempts bound it)
-    "30008": "retry",  # unknown error
-    "20003": "pause",  # authentication failed
-    "21606": "pause",  # the From number cannot send
-    "30002": "pause",  # account suspended
-    "21211": "suppress",  # invalid To
-    "21614": "suppress",  # not a mobile number
-    "30006": "suppress",  # landline or unreachable carrier: do not retry
-    "21610": "suppress",  # the recipient unsubscribed (STOP)
-    "30005": "suppress",  # unknown destination
-    "30007": "block_template",  # carrier filtering: do not resend the same content
+API_VERSION: Final = "2010-04-01"
+EMPTY_TWIML: Final = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
+_FINAL: Final[Mapping[str, ReceiptStatus]] = {
+    "delivered": "delivered",
+    "undelivered": "undelivered",
+    "failed": "failed",
 }
+_RECEIPT_KEYS = (
+    "MessageSid",
+    "MessageStatus",
+    "ErrorCode",
+    "SmsStatus",
+    "RawDlrDoneDate",
+    "ApiVersion",
+    "AccountSid",
+)
+_HASHES: Final = {"HMAC_SHA1": hashlib.sha1, "HMAC_SHA256": hashlib.sha256}
 
-_FINAL = {"delivered": "delivered", "undelivered": "undelivered", "failed": "failed"}
+
+def twilio_signature(
+    key: str,
+    url: str,
+    params: Iterable[tuple[str, str]] | Mapping[str, str] = (),
+    algorithm: str = "HMAC_SHA1",
+) -> str:
+    """Base64 HMAC of ``url`` followed by each parameter name and value: names sorted, and a name
+    posted more than once contributes each distinct value, sorted."""
+    pairs = params.items() if isinstance(params, Mapping) else params
+    values: dict[str, set[str]] = {}
+    for name, value in pairs:
+        values.setdefault(name, set()).add(value)
+    text = url + "".join(name + value for name in sorted(values) for value in sorted(values[name]))
+    digest = hmac.new(key.encode("utf-8"), text.encode("utf-8"), _HASHES[algorithm.upper()]).digest()
+    return base64.b64encode(digest).decode("ascii")
 
 
-def twilio_signature(auth_token: str, url: str, params: Sequence[tuple[str, str]]) -> str:
-    """Base64 HMAC-SHA1 of the URL followed by each parameter's name and value, sorted by name."""
-    payload = url + "".join(f"{k}{v}" for k, v in sorted(params, key=lambda kv: (kv[0], kv[1])))
-    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
+def url_variants(url: str) -> list[str]:
+    """``url`` as given, without its port and with the scheme's default port: Twilio is not
+    consistent about ports behind a proxy, so a signature over any of them is accepted."""
+    parts = urlsplit(url)
+    out = [url]
+    host = parts.hostname or ""
+    userinfo = parts.netloc.rpartition("@")[0]
+    head = f"{userinfo}@" if userinfo else ""
+    shown_host = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        out.append(urlunsplit(parts._replace(netloc=head + shown_host)))
+    else:
+        default = 443 if parts.scheme == "https" else 80
+        out.append(urlunsplit(parts._replace(netloc=f"{head}{shown_host}:{default}")))
+    return list(dict.fromkeys(out))
 
 
-class TwilioProvider(SmsProvider):
+def valid_twilio_signature(
+    key: str,
+    url: str,
+    params: Iterable[tuple[str, str]] | Mapping[str, str],
+    signature: str,
+    algorithm: str = "HMAC_SHA1",
+) -> bool:
+    """Whether ``signature`` signs ``url`` (in any of its :func:`url_variants`) and ``params``."""
+    if algorithm.upper() not in _HASHES:
+        return False
+    pairs = list(params.items() if isinstance(params, Mapping) else params)
+    given = signature.strip().encode("ascii", "replace")
+    ok = False
+    for variant in url_variants(url):
+        expected = twilio_signature(key, variant, pairs, algorithm).encode("ascii")
+        ok = hmac.compare_digest(expected, given) or ok
+    return ok
+
+
+def _algorithm(settings: str | None) -> str:
+    for part in (settings or "").split(","):
+        name, sep, value = part.partition("=")
+        if sep and name.strip() == "algorithm" and value.strip():
+            return value.strip().upper()
+    return "HMAC_SHA1"
+
+
+def _done_date(value: str | None, now: datetime) -> datetime:
+    """``RawDlrDoneDate`` (``YYMMDDhhmm``, UTC) or ``now`` when absent or unreadable."""
+    if value and value.isdigit() and len(value) in (10, 12):
+        try:
+            fmt = "%y%m%d%H%M%S" if len(value) == 12 else "%y%m%d%H%M"
+            return datetime.strptime(value, fmt).replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return now
+
+
+class TwilioProvider(HttpProvider):
+    """Twilio Messages API; callbacks ``status`` and ``inbound``. First-party lenders only."""
+
     name = "twilio"
-    receipt_id_format: ReceiptIdFormat = "same"
+    callback_kinds = ("status", "inbound")
+    default_host = "api.twilio.com"
 
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        parts = urlsplit(url)
-        options = ProviderUrl.parse(url)
-        self.account_sid = unquote(parts.username or "")
-        self.auth_token = unquote(parts.password or "")
-        if not self.account_sid or not self.auth_token:
-            raise ConfigError(
-                f"twilio:// needs AccountSid:AuthToken@host: {self.safe_url}",
-                f"twilio:// 需要 AccountSid:AuthToken@主机：{self.safe_url}",
-            )
-        self.sender = options.options.get("from", "")
-        self.service = options.options.get("messaging_service_sid", "")
-        if not self.sender and not self.service:
-            raise ConfigError(
-                f"twilio:// needs from=+1… or messaging_service_sid=MG…: {self.safe_url}",
-                f"twilio:// 需要 from=+1… 或 messaging_service_sid=MG…：{self.safe_url}",
-            )
-        self.status_callback = options.options.get("status_callback", "")
-        self.endpoint = options.options.get("endpoint", "https://api.twilio.com").rstrip("/")
-        self.timeout = options.number("timeout", 10.0)
-        self.concurrency = max(1, int(options.number("concurrency", 8)))
-        self._client: httpx.AsyncClient | None = None
-
-    async def open(self) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                base_url=self.endpoint,
-                auth=(self.account_sid, self.auth_token),
-                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+    def __init__(self, url: str, *, transport: httpx.AsyncBaseTransport | None = None) -> None:
+        super().__init__(url, transport=transport)
+        self.require_credentials("AccountSid", "AuthToken")
+        self.from_number = self.literal_option("from") or None
+        self.messaging_service_sid = self.options.text("messaging_service_sid") or None
+        self.status_callback = self.options.text("status_callback") or None
+        self.signing_secret = self.secret_option("signing_secret")
+        if not self.from_number and not self.messaging_service_sid:
+            raise self.config_error(
+                "give from=+E.164 or messaging_service_sid=MG…",
+                "须设置 from=+E.164 或 messaging_service_sid=MG…",
             )
 
-    async def close(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+    @property
+    def messages_url(self) -> str:
+        return f"{self.endpoint}/{API_VERSION}/Accounts/{quote(self.username, safe='')}/Messages.json"
 
-    async def submit_batch(self, batch: Sequence[OutgoingSms], *, now: datetime) -> list[SubmitOutcome]:
-        await self.open()
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(sms: OutgoingSms) -> SubmitOutcome | None:
-            async with gate:
-                return await self._submit(sms)
-
-        results = await asyncio.gather(*(one(s) for s in batch))
-        return [r for r in results if r is not None]
-
-    async def _submit(self, sms: OutgoingSms) -> SubmitOutcome | None:
-        assert self._client is not None
-        form = {"To": sms.to, "Body": sms.body}
-        if self.service:
-            form["MessagingServiceSid"] = self.service
-        else:
-            form["From"] = sms.source or self.sender
+    def form(self, sms: OutgoingSms) -> dict[str, str]:
+        """The form of the create-message call for ``sms``."""
+        data = {"To": sms.to, "Body": sms.body}
+        if sms.source:
+            data["From"] = sms.source
+        elif self.from_number:
+            data["From"] = self.from_number
+        elif self.messaging_service_sid:
+            data["MessagingServiceSid"] = self.messaging_service_sid
         if self.status_callback:
-            form["StatusCallback"] = self.status_callback
-        try:
-            response = await self._client.post(
-                f"/2010-04-01/Accounts/{self.account_sid}/Messages.json", data=form
+            data["StatusCallback"] = self.status_callback
+        return data
+
+    async def submit_one(
+        self, client: httpx.AsyncClient, sms: OutgoingSms, now: datetime
+    ) -> SubmitOutcome | None:
+        response = await client.post(
+            self.messages_url,
+            data=self.form(sms),
+            auth=(self.username, self.password),
+            headers={"accept": "application/json"},
+        )
+        return self.read_outcome(sms, response)
+
+    def read_outcome(self, sms: OutgoingSms, response: httpx.Response) -> SubmitOutcome | None:
+        data = self.read_json(response)
+        answer = data if isinstance(data, dict) else {}
+        if response.status_code < 300:
+            sid = answer.get("sid")
+            return (
+                SubmitOutcome.ok(sms.message_id, sid.strip())
+                if isinstance(sid, str) and sid.strip()
+                else None
             )
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            return SubmitOutcome.retry(
-                sms.message_id, None, f"cannot reach Twilio: {type(exc).__name__}", 5.0
-            )
-        except httpx.HTTPError:
-            return None  # sent but unanswered: it may have been taken (unknown, never resent)
-        return self._outcome(sms.message_id, response)
+        raw_code = answer.get("code")
+        code = str(raw_code) if isinstance(raw_code, int | str) and not isinstance(raw_code, bool) else None
+        text = f"twilio {code or response.status_code}: {str(answer.get('message') or '')[:200]}"
+        cls = classify("twilio", code)
+        if cls is not None:
+            retry_after = parse_retry_after(response.headers) if cls == "retry" else None
+            return outcome_for(sms.message_id, cls, code, text, retry_after)
+        return self.by_status(sms, response, code, text)
 
-    def _outcome(self, message_id: int, response: httpx.Response) -> SubmitOutcome:
-        try:
-            data: Any = response.json()
-        except ValueError:
-            data = {}
-        if not isinstance(data, dict):
-            data = {}
-        if response.status_code in (200, 201) and data.get("sid"):
-            return SubmitOutcome.ok(message_id, str(data["sid"]))
-        code = str(data.get("code") or data.get("error_code") or f"HTTP{response.status_code}")
-        text = str(data.get("message") or f"Twilio answered {response.status_code}")[:300]
-        if response.status_code == 429 or code == "20429":
-            after = _retry_after(response.headers.get("retry-after"))
-            return SubmitOutcome.retry(message_id, code, text, after)
-        if response.status_code >= 500:
-            return SubmitOutcome.retry(message_id, code, text, 5.0)
-        if response.status_code in (401, 403):
-            return SubmitOutcome.paused(message_id, code, text)
-        kind = ERROR_CLASSES.get(code)
-        if kind == "retry":
-            return SubmitOutcome.retry(message_id, code, text, 30.0)
-        if kind == "pause":
-            return SubmitOutcome.paused(message_id, code, text)
-        if kind == "defer":
-            return SubmitOutcome.deferred(message_id, code, text)
-        return SubmitOutcome.permanent(message_id, code, text, kind)
+    # -- callbacks ----------------------------------------------------------------------------
 
-    async def drain_receipts(self) -> list[Receipt]:
-        return []  # receipts come by callback (handle_callback), not over this connection
-
-    # ---- callbacks -------------------------------------------------------------------------------
-
-    def handle_callback(self, kind: str, request: CallbackRequest) -> CallbackResult:
-        params = _form(request)
-        presented = request.headers.get("x-twilio-signature", "")
-        expected = twilio_signature(self.auth_token, request.url, params)
-        if not presented or not hmac.compare_digest(presented, expected):
+    def verified_params(self, request: CallbackRequest) -> dict[str, str]:
+        """The callback's parameters once ``X-Twilio-Signature`` checks out (form for POST, query
+        for GET); SignatureError otherwise."""
+        post = request.method.upper() == "POST"
+        pairs = request.form(self.name) if post else []
+        signature = request.header("x-twilio-signature")
+        if not signature:
             raise SignatureError(
-                "the X-Twilio-Signature does not match this URL and these parameters",
-                "X-Twilio-Signature 与回调地址及参数不符",
+                "twilio callback without X-Twilio-Signature", "twilio 回调缺少 X-Twilio-Signature"
             )
-        fields = dict(params)
-        now = datetime.now(UTC)
-        if kind == "status":
-            sid = fields.get("MessageSid") or fields.get("SmsSid")
-            status = (fields.get("MessageStatus") or fields.get("SmsStatus") or "").lower()
-            if not sid or not status:
-                raise InputError(
-                    "a status callback needs MessageSid and MessageStatus",
-                    "状态回调须含 MessageSid 与 MessageStatus",
+        algorithm = _algorithm(request.header("x-twilio-webhooks-signature-settings"))
+        key = self.signing_secret if (self.signing_secret and algorithm != "HMAC_SHA1") else self.password
+        if not valid_twilio_signature(key, request.url, pairs, signature, algorithm):
+            raise SignatureError(
+                "twilio callback: X-Twilio-Signature does not match",
+                "twilio 回调：X-Twilio-Signature 校验失败",
+            )
+        return dict(pairs) if post else dict(request.query)
+
+    def _required(self, params: Mapping[str, str], *names: str) -> str:
+        for name in names:
+            if params.get(name):
+                return params[name]
+        raise malformed(self.name, f"field {names[0]!r} is missing", f"缺少字段 {names[0]!r}")
+
+    def _callback_status(self, request: CallbackRequest, now: datetime) -> CallbackResult:
+        params = self.verified_params(request)
+        sid = self._required(params, "MessageSid", "SmsSid")
+        state = self._required(params, "MessageStatus", "SmsStatus").lower()
+        receipts = []
+        if state in _FINAL:
+            error = params.get("ErrorCode", "").strip()
+            receipts.append(
+                Receipt(
+                    provider_message_id=sid,
+                    status=_FINAL[state],
+                    at=_done_date(params.get("RawDlrDoneDate"), now),
+                    error_code=error if error and error != "0" else None,
+                    raw=safe_raw(params, _RECEIPT_KEYS),
+                    handset=params.get("To") or None,
                 )
-            receipts = []
-            if status in _FINAL:
-                receipts.append(
-                    Receipt(
-                        sid,
-                        _FINAL[status],  # type: ignore[arg-type]
-                        _when(fields.get("RawDlrDoneDate"), now),
-                        error_code=fields.get("ErrorCode") or None,
-                        raw=f"status={status} error={fields.get('ErrorCode') or ''}",
-                        handset=fields.get("To"),
-                    )
-                )
-            return CallbackResult(receipts=receipts, body=b"", media_type="text/plain")
-        if kind == "inbound":
-            sender, text = fields.get("From"), fields.get("Body")
-            if not sender or text is None:
-                raise InputError("an inbound callback needs From and Body", "上行回调须含 From 与 Body")
-            reply = InboundSms(
-                sender=sender, text=text, received_at=now, recipient=fields.get("To", "")[:32],
-                provider_reference=fields.get("MessageSid") or None,
-            )  # fmt: skip
-            twiml = b'<?xml version="1.0" encoding="UTF-8"?><Response/>'
-            return CallbackResult(replies=[reply], body=twiml, media_type="text/xml")
-        raise InputError(
-            f"unknown Twilio callback {kind!r} (status, inbound)", f"未知的 Twilio 回调 {kind!r}"
+            )
+        return CallbackResult(receipts, [], media_type="text/plain")
+
+    def _callback_inbound(self, request: CallbackRequest, now: datetime) -> CallbackResult:
+        params = self.verified_params(request)
+        if "Body" not in params:
+            raise malformed(self.name, "field 'Body' is missing", "缺少字段 'Body'")
+        reply = InboundSms(
+            sender=self._required(params, "From"),
+            text=params["Body"],
+            received_at=now,
+            recipient=params.get("To", ""),
+            provider_reference=params.get("MessageSid") or params.get("SmsSid") or None,
         )
-
-
-def _form(request: CallbackRequest) -> list[tuple[str, str]]:
-    if request.method.upper() == "GET":
-        return sorted(request.query.items())
-    try:
-        return parse_qsl(
-            request.body.decode("utf-8"), keep_blank_values=True, strict_parsing=bool(request.body)
-        )
-    except (UnicodeDecodeError, ValueError):
-        raise InputError("the callback body is not a form", "回调内容不是表单格式") from None
-
-
-def _retry_after(value: str | None) -> float:
-    try:
-        return max(1.0, float(value)) if value else 1.0
-    except ValueError:
-        return 1.0
-
-
-def _when(value: str | None, default: datetime) -> datetime:
-    """``RawDlrDoneDate`` is YYMMDDhhmm in UTC (from the carrier's receipt), when present."""
-    if value and len(value) == 10 and value.isdigit():
-        try:
-            return datetime.strptime(value, "%y%m%d%H%M").replace(tzinfo=UTC)
-        except ValueError:
-            return default
-    return default
-
-
-def form_fields(mapping: Mapping[str, str]) -> list[tuple[str, str]]:
-    return sorted(mapping.items())
+        return CallbackResult([], [reply], body=EMPTY_TWIML, media_type="text/xml")
