@@ -15,7 +15,7 @@ import pytest
 from dunning.access import Role
 from dunning.core.clock import utcnow
 from tests.api.conftest import Api
-from tests.sending.providers.http.fakes import serve
+from tests.serving import serve
 
 CHROMIUM = "/usr/bin/chromium"
 
