@@ -68,6 +68,42 @@ def test_run_worker_sends_what_becomes_due_and_stops_on_request(
         assert (status_of(conn, due), status_of(conn, soon)) == ("delivered", "delivered")
 
 
+def test_a_paused_provider_does_not_make_the_worker_spin(
+    engine: Engine, cipher: PersonalDataCipher, tmp_path: Path
+) -> None:
+    from dunning.messages.wire import SubmitOutcome
+
+    with engine.begin() as conn:  # three due, one per batch: two are still due when the pause starts
+        for i in range(1, 4):
+            debtor, contact = add_debtor(conn, cipher, f"D{i}", f"+861380013800{i}", due_date=DUE)
+            add_message(
+                conn,
+                debtor,
+                contact,
+                scheduled_at=SEND_AT - timedelta(minutes=1),
+                body=body_of(i),
+                template_id=TEMPLATE[0],
+                template_version=TEMPLATE[1],
+                window_end=WINDOW_END,
+            )
+    config = load_config(Settings(strategy_file=tmp_path / "x", templates_file=tmp_path / "x"))
+    provider = ScriptedProvider(
+        lambda sms, n: SubmitOutcome.paused(sms.message_id, "BALANCE", "no balance", 600)
+    )
+
+    async def go() -> int:
+        stop = asyncio.Event()
+        asyncio.get_running_loop().call_later(1.0, stop.set)
+        summary = await run_worker(
+            engine, config, provider, cipher, stop=stop, poll=0.5, clock=lambda: SEND_AT
+        )
+        return summary.passes
+
+    passes = asyncio.run(go())
+    assert passes <= 3  # one pass per poll interval while paused, not a busy loop
+    assert len(provider.calls) == 1  # offered once; then the pause holds
+
+
 def test_dunning_worker_runs_until_sigterm(
     workdir: Path, db_url: str, engine: Engine, cipher: PersonalDataCipher
 ) -> None:
