@@ -21,6 +21,7 @@ DOMAINS = (
     "core",
     "events",
     "jobs",
+    "learning",
     "messages",
     "portfolio",
     "promises",
@@ -32,7 +33,7 @@ DOMAINS = (
     "templates",
     "tracking",
 )
-EDGES = ("dunning.flows", "dunning.cli")
+EDGES = ("dunning.flows", "dunning.cli", "dunning.simulation")
 
 
 def _module(path: Path) -> str:

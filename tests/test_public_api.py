@@ -291,6 +291,16 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "retry_parked",
         "store_replies",
     ),
+    "dunning.learning": (
+        "Choice",
+        "Estimate",
+        "Learned",
+        "PolicySpec",
+        "SKIP",
+        "choose",
+        "evaluate_policy",
+        "learn",
+    ),
     "dunning.promises": ("PENDING", "PromiseRecord", "SETTLED"),
     "dunning.propensity": ("Evaluation", "PropensityModel", "UCI_COLUMNS", "evaluate", "read_uci", "train"),
     "dunning.replies": (
@@ -303,6 +313,7 @@ PUBLIC: dict[str, tuple[str, ...]] = {
         "classify_many",
         "parse_promise",
     ),
+    "dunning.simulation": ("Behaviour", "POLICIES", "PolicyResult", "Population", "simulate"),
     "dunning.tasks": ("NoteRecord", "OUTCOMES", "STATUSES", "TaskRecord"),
 }
 

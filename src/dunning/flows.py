@@ -67,6 +67,11 @@ from dunning.core.kinds import MessageKind
 from dunning.core.profiles import PROFILE_TIME_ZONE, Profile
 from dunning.core.settings import Settings
 from dunning.events import EventKind, NewEvent
+from dunning.learning import repository as decision_log
+from dunning.learning.features import context_of, feature_frame
+from dunning.learning.offpolicy import evaluate_policy
+from dunning.learning.outcomes import attach_outcomes
+from dunning.learning.policy import SKIP, Learned, PolicySpec, choose, learn, split_action
 from dunning.messages import outbox
 from dunning.messages import repository as messages
 from dunning.messages.outbox import ClaimedMessage, StaleClaims
@@ -79,12 +84,14 @@ from dunning.portfolio.repository import ActiveHold, load_debtor_frame
 from dunning.portfolio.service import ImportResult, ProgressCallback, import_file
 from dunning.promises import repository as promises_repo
 from dunning.promises.repository import PromiseRecord
+from dunning.propensity.segments import HISTORY_COLUMNS, SEGMENT_NAMES, ability_willingness
 from dunning.sending.providers.base import SmsProvider
 from dunning.sending.providers.registry import build_provider
 from dunning.sending.worker import SendSummary, collect_inbound, send_due, sender_lock
-from dunning.strategy.engine import assign
+from dunning.strategy import experiments
+from dunning.strategy.engine import assign, candidates, required_columns, with_experiment
 from dunning.strategy.loader import load_default_strategy, load_strategy
-from dunning.strategy.models import Strategy
+from dunning.strategy.models import HOLDOUT, Strategy, parse_window
 from dunning.strategy.planner import (
     PlanResult,
     Window,
@@ -326,9 +333,18 @@ def _fingerprint(value: Any) -> str:
 
 
 def plan_day(
-    conn: Connection, config: DailyConfig, now: datetime, *, dry_run: bool = False, actor: str = "planner"
+    conn: Connection,
+    config: DailyConfig,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+    actor: str = "planner",
+    chooser: Chooser | None = None,
 ) -> PlanResult:
-    """Plan today's slot for every debtor in scope, in one unit of work, and log the run."""
+    """Plan today's slot for every debtor in scope, in one unit of work, and log the run.
+
+    With ``policy: adaptive`` the policy first learns from the decision log and what followed
+    (payments, replies), then chooses; ``chooser`` stands in for it (the simulation's oracle)."""
     started = perf_counter()
     now = now.astimezone(UTC)
     config = _with_blocks(conn, config)
@@ -342,7 +358,7 @@ def plan_day(
         debtors,
         now=now,
         window=config.window,
-        assign=lambda f: _assign_and_hold_out(conn, f, config.strategy, now, dry_run=dry_run),
+        assign=lambda f: _assign_and_hold_out(conn, f, config, now, dry_run=dry_run, chooser=chooser),
         render=lambda f: render_frame(f, config.catalog, config.context),
         evaluate=lambda f: evaluate(f, config.profile, stage="plan"),
         rules=rule_table(config.profile),
@@ -356,18 +372,34 @@ def plan_day(
 
 
 def _assign_and_hold_out(
-    conn: Connection, frame: pl.DataFrame, strategy: Strategy, now: datetime, *, dry_run: bool
+    conn: Connection,
+    frame: pl.DataFrame,
+    config: DailyConfig,
+    now: datetime,
+    *,
+    dry_run: bool,
+    chooser: Chooser | None = None,
 ) -> pl.DataFrame:
-    """The strategy's assignment; with an experiment, each debtor's arm is recorded (the first time
-    it is drawn) and the held-out debtors are sent nothing."""
-    from dunning.strategy import experiments
-    from dunning.strategy.models import HOLDOUT
-
-    assigned = assign(frame, strategy)
+    """Today's assignment: the rules' cadence, or the adaptive policy's choices (``chooser``
+    replaces the policy, e.g. the simulation's oracle). With an experiment, each debtor's arm is
+    recorded the first time it is drawn and held-out debtors are sent nothing. Every choice is
+    logged with its probability (not on a dry run)."""
+    strategy = config.strategy
+    if strategy.policy == "adaptive" or chooser is not None:
+        return _adaptive_assign(conn, frame, config, now, dry_run=dry_run, chooser=chooser)
+    needs_history = "ability_willingness" in required_columns(strategy)
+    enriched = with_debtor_history(conn, frame, now) if needs_history else frame
+    assigned = assign(enriched, strategy)
+    if strategy.experiment is not None and not dry_run:
+        experiments.record_assignments(conn, strategy.experiment.id, assigned, now)
+    if not dry_run:
+        _log_rules_decisions(conn, assigned, strategy, now)
+    if needs_history:
+        assigned = assigned.drop(
+            [c for c in _HISTORY_ADDED if c in assigned.columns and c not in frame.columns]
+        )
     if strategy.experiment is None:
         return assigned
-    if not dry_run:
-        experiments.record_assignments(conn, strategy.experiment.id, assigned, now)
     return assigned.filter(pl.col("arm") != HOLDOUT)
 
 
@@ -431,6 +463,452 @@ def _log_plan(conn: Connection, config: DailyConfig, result: PlanResult, now: da
             )
         )
     events.append_many(conn, logged)
+
+
+# --------------------------------------------------------------------------------------------------
+# Learning: debtor history, ability × willingness, the adaptive policy and its decision log
+
+#: ``chooser(candidates, slots) -> actions``: stands in for the adaptive policy (the simulation's
+#: oracle). Each action is ``skip`` or ``template@slot``; its choices are logged with probability 1.
+Chooser = Callable[[pl.DataFrame, tuple[str, ...]], list[str]]
+
+_HISTORY_ADDED = (*HISTORY_COLUMNS, "ability", "willingness", "ability_willingness")
+_DELIVERED_LIKE = ("submitted", "unknown", "delivered")
+_ENGAGED = ("promise", "paid", "help")
+_REFUSALS = ("complaint", "dispute", "opt_out")
+
+
+def debtor_history(conn: Connection, now: datetime) -> pl.DataFrame:
+    """Per debtor (``debtor_pk``), the :data:`HISTORY_COLUMNS`: payments in 90 days, reminders
+    delivered and replies in 7/30 days, promises kept and broken (debtors with any history only)."""
+    from dunning.tracking.replies import debtor_intents_frame
+
+    month, week, quarter = now - timedelta(days=30), now - timedelta(days=7), now - timedelta(days=90)
+    sent = messages.debtor_messages_frame(conn, month)
+    contact = sent.filter(pl.col("status").is_in(["queued", "claimed", "submitting", *_DELIVERED_LIKE]))
+    delivered = contact.filter(pl.col("status").is_in(list(_DELIVERED_LIKE)))
+    messages_part = (
+        contact.group_by("debtor_pk")
+        .agg(last=pl.col("created_at").max())
+        .join(
+            delivered.group_by("debtor_pk").agg(
+                delivered_30d=pl.len().cast(pl.Int32),
+                delivered_7d=(pl.col("created_at") >= week).sum().cast(pl.Int32),
+            ),
+            on="debtor_pk",
+            how="left",
+        )
+        .with_columns(
+            days_since_contact=((pl.lit(now) - pl.col("last")).dt.total_hours() / 24).floor().cast(pl.Int32)
+        )
+        .drop("last")
+    )
+    replies = (
+        debtor_intents_frame(conn, month)
+        .group_by("debtor_pk")
+        .agg(
+            replies_30d=pl.len().cast(pl.Int32),
+            engaged_replies_30d=pl.col("intent").is_in(list(_ENGAGED)).sum().cast(pl.Int32),
+            refusals_30d=pl.col("intent").is_in(list(_REFUSALS)).sum().cast(pl.Int32),
+            hardship_30d=(pl.col("intent") == "hardship").sum().cast(pl.Int32),
+        )
+    )
+    paid = (
+        portfolio.debtor_payments_frame(conn, quarter)
+        .group_by("debtor_pk")
+        .agg(paid_90d_minor=pl.col("amount_minor").sum().cast(pl.Int64), payments_90d=pl.len().cast(pl.Int32))
+    )
+    out = promises_repo.outcome_counts_frame(conn)
+    for part in (messages_part, replies, paid):
+        out = out.join(part, on="debtor_pk", how="full", coalesce=True)
+    return out
+
+
+def with_debtor_history(conn: Connection, frame: pl.DataFrame, now: datetime) -> pl.DataFrame:
+    """``frame`` with the history columns and the ability × willingness scores and cell."""
+    history = debtor_history(conn, now)
+    joined = frame.drop([c for c in _HISTORY_ADDED if c in frame.columns]).join(
+        history, on="debtor_pk", how="left"
+    )
+    filled = joined.with_columns(
+        pl.col(c).fill_null(99 if c == "days_since_contact" else 0).cast(t)
+        for c, t in HISTORY_COLUMNS.items()
+    )
+    return ability_willingness(filled)
+
+
+def policy_spec(config: DailyConfig) -> PolicySpec:
+    """The adaptive policy's actions and costs from the strategy: the approved templates its
+    segments name, and its send windows."""
+    strategy = config.strategy
+    named: dict[str, None] = {}
+    for segment in strategy.segments:
+        for step in segment.steps:
+            for template in (step.template, step.template_multi):
+                if template is not None:
+                    named.setdefault(template, None)
+    approved = [
+        t
+        for t in named
+        if t in config.catalog and any(v.state == "approved" for v in config.catalog[t].versions)
+    ]
+    a = strategy.adaptive
+    return PolicySpec(
+        templates=tuple(approved),
+        slots=strategy.slots(),
+        message_cost=float(a.message_cost),
+        harm_cost=float(a.harm_cost),
+        explore=a.explore,
+        draws=a.draws,
+        horizon_days=a.horizon_days,
+        posterior_scale=a.posterior_scale,
+    )
+
+
+def _outcomes(conn: Connection, spec: PolicySpec, now: datetime, *, days: int = 60) -> pl.DataFrame:
+    from dunning.tracking.replies import debtor_intents_frame
+
+    since = now - timedelta(days=days)
+    decisions = decision_log.decisions_frame(conn, since)
+    return attach_outcomes(
+        decisions,
+        portfolio.debtor_payments_frame(conn, since),
+        debtor_intents_frame(conn, since),
+        horizon_days=spec.horizon_days,
+        now=now,
+    )
+
+
+def learned_policy(conn: Connection, config: DailyConfig, now: datetime) -> Learned:
+    """The adaptive policy after learning from every decision of the last 60 days and what followed."""
+    spec = policy_spec(config)
+    return learn(_outcomes(conn, spec, now), spec)
+
+
+def _seeded_rng(strategy: Strategy, now: datetime) -> Any:
+    import numpy as np
+
+    digest = hashlib.blake2b(f"{strategy.id}|{now.isoformat()}".encode(), digest_size=8).digest()
+    return np.random.default_rng(int.from_bytes(digest, "big"))
+
+
+def _decided_today(conn: Connection, frame: pl.DataFrame, now: datetime, time_zone: str) -> pl.DataFrame:
+    """Rows of debtors the log holds a decision for on their local date already (a second plan on
+    the same day neither re-decides nor logs twice)."""
+    start = datetime.combine(local_date(now, time_zone), datetime.min.time(), tzinfo=zone(time_zone))
+    done = decision_log.decisions_frame(conn, start.astimezone(UTC) - timedelta(hours=14))
+    if done.is_empty():
+        return frame
+    done = done.filter(pl.col("decided_at") >= start.astimezone(UTC))
+    return frame.join(done.select("debtor_pk").unique(), on="debtor_pk", how="anti")
+
+
+def _adaptive_assign(
+    conn: Connection,
+    frame: pl.DataFrame,
+    config: DailyConfig,
+    now: datetime,
+    *,
+    dry_run: bool,
+    chooser: Chooser | None,
+) -> pl.DataFrame:
+    import numpy as np
+
+    strategy = config.strategy
+    spec = policy_spec(config)
+    enriched = with_debtor_history(conn, frame, now)
+    pool = candidates(enriched, strategy).filter(pl.col("exit_reason").is_null())
+    pool = _decided_today(conn, pool, now, config.default_zone)
+    # What the rules' cadence would have sent today, for evaluating the two against each other.
+    due = assign(enriched.join(pool.select("debtor_pk"), on="debtor_pk", how="semi"), strategy)
+    pool = pool.join(
+        due.select("debtor_pk", rules_send=pl.lit(True)), on="debtor_pk", how="left"
+    ).with_columns(pl.col("rules_send").fill_null(False))
+    pool = pool.with_columns(arm=pl.lit("adaptive"), probability=pl.lit(1.0))
+    if strategy.experiment is not None:
+        pool = with_experiment(pool, strategy.experiment)
+        if not dry_run:
+            experiments.record_assignments(conn, strategy.experiment.id, pool, now)
+    held = pool.filter(pl.col("arm") == HOLDOUT)
+    deciding = pool.filter(pl.col("arm") != HOLDOUT)
+    features = feature_frame(deciding)
+    a = strategy.adaptive
+    may_send = (
+        (deciding["delivered_7d"] < a.max_per_week) & (deciding["days_since_contact"] >= a.min_gap_days)
+    ).to_numpy()
+    allowed = [
+        [t for t in (opts or []) if t in spec.templates] for opts in deciding["template_options"].to_list()
+    ]
+    if chooser is not None:
+        actions = [
+            act if ok else SKIP for act, ok in zip(chooser(deciding, spec.slots), may_send, strict=True)
+        ]
+        probability = np.ones(deciding.height)
+        p_send = np.array([0.0 if act == SKIP else 1.0 for act in actions])
+        policy = "oracle"
+    else:
+        amount = deciding["amount_minor"].to_numpy().astype(np.float64) / 100.0
+        choice = choose(
+            features,
+            amount,
+            allowed,
+            learned_policy(conn, config, now),
+            _seeded_rng(strategy, now),
+            may_send=may_send,
+        )
+        actions, probability, p_send = choice.action, choice.probability, choice.p_send
+        policy = "adaptive"
+    arm_probability = deciding["probability"].to_numpy()
+    decided = deciding.with_columns(
+        action=pl.Series(actions, dtype=pl.Utf8),
+        probability=pl.Series(arm_probability * probability, dtype=pl.Float64),
+        p_send=pl.Series(p_send, dtype=pl.Float64),
+        policy=pl.lit(policy),
+        context=context_of(deciding),
+    )
+    if not dry_run:
+        run = f"plan-{now.strftime('%Y%m%dT%H%M%S')}"
+        decision_log.record_decisions(conn, decided, features, plan_run=run, now=now)
+        if not held.is_empty():
+            holdout = held.with_columns(
+                action=pl.lit(SKIP), p_send=pl.lit(0.0), policy=pl.lit(policy), context=context_of(held)
+            )
+            decision_log.record_decisions(conn, holdout, feature_frame(held), plan_run=run, now=now)
+    sends = decided.filter(pl.col("action") != SKIP)
+    if sends.is_empty():
+        return assign(frame.clear(), strategy)
+    parts = [split_action(str(act)) for act in sends["action"].to_list()]
+    windows = [parse_window(p[1]) if p else (0, 0) for p in parts]
+    out = sends.with_columns(
+        step_id=pl.lit("adaptive"),
+        template_id=pl.Series([p[0] if p else None for p in parts], dtype=pl.Utf8),
+        window_start_min=pl.Series([w[0] for w in windows], dtype=pl.Int32),
+        window_end_min=pl.Series([w[1] for w in windows], dtype=pl.Int32),
+    )
+    from dunning.strategy.engine import ASSIGN_SCHEMA
+
+    return out.select([*frame.columns, *ASSIGN_SCHEMA])
+
+
+def _log_rules_decisions(conn: Connection, assigned: pl.DataFrame, strategy: Strategy, now: datetime) -> None:
+    """The rules' choices for the debtors due today, as decisions (probability = the arm's)."""
+    rows = assigned.filter(pl.col("exit_reason").is_null())
+    if rows.is_empty():
+        return
+    rows = with_debtor_history(conn, rows, now)
+    holdout = float(strategy.experiment.holdout) if strategy.experiment is not None else 0.0
+    windows = [
+        f"{s // 60:02d}:{s % 60:02d}-{e // 60:02d}:{e % 60:02d}"
+        for s, e in rows.select("window_start_min", "window_end_min").iter_rows()
+    ]
+    decided = rows.with_columns(
+        action=pl.when(pl.col("arm") == HOLDOUT)
+        .then(pl.lit(SKIP))
+        .otherwise(pl.concat_str([pl.col("template_id"), pl.lit("@"), pl.Series(windows, dtype=pl.Utf8)])),
+        p_send=pl.lit(1.0 - holdout),
+        rules_send=pl.lit(True),
+        policy=pl.lit("rules"),
+        context=context_of(rows),
+    )
+    decision_log.record_decisions(
+        conn, decided, feature_frame(rows), plan_run=f"plan-{now.strftime('%Y%m%dT%H%M%S')}", now=now
+    )
+
+
+def learning_report(
+    conn: Connection, config: DailyConfig, now: datetime, *, days: int = 14
+) -> dict[str, Any]:
+    """What the adaptive policy has learned, and what it chose lately: per context and action, the
+    decisions, their mean logged probability and the payment rate that followed."""
+    spec = policy_spec(config)
+    outcomes = _outcomes(conn, spec, now)
+    learned = learn(outcomes, spec)
+    recent = decision_log.decisions_frame(conn, now - timedelta(days=days))
+    choices = (
+        recent.group_by("policy", "context", "action")
+        .agg(
+            decisions=pl.len(),
+            mean_probability=pl.col("probability").mean(),
+            mean_p_send=pl.col("p_send").mean(),
+        )
+        .sort("policy", "context", "decisions", descending=[False, False, True])
+    )
+    by_context = (
+        outcomes.with_columns(sent=pl.col("action") != SKIP)
+        .group_by("context", "sent")
+        .agg(decisions=pl.len(), pay_rate=pl.col("paid").mean(), harm_rate=pl.col("harm").mean())
+        .sort("context", "sent")
+    )
+    from dunning.learning.policy import calibration
+
+    # The payment model as a propensity model of the system's own history: fitted on the older
+    # 80 % of decisions with a complete horizon, judged on the newest 20 % it has not seen.
+    complete = outcomes.filter(pl.col("observed") >= 1.0).sort("decided_at")
+    cut = int(complete.height * 0.8)
+    own = calibration(complete.head(cut), complete.slice(cut), spec) if complete.height >= 50 else {"rows": 0}
+    return {
+        "policy": config.strategy.policy,
+        "strategy": config.strategy.id,
+        "actions": {"templates": list(spec.templates), "slots": list(spec.slots)},
+        "own_history_propensity": own,
+        "model": learned.summary(),
+        "choices": [
+            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}
+            for r in choices.to_dicts()
+        ],
+        "outcomes_by_context": [
+            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in r.items()}
+            for r in by_context.to_dicts()
+        ],
+    }
+
+
+def evaluate_policies(
+    conn: Connection, config: DailyConfig, now: datetime, *, days: int = 30
+) -> dict[str, Any]:
+    """Off-policy estimates, from the decision log of the last ``days``, of the payment rate and the
+    amount recovered per decision under: the logged policy, never sending, always sending, the
+    rules' cadence, and the adaptive policy as it stands now (IPS, SNIPS, DR)."""
+    import numpy as np
+
+    from dunning.learning.features import FEATURES, matrix
+    from dunning.learning.model import sigmoid
+
+    spec = policy_spec(config)
+    outcomes = _outcomes(conn, spec, now, days=days).filter(pl.col("observed") >= 1.0)
+    if outcomes.is_empty():
+        raise InputError(
+            f"no decision of the last {days} days has a complete outcome yet (plan, then wait "
+            f"{spec.horizon_days} days)",
+            f"最近 {days} 天没有已满观察期的决策（需先排期，并等待 {spec.horizon_days} 天）",
+        )
+    learned = learn(outcomes, spec)
+    dtype = pl.Struct({name: pl.Float64() for name in FEATURES})
+    feats = outcomes["features"].str.json_decode(dtype).struct.unnest().fill_null(0.0)
+    from dunning.learning.policy import TREATED
+
+    x = matrix(feats)
+    d, k = x.shape[1], 1 + len(TREATED)
+    treated = [0, *(1 + FEATURES.index(name) for name in TREATED)]
+    w = learned.pay.mean
+    base = x @ w[:d]
+    treat = x[:, treated] @ w[d : d + k]
+    n_slots = len(spec.slots)
+    sends = [
+        sigmoid(base + treat + w[d + k + si] + w[d + k + n_slots + ti])
+        for ti in range(len(spec.templates))
+        for si in range(n_slots)
+    ]
+    q_send = np.mean(sends, axis=0) if sends else sigmoid(base + treat)
+    q_skip = sigmoid(base)
+    sent = (outcomes["action"] != SKIP).to_numpy()
+    logged = outcomes["p_send"].to_numpy()
+    allowed = [list(spec.templates)] * outcomes.height
+    amount = _amount_of(outcomes)
+    # The policy as it would run: its weekly cap and minimum gap, read back from the features.
+    a = config.strategy.adaptive
+    may_send = (feats["delivered_7d"].to_numpy() * 3 < a.max_per_week - 0.5) & (
+        feats["days_since_contact"].to_numpy() * 30 >= a.min_gap_days - 0.5
+    )
+    adaptive = choose(
+        feats, amount, allowed, learned, np.random.default_rng(0), may_send=may_send, sample=False
+    ).p_send
+    targets = {
+        "never": np.zeros(outcomes.height),
+        "always": np.ones(outcomes.height),
+        "rules": outcomes["rules_send"].cast(pl.Float64).to_numpy(),
+        "adaptive": adaptive,
+    }
+    paid = outcomes["paid"].to_numpy()
+    recovered = outcomes["paid_minor"].to_numpy() / 100.0
+    result: dict[str, Any] = {
+        "rows": outcomes.height,
+        "days": days,
+        "horizon_days": spec.horizon_days,
+        "by_policy": outcomes.group_by("policy").len().sort("policy").to_dicts(),
+        "pay_rate": {},
+        "recovered_per_decision": {},
+    }
+    for name, target in targets.items():
+        result["pay_rate"][name] = evaluate_policy(paid, sent, logged, target, q_send=q_send, q_skip=q_skip)
+        result["recovered_per_decision"][name] = evaluate_policy(
+            recovered, sent, logged, target, q_send=q_send * amount, q_skip=q_skip * amount
+        )
+    return result
+
+
+def _amount_of(outcomes: pl.DataFrame) -> Any:
+    """The balance at decision time (major units), from the logged log10 feature."""
+    import numpy as np
+
+    dtype = pl.Struct({"log_amount": pl.Float64()})
+    log_amount = (
+        outcomes["features"].str.json_decode(dtype).struct.field("log_amount").fill_null(0.0).to_numpy()
+    )
+    return np.power(10.0, log_amount + 3.0) - 1.0
+
+
+def _mean(series: pl.Series) -> float:
+    value = series.mean()
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
+def portfolio_segments(conn: Connection, config: DailyConfig, now: datetime) -> dict[str, Any]:
+    """The portfolio in scope by ability × willingness (能力 × 意愿): debtors, balance, mean scores,
+    and the share who paid in the last 30 days."""
+    frame = load_debtor_frame(conn, now, default_time_zone=config.default_zone)
+    scored = with_debtor_history(conn, frame, now)
+    total = max(scored.height, 1)
+    rows = []
+    for cell, (zh, en) in SEGMENT_NAMES.items():
+        part = scored.filter(pl.col("ability_willingness") == cell)
+        rows.append(
+            {
+                "segment": cell,
+                "zh": zh,
+                "en": en,
+                "debtors": part.height,
+                "share": round(part.height / total, 4),
+                "balance_minor": int(part["amount_minor"].sum() or 0),
+                "mean_ability": round(_mean(part["ability"]), 3),
+                "mean_willingness": round(_mean(part["willingness"]), 3),
+                "mean_dpd": round(_mean(part["days_past_due"]), 1),
+            }
+        )
+    return {"as_of": now.isoformat(), "debtors": scored.height, "segments": rows}
+
+
+def use_strategy(
+    settings: Settings, which: str, *, by: str | None, now: datetime, conn: Connection
+) -> dict[str, Any]:
+    """Make the working directory's strategy the shipped ``rules`` or ``adaptive`` one of the
+    profile; the operator's file is kept as ``strategy.yaml.bak-<time>``; logged."""
+    from dunning.strategy.loader import adaptive_strategy_text, default_strategy_text, parse_strategy
+
+    if which not in ("rules", "adaptive"):
+        raise InputError(
+            f"choose rules or adaptive, not {which!r}", f"请选择 rules 或 adaptive，而非 {which!r}"
+        )
+    operator = authorize(conn, by, Act.PROPOSE_STRATEGY)
+    text = (
+        adaptive_strategy_text(settings.profile)
+        if which == "adaptive"
+        else default_strategy_text(settings.profile)
+    )
+    parse_strategy(text, f"shipped {which} strategy")  # shipped files always parse; checked anyway
+    path = settings.strategy_file
+    backup = None
+    if path.exists():
+        backup = path.with_name(f"{path.name}.bak-{now.strftime('%Y%m%dT%H%M%S')}")
+        backup.write_bytes(path.read_bytes())
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    detail = {"policy": which, "file": str(path), "backup": str(backup) if backup else None}
+    events.append(
+        conn, EventKind.STRATEGY_SWITCHED, at=now, actor=operator.username, subject=which, detail=detail
+    )
+    return detail
 
 
 _EIGHT_DAYS = timedelta(days=8)
@@ -3112,6 +3590,39 @@ def debtor_timeline(conn: Connection, debtor_ref: str) -> dict[str, Any]:
         "tasks": [t.as_dict() for t in tasks_repo.list_tasks(conn, debtor_id=debtor_id, limit=500)],
         "events": [e.as_dict() for e in events.read(conn, debtor_id=debtor_id, limit=1000)],
     }
+
+
+def reminders_planned(conn: Connection, start: datetime, end: datetime) -> pl.DataFrame:
+    """For simulations: reminders planned in [start, end) with their debtor's id (``debtor_ref``)."""
+    planned = messages.reminders_between(conn, start, end)
+    refs = portfolio.debtor_refs(conn, planned["debtor_pk"].unique().to_list())
+    return planned.with_columns(
+        debtor_ref=pl.col("debtor_pk").replace_strict(refs, default=None, return_dtype=pl.String)
+    )
+
+
+def debtors_in_scope(conn: Connection, config: DailyConfig, now: datetime) -> pl.DataFrame:
+    """For simulations: ``debtor_pk, debtor_ref, days_past_due, amount_minor`` of every debtor in scope."""
+    frame = load_debtor_frame(conn, now, default_time_zone=config.default_zone)
+    return frame.select("debtor_pk", "debtor_ref", "days_past_due", "amount_minor")
+
+
+def open_accounts(conn: Connection, debtor_pk: int) -> list[dict[str, Any]]:
+    """For simulations: a debtor's unpaid accounts (lender's id, currency, remaining minor), most
+    overdue first."""
+    accounts = [a for a in portfolio.debtor_summary(conn, debtor_pk)["accounts"] if a["status"] != "paid"]
+    return sorted(
+        (
+            {
+                "account_id": str(a["id"]),
+                "currency": a["currency"],
+                "remaining_minor": int(a["outstanding_minor"]) - int(a["paid_minor"]),
+                "due_date": a["due_date"],
+            }
+            for a in accounts
+        ),
+        key=lambda a: str(a["due_date"]),
+    )
 
 
 def simulated_promise_payments(

@@ -5,6 +5,7 @@ from dunning.analytics.models import PaymentAttribution
 from dunning.core.db import Base
 from dunning.events.models import LoggedEvent
 from dunning.jobs.models import Job
+from dunning.learning.tables import PolicyDecision
 from dunning.messages.models import (
     ComplianceViolation,
     Message,
@@ -44,6 +45,7 @@ __all__ = [
     "ParkedReceipt",
     "Payment",
     "PaymentAttribution",
+    "PolicyDecision",
     "Promise",
     "ProviderPause",
     "StrategyVersion",

@@ -18,7 +18,7 @@ from dunning.core.smstext import text_info
 
 
 def test_schema_is_at_head(engine: Engine) -> None:
-    assert schema_revision(engine) == "0006"
+    assert schema_revision(engine) == "0007"
     names = set(sa.inspect(engine).get_table_names())
     assert {"debtors", "accounts", "contacts", "payments", "messages", "message_events"} <= names
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -27,8 +28,11 @@ def login(api: Api, role: Role) -> None:
 def site(workdir: Path, engine: Engine, cipher: PersonalDataCipher) -> Iterator[Api]:
     made = make_api(workdir, engine, cipher)
     now = utcnow()
+    # The plan of today's local date, inside the send window whatever the hour the suite runs at.
+    local = ZoneInfo("Asia/Shanghai")
+    plan_at = datetime.combine(now.astimezone(local).date(), time(10, 0), tzinfo=local).astimezone(UTC)
     with unit_of_work(engine) as conn:
-        flows.plan_day(conn, made.client.app.state.surface.config(), now)  # type: ignore[attr-defined]
+        flows.plan_day(conn, made.client.app.state.surface.config(), plan_at)  # type: ignore[attr-defined]
         debtor = flows.portfolio.debtor_ids(conn, ["D002"])["D002"]
         tasks_repo.open_task(
             conn,

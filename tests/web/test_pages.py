@@ -10,7 +10,7 @@ from tests.web.conftest import login
 
 PAGES = [
     "/", "/kpis", "/kpis/definitions", "/fragments/today", "/debtors", "/debtors/D001", "/tasks", "/tasks/1",
-    "/replies", "/promises", "/templates", "/templates/cn-due/3", "/strategy",
+    "/replies", "/promises", "/templates", "/templates/cn-due/3", "/strategy", "/segments",
 ]  # fmt: skip
 
 
@@ -76,3 +76,13 @@ def test_a_revoked_key_ends_its_session(site: Api) -> None:
     site.client.delete(f"/v1/keys/{prefix}", headers=site.headers(Role.ADMIN))
     assert site.client.get("/tasks", follow_redirects=False).status_code == 303
     site.client.post("/logout")
+
+
+def test_the_segments_page_shows_every_cell_and_its_csv(site: Api) -> None:
+    login(site, Role.AUDITOR)
+    page = site.client.get("/segments", headers={"Accept-Language": "zh-CN"}).text
+    for cell in ("能还愿还", "能还不愿还", "愿还无力", "无力且不愿"):
+        assert cell in page
+    assert 'id="choices-table"' in page
+    csv = site.client.get("/segments?csv=segments")
+    assert csv.status_code == 200 and csv.text.lstrip("\ufeff").startswith("segment,debtors")

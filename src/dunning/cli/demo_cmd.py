@@ -73,8 +73,28 @@ def demo_command(
     seed: Annotated[int, typer.Option("--seed", help="随机种子 / Random seed")] = 7,
     profile: Annotated[str, typer.Option("--profile", help="CN | US")] = "CN",
     now: Annotated[str | None, typer.Option("--now", help="基准时间 / As-of instant (ISO 8601)")] = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days",
+            min=1,
+            max=60,
+            help="天数（多于 2 天时债务人为模拟）/ Days (beyond 2: simulated debtors)",
+        ),
+    ] = 2,
+    policy: Annotated[str, typer.Option("--policy", help="rules | adaptive")] = "rules",
 ) -> None:
     """演示：样本→导入→排期→合规→发送→回执→报表 / The whole loop on embedded defaults."""
+    if policy not in ("rules", "adaptive"):
+        raise InputError(
+            f"--policy must be rules or adaptive, not {policy!r}",
+            f"--policy 须为 rules 或 adaptive：{policy!r}",
+        )
+    if days != 2 or policy != "rules":
+        _simulated_demo(
+            directory, accounts=accounts, days=days, seed=seed, profile=profile.upper(), policy=policy
+        )
+        return
     from rich.panel import Panel
     from rich.progress import (
         BarColumn,
@@ -229,5 +249,90 @@ def demo_command(
         f"  {command} tasks list    {command} debtors show <ID>    {command} events --kind reply.received\n"
         f"看板与 API / Dashboard and API: cd {work} && {command} serve  → http://127.0.0.1:8000/ "
         f"（登录密钥 / sign-in key: {key_file}）",
+        soft_wrap=True,
+    )
+
+
+def _simulated_demo(
+    directory: Path, *, accounts: int, days: int, seed: int, profile: str, policy: str
+) -> None:
+    """Several days of the loop against simulated debtors who pay, reply and complain (the
+    simulation's behaviour model), then the experiment report and the policy's logged choices."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from dunning.cli.experiment_cmd import report_command
+    from dunning.simulation.runner import simulate
+
+    if profile not in PROFILE_TIME_ZONE:
+        raise InputError(
+            f"--profile must be CN or US, got {profile!r}", f"--profile 须为 CN 或 US：{profile!r}"
+        )
+    work = _prepare(directory)
+    started = perf_counter()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=console) as progress:  # fmt: skip
+        task = progress.add_task(
+            f"{policy}: 模拟债务人的 {days} 天 / {days} days of simulated debtors", total=days
+        )
+        result = simulate(
+            policy, accounts=accounts, days=days, seed=seed, profile=profile, directory=work,
+            on_day=lambda _d: progress.advance(task),
+        )  # fmt: skip
+    console.print(
+        f"回收 / Recovered {result.recovered:,.2f}；短信 / messages {result.messages:,}；还款人 / payers "
+        f"{result.payers:,}；投诉 / complaints {result.complaints}；退订 / opt-outs {result.opt_outs}"
+    )
+    os.chdir(work)
+    os.environ["DUNNING_DATABASE_URL"] = f"sqlite:///{work / 'dunning.db'}"
+    os.environ["DUNNING_PROFILE"] = profile
+    from dunning.core.settings import reset_settings_cache
+
+    reset_settings_cache()
+    from datetime import date
+
+    from dunning.cli.common import engine
+    from dunning.cli.plan_cmd import daily_config
+    from dunning.core.clock import zone
+    from dunning.core.db import unit_of_work
+    from dunning.flows import learning_report
+
+    end = datetime.combine(
+        date(2026, 3, 2) + timedelta(days=days), time(9, 0), tzinfo=zone(PROFILE_TIME_ZONE[profile])
+    )
+    if policy == "adaptive":
+        console.rule("实验报告 / Experiment report: adaptive vs. the no-SMS holdout")
+        report_command("adaptive", days=days, as_json=False)
+        with unit_of_work(engine()) as conn:
+            learned = learning_report(conn, daily_config(), end.astimezone(UTC), days=days)
+        table = Table(
+            title="自适应策略的选择与记录的概率 / The adaptive policy's choices and logged probabilities"
+        )
+        for head in (
+            "情境 / Context",
+            "动作 / Action",
+            "次数 / Decisions",
+            "平均概率 / Mean p",
+            "发送概率 / p(send)",
+        ):
+            table.add_column(head, justify="left" if "动作" in head or "情境" in head else "right")
+        for row in [r for r in learned["choices"] if r["policy"] == "adaptive"][:25]:
+            table.add_row(
+                row["context"],
+                row["action"],
+                f"{row['decisions']:,}",
+                f"{row['mean_probability']:.3f}",
+                f"{row['mean_p_send']:.3f}",
+            )
+        console.print(table)
+        slots = learned["model"]["slots"]
+        console.print("学到的时段效应（对数几率）/ Learned window effects (log-odds): " + ", ".join(
+            f"{k} {v['pay']:+.2f}" for k, v in slots.items()))  # fmt: skip
+    elapsed = perf_counter() - started
+    command = _command()
+    console.print(
+        f"\n完成，用时 {elapsed:.1f} 秒 / Done in {elapsed:.1f} s.\n"
+        f"继续探索 / Explore: cd {work} && {command} learn --now {end.isoformat()}    "
+        f"{command} policy evaluate --now {end.isoformat()}    {command} experiment report adaptive",
         soft_wrap=True,
     )

@@ -37,6 +37,7 @@ def _register() -> None:
         events_cmd,
         experiment_cmd,
         keys_cmd,
+        learning_cmd,
         model_cmd,
         operators_cmd,
         outbox_cmd,

@@ -79,6 +79,7 @@ class EventKind(StrEnum):
     TEMPLATE_BLOCKED = "template.blocked"  # a provider refused its content: not sent until released
     TEMPLATE_RELEASED = "template.released"
     EXPERIMENT_PROMOTED = "experiment.promoted"  # an arm became the champion
+    STRATEGY_SWITCHED = "strategy.switched"  # `dunning strategy use rules|adaptive` (file backed up)
 
 
 @dataclass(frozen=True, slots=True)

@@ -775,3 +775,23 @@ def debtor_messages_frame(conn: Connection, since: datetime) -> pl.DataFrame:
         ),
         schema={"debtor_pk": pl.Int64(), "status": pl.String(), "created_at": pl.Datetime("us", "UTC")},
     )
+
+
+def reminders_between(conn: Connection, start: datetime, end: datetime) -> pl.DataFrame:
+    """Collection reminders planned in [start, end): ``message_pk, debtor_pk, template_id, status,
+    scheduled_at, provider_message_id``."""
+    m = messages.c
+    return read_frame(
+        conn,
+        sa.select(m.id, m.debtor_id, m.template_id, m.status, m.scheduled_at, m.provider_message_id).where(
+            m.created_at >= start, m.created_at < end, m.kind == "collection"
+        ),
+        schema={
+            "message_pk": pl.Int64(),
+            "debtor_pk": pl.Int64(),
+            "template_id": pl.String(),
+            "status": pl.String(),
+            "scheduled_at": pl.Datetime("us", "UTC"),
+            "provider_message_id": pl.String(),
+        },
+    )

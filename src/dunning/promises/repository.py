@@ -23,6 +23,7 @@ __all__ = [
     "for_debtor",
     "last_made_frame",
     "make",
+    "outcome_counts_frame",
     "pending",
     "set_hold",
     "settle",
@@ -223,3 +224,19 @@ def made_frame(conn: Connection, since: datetime) -> pl.DataFrame:
     """``debtor_pk, created_at`` of promises made from ``since`` on."""
     query = sa.select(promises.c.debtor_id, promises.c.created_at).where(promises.c.created_at >= since)
     return read_frame(conn, query, schema={"debtor_pk": pl.Int64(), "created_at": pl.Datetime("us", "UTC")})
+
+
+def outcome_counts_frame(conn: Connection) -> pl.DataFrame:
+    """``debtor_pk, promises_kept, promises_broken``: each debtor's settled promises."""
+    p = promises.c
+    query = sa.select(
+        p.debtor_id,
+        sa.func.sum(sa.case((p.status == "kept", 1), else_=0)),
+        sa.func.sum(sa.case((p.status == "broken", 1), else_=0)),
+    ).group_by(p.debtor_id)
+    schema: dict[str, pl.DataType] = {
+        "debtor_pk": pl.Int64(),
+        "promises_kept": pl.Int32(),
+        "promises_broken": pl.Int32(),
+    }
+    return read_frame(conn, query, schema=schema)

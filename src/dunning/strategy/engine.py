@@ -93,6 +93,8 @@ def when_expr(when: When, currencies: list[str]) -> pl.Expr:
             conditions.append(amount < _bound(when.balance.max, currencies))
     if when.regions is not None:
         conditions.append(pl.col("region").str.to_uppercase().is_in(list(when.regions)))
+    if when.ability_willingness is not None:
+        conditions.append(pl.col("ability_willingness").is_in(list(when.ability_willingness)))
     if not conditions:
         return pl.lit(True)
     return pl.all_horizontal(conditions).fill_null(False)
@@ -145,6 +147,8 @@ def required_columns(strategy: Strategy) -> set[str]:
             needed.add("risk_score")
         if segment.when.regions is not None:
             needed.add("region")
+        if segment.when.ability_willingness is not None:
+            needed.add("ability_willingness")
         if any(step.template_multi is not None for step in segment.steps):
             needed.add("n_accounts")
     if strategy.experiment is not None:
@@ -220,6 +224,64 @@ def assign(frame: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
     if strategy.experiment is not None:
         out = with_experiment(out, strategy.experiment)
     return out.select([*base.columns, *ASSIGN_SCHEMA])
+
+
+#: Columns ``candidates`` adds.
+CANDIDATE_SCHEMA: dict[str, pl.DataType] = {
+    "strategy_id": pl.Utf8(),
+    "segment_id": pl.Utf8(),
+    "template_options": pl.List(pl.Utf8()),
+    "exit_reason": pl.Utf8(),
+}
+
+
+def candidates(frame: pl.DataFrame, strategy: Strategy) -> pl.DataFrame:
+    """Every row some segment matches, whatever its step days (the adaptive policy decides the day),
+    with the segment's templates (``template_multi`` instead where the message covers several
+    accounts) and the exit reason; rows below ``exit.min_balance`` are dropped."""
+    absent = sorted(required_columns(strategy) - set(frame.columns))
+    if absent:
+        raise InputError(
+            f"candidates: the frame lacks columns {absent} that strategy {strategy.id!r} needs",
+            f"candidates：数据缺少策略 {strategy.id} 所需的列 {absent}",
+        )
+    base = frame.drop([c for c in CANDIDATE_SCHEMA if c in frame.columns])
+    if base.height == 0:
+        return base.with_columns(pl.lit(None, dtype=d).alias(n) for n, d in CANDIDATE_SCHEMA.items())
+    currencies = [c for c in base.get_column("currency").unique().to_list() if c is not None]
+    chain: pl.Expr = pl.lit(None, dtype=pl.Int32)
+    for index in range(len(strategy.segments) - 1, -1, -1):
+        match = _segment_match(strategy.segments[index], currencies)
+        chain = pl.when(match).then(pl.lit(index, dtype=pl.Int32)).otherwise(chain)
+    keep = pl.col(_SEG).is_not_null()
+    if strategy.exit.min_balance > 0:
+        keep = keep & (pl.col("amount_minor") >= _bound(strategy.exit.min_balance, currencies))
+    singles = {i: sorted({st.template for st in seg.steps}) for i, seg in enumerate(strategy.segments)}
+    multis = {
+        i: sorted({st.template_multi or st.template for st in seg.steps})
+        for i, seg in enumerate(strategy.segments)
+    }
+    several = pl.col("n_accounts") > 1 if "n_accounts" in base.columns else pl.lit(False)
+    list_type = pl.List(pl.Utf8())
+    options = (
+        pl.when(several)
+        .then(pl.col(_SEG).replace_strict(multis, default=None, return_dtype=list_type))
+        .otherwise(pl.col(_SEG).replace_strict(singles, default=None, return_dtype=list_type))
+    )
+    out = (
+        base.with_columns(chain.alias(_SEG))
+        .filter(keep.fill_null(False))
+        .with_columns(
+            strategy_id=pl.lit(strategy.id, dtype=pl.Utf8),
+            segment_id=pl.col(_SEG).replace_strict(
+                dict(enumerate(s.id for s in strategy.segments)), default=None, return_dtype=pl.Utf8
+            ),
+            template_options=options,
+            exit_reason=_exit_reason(strategy, set(base.columns)),
+        )
+        .drop(_SEG)
+    )
+    return out.select([*base.columns, *CANDIDATE_SCHEMA])
 
 
 def experiment_draw(experiment_id: str, debtor_ref: str) -> float:

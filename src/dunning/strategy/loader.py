@@ -33,6 +33,11 @@ def default_strategy_text(profile: Profile) -> str:
     return read_default(f"strategy_{profile.lower()}.yaml")
 
 
+def adaptive_strategy_text(profile: Profile) -> str:
+    """The shipped adaptive strategy of ``profile`` (``dunning strategy use adaptive``)."""
+    return read_default(f"strategy_{profile.lower()}_adaptive.yaml")
+
+
 def load_default_strategy(profile: Profile) -> Strategy:
     """The strategy shipped with dunning for ``profile`` (what `dunning init` copies)."""
     return parse_strategy(default_strategy_text(profile), f"strategy_{profile.lower()}.yaml (default)")

@@ -20,6 +20,8 @@ ExitCondition = Literal[
     "paid", "promise_to_pay", "dispute", "opt_out", "complaint", "bankrupt", "deceased", "hardship"
 ]
 EscalationTarget = Literal["agent_queue", "dialler", "legal", "agency", "none"]
+AbilityWillingness = Literal["can_will", "can_wont", "cant_will", "cant_wont"]
+Policy = Literal["rules", "adaptive"]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 
@@ -113,6 +115,8 @@ class When(_Model):
     risk_score: RiskRange | None = None
     balance: BalanceRange | None = None
     regions: tuple[str, ...] | None = Field(default=None, min_length=1)
+    #: cells of the repayment ability × willingness segmentation (能力 × 意愿)
+    ability_willingness: tuple[AbilityWillingness, ...] | None = Field(default=None, min_length=1)
 
     @field_validator("buckets")
     @classmethod
@@ -139,7 +143,11 @@ class When(_Model):
     @property
     def matches_all(self) -> bool:
         return (
-            self.buckets is None and self.risk_score is None and self.balance is None and self.regions is None
+            self.buckets is None
+            and self.risk_score is None
+            and self.balance is None
+            and self.regions is None
+            and self.ability_willingness is None
         )
 
     def dpd_ranges(self) -> list[tuple[int | None, int | None]]:
@@ -346,6 +354,38 @@ class Experiment(_Model):
         return self
 
 
+class Adaptive(_Model):
+    """How ``policy: adaptive`` chooses (learning.policy). Costs are in major units of the currency:
+    a message is worth sending when balance × its uplift in the chance of payment exceeds them."""
+
+    #: send windows it chooses among; empty: the distinct windows of the strategy's steps
+    slots: tuple[str, ...] = ()
+    #: what a message costs beyond its price: the reader's attention, fatigue, the carrier's patience
+    message_cost: Decimal = Field(default=Decimal("1"), ge=0)
+    #: what a complaint or an opt-out costs
+    harm_cost: Decimal = Field(default=Decimal("300"), ge=0)
+    #: share of each decision spread evenly over the allowed actions (keeps every action possible)
+    explore: float = Field(default=0.1, ge=0.01, le=0.5)
+    #: days after a decision in which a payment (or a complaint) counts as its outcome
+    horizon_days: int = Field(default=3, ge=1, le=30)
+    #: at most this many reminders in 7 days, and none on consecutive days below ``min_gap_days``
+    max_per_week: int = Field(default=3, ge=1, le=7)
+    min_gap_days: int = Field(default=1, ge=1, le=14)
+    #: posterior draws per decision (Thompson sampling)
+    draws: int = Field(default=64, ge=8, le=1024)
+    #: spread of the draws: 1 = plain Thompson sampling; below 1 exploits what it knows sooner
+    posterior_scale: float = Field(default=1.0, gt=0, le=1)
+
+    @field_validator("slots")
+    @classmethod
+    def _slots(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for slot in value:
+            parse_window(slot)
+        if len(set(value)) != len(value):
+            raise Bilingual(f"duplicate slots: {list(value)}", f"发送时段重复：{list(value)}")
+        return tuple(s.strip() for s in value)
+
+
 class Strategy(_Model):
     id: str = Field(pattern=ID_PATTERN)
     profile: Profile
@@ -356,6 +396,19 @@ class Strategy(_Model):
     follow_up: FollowUp = Field(default_factory=FollowUp)
     escalation: tuple[EscalationRule, ...] = ()
     experiment: Experiment | None = None
+    #: rules: the cadence of the steps; adaptive: the learning policy chooses day, template, window
+    policy: Policy = "rules"
+    adaptive: Adaptive = Field(default_factory=Adaptive)
+
+    def slots(self) -> tuple[str, ...]:
+        """The send windows the adaptive policy chooses among."""
+        if self.adaptive.slots:
+            return self.adaptive.slots
+        seen: dict[str, None] = {}
+        for segment in self.segments:
+            for step in segment.steps:
+                seen.setdefault(step.window, None)
+        return tuple(seen)
 
     def escalation_rules(self) -> tuple[EscalationRule, ...]:
         """The strategy's rules, plus the default rule of each reply trigger it names none for."""
@@ -388,6 +441,13 @@ class Strategy(_Model):
                     f"分群 {segment.id} 没有任何条件（匹配全部），其后的分群永远不会被选中；请把它放在最后",
                 )
         lo, hi = LEGAL_WINDOW_MIN[self.profile]
+        for slot in self.adaptive.slots:
+            start, end = parse_window(slot)
+            if start < lo or end > hi:
+                raise Bilingual(
+                    f"adaptive slot {slot} is outside the {self.profile} legal hours {_hhmm(lo)}-{_hhmm(hi)}",
+                    f"自适应发送时段 {slot} 超出 {self.profile} 法定时段 {_hhmm(lo)}-{_hhmm(hi)}",
+                )
         for arm in self.experiment.arms if self.experiment is not None else ():
             minutes = arm.window_minutes
             if minutes is not None and (minutes[0] < lo or minutes[1] > hi):

@@ -413,6 +413,40 @@ def install(app: FastAPI) -> None:
         return _render(request, "strategy.html", operator, csrf, s=config.strategy.model_dump(mode="json"),
                        source=config.strategy_source, rules=config.strategy.escalation_rules())  # fmt: skip
 
+    @app.get("/segments", include_in_schema=False)
+    @_page
+    def segments(request: Request, operator: OperatorRecord, csrf: str) -> Response:
+        """Ability × willingness, and what the adaptive policy has learned and chosen lately."""
+        check_role(operator, Act.READ)
+        config = surface(request).config()
+        now = utcnow()
+        with unit_of_work(surface(request).engine) as conn:
+            cells = flows.portfolio_segments(conn, config, now)
+            learned = flows.learning_report(conn, config, now, days=7)
+        if request.query_params.get("csv") == "segments":
+            keys = [
+                "segment",
+                "debtors",
+                "share",
+                "balance_minor",
+                "mean_ability",
+                "mean_willingness",
+                "mean_dpd",
+            ]
+            return _csv([keys, *[[row[k] for k in keys] for row in cells["segments"]]], "segments")
+        choices = [c for c in learned["choices"] if c["policy"] != "rules"][:20]
+        pairs = [(row["segment"], row["debtors"]) for row in cells["segments"]]
+        return _render(
+            request,
+            "segments.html",
+            operator,
+            csrf,
+            cells=cells,
+            learned=learned,
+            choices=choices,
+            pairs=pairs,
+        )
+
     @app.get("/replies", include_in_schema=False)
     @_page
     def replies(request: Request, operator: OperatorRecord, csrf: str) -> Response:
