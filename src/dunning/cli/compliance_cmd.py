@@ -256,3 +256,49 @@ def corpus_command(
                 console.print(f"    {m.text}", markup=False)
     if strict and missed:
         raise typer.Exit(1)
+
+
+@compliance_app.command("redteam")
+@handle_errors
+def redteam_command(
+    profile: ProfileOption = None,
+    as_json: bool = typer.Option(False, "--json", help="输出 JSON / JSON output"),
+    seed: int = typer.Option(0, "--seed", help="变形的随机种子 / Seed of the mutations"),
+) -> None:
+    """对语料逐类变形，按类统计拦截率与放行率 / Block and pass rates per mutation class."""
+    from rich.table import Table
+
+    from dunning.cli.common import echo_json
+    from dunning.compliance.redteam import redteam
+
+    names = [profile.upper()] if profile else list(PROFILES)
+    reports = [redteam(name, seed=seed) for name in names]
+    if as_json:
+        echo_json(
+            [
+                {"profile": r.profile, "corpus": r.corpus, "classes": [c.as_dict() for c in r.classes]}
+                for r in reports
+            ]
+        )
+        return
+    for report in reports:
+        table = Table(title=f"红队测试 / Red team — {report.profile} (语料 / corpus: {report.corpus})")
+        for head in (
+            "变形类 / Mutation",
+            "拦截 / Blocked",
+            "拦截率 / Block rate",
+            "放行 / Passed",
+            "放行率 / Pass rate",
+        ):
+            table.add_column(head, justify="left" if "变形" in head else "right")
+        for c in report.classes:
+            weak = min(c.block_rate, c.pass_rate) < 0.9
+            table.add_row(
+                f"{c.zh} / {c.en} ({c.name})",
+                f"{c.blocked}/{c.block_total}",
+                f"{c.block_rate:.1%}",
+                f"{c.passed}/{c.pass_total}",
+                f"{c.pass_rate:.1%}",
+                style="red" if weak else None,
+            )
+        console.print(table)
