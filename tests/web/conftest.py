@@ -17,6 +17,7 @@ from dunning.core.crypto import PersonalDataCipher
 from dunning.core.db import unit_of_work
 from dunning.tasks import repository as tasks_repo
 from tests.api.conftest import Api, make_api
+from tests.factories import accounts
 
 
 def login(api: Api, role: Role) -> None:
@@ -32,6 +33,8 @@ def site(workdir: Path, engine: Engine, cipher: PersonalDataCipher) -> Iterator[
     local = ZoneInfo("Asia/Shanghai")
     plan_at = datetime.combine(now.astimezone(local).date(), time(10, 0), tzinfo=local).astimezone(UTC)
     with unit_of_work(engine) as conn:
+        # Due on the real local date: the cadence has a step on the due day, so the plan is never empty.
+        conn.execute(accounts.update().values(due_date=plan_at.astimezone(local).date()))
         flows.plan_day(conn, made.client.app.state.surface.config(), plan_at)  # type: ignore[attr-defined]
         debtor = flows.portfolio.debtor_ids(conn, ["D002"])["D002"]
         tasks_repo.open_task(
