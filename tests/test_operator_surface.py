@@ -58,7 +58,10 @@ def test_demo_then_serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         for role in ("auditor", "compliance"):
             client.post("/v1/operators", headers=admin, json={"username": f"{role}1", "role": role})
             keys[role] = client.post("/v1/keys", headers=admin, json={"operator": f"{role}1"}).json()["key"]
-        body = "【{signature}】{masked_name}您好，借款{amount}今天到期，请在{app_name}还款。客服{hotline}"
+        body = (
+            "【{signature}】{masked_name}您好，{creditor}借款{amount}今天到期，"
+            "请在{app_name}还款。客服{hotline}"
+        )
         draft = client.post("/v1/templates/cn-due/versions", headers=admin, json={"body": body}).json()
         path = f"/v1/templates/cn-due/versions/{draft['version']}/approve"
         assert client.post(path, headers={"Authorization": f"Bearer {keys['auditor']}"}).status_code == 403

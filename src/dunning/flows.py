@@ -121,6 +121,7 @@ from dunning.tracking.replies import (
 
 if TYPE_CHECKING:
     from dunning.replies import Classification, PromiseTerms
+    from dunning.templates.models import Template
 
 log = logging.getLogger("dunning.flows")
 
@@ -1670,6 +1671,8 @@ def template_rows(config: DailyConfig, now: datetime) -> list[dict[str, Any]]:
                     "chars": len(body),
                     "approved_by": version.approved_by,
                     "approved_at": version.approved_at.isoformat() if version.approved_at else None,
+                    "override_outcome": version.override_outcome,
+                    "override_reason": version.override_reason,
                     "notes": version.notes,
                 }
             )
@@ -1680,17 +1683,42 @@ def template_preview(
     config: DailyConfig, template_id: str, version: int | None, now: datetime
 ) -> dict[str, Any]:
     """One version rendered with sample values, and what the compliance gate says of the text."""
-    from dunning.compliance.gate import check_message
+    template = config.catalog[template_id]
+    chosen = template.version(version) if version is not None else template.for_sending()[0]
+    return preview_version(template, chosen, config.profile, config.context, now)
+
+
+_OUTCOME_ZH = {"allowed": "通过", "blocked": "拦截", "review": "待人工复核"}
+
+
+def preview_version(
+    template: Template,
+    chosen: TemplateVersion,
+    profile: ComplianceProfile,
+    context: RenderContext,
+    now: datetime,
+) -> dict[str, Any]:
+    """``chosen`` rendered with sample values and judged as a message of the template's kind:
+    ``outcome`` (allowed | blocked | review), the rules broken, the review reasons, the second
+    opinion's ``score`` (None when it did not run), and whether a compliance officer may approve it
+    anyway (``overridable``, see :func:`approve_template`)."""
+    from dunning.compliance.gate import judge_message
     from dunning.core.smstext import text_info
     from dunning.templates import render_version, sample_values
 
-    template = config.catalog[template_id]
-    chosen = template.version(version) if version is not None else template.for_sending()[0]
-    body = render_version(
-        chosen, template.profile, sample_values(template.profile, now.date()), config.context
-    )
+    body = render_version(chosen, template.profile, sample_values(template.profile, now.date()), context)
     info = text_info(body)
-    violations = check_message(body, config.profile, {"kind": str(template.kind)})
+    verdict = judge_message(body, profile, {"kind": str(template.kind)})
+    violations = [explain(rule_id, profile) for rule_id in verdict.violations]
+    override = None
+    if chosen.override_outcome is not None:
+        override = {
+            "outcome": chosen.override_outcome,
+            "flags": list(chosen.override_flags),
+            "reason": chosen.override_reason,
+            "by": chosen.approved_by,
+            "at": chosen.approved_at.isoformat() if chosen.approved_at else None,
+        }
     return {
         "id": template.id,
         "version": chosen.version,
@@ -1702,7 +1730,8 @@ def template_preview(
         "encoding": info.encoding,
         "segments": info.segments,
         "variables": list(chosen.variables),
-        "allowed": not violations,
+        "outcome": verdict.outcome,
+        "allowed": verdict.outcome == "allowed",
         "violations": [
             {
                 "rule": v.rule,
@@ -1713,8 +1742,22 @@ def template_preview(
             }
             for v in violations
         ],
+        "review": list(verdict.review),
+        "score": verdict.score,
+        "overridable": verdict.outcome != "allowed" and not override_blockers(verdict.violations),
+        "override": override,
         "notes": chosen.notes,
     }
+
+
+def override_blockers(rule_ids: Sequence[str]) -> list[str]:
+    """The rules among ``rule_ids`` that no compliance override sets aside: every rule that reads
+    anything but the text (suppression, frequency, send window, recipient, approval state). Those are
+    facts about a debtor or a day, not properties of a template; the text rules (required elements,
+    forbidden content, personal data, links, numbers, length) and review holds may be overridden."""
+    from dunning.compliance import get_rule
+
+    return [rule_id for rule_id in rule_ids if set(get_rule(rule_id).columns) != {"body"}]
 
 
 def propose_template(
@@ -2196,18 +2239,85 @@ def set_operator_active(
 
 
 def approve_template(
-    conn: Connection, path: Path, template_id: str, version: int, *, by: str | None, now: datetime
+    conn: Connection,
+    path: Path,
+    template_id: str,
+    version: int,
+    *,
+    profile: ComplianceProfile,
+    context: RenderContext,
+    by: str | None,
+    now: datetime,
+    reason: str | None = None,
 ) -> TemplateVersion:
-    """Approve one template version in its YAML file, as an operator whose role allows it; logged."""
+    """Approve one template version in its YAML file, as an operator whose role allows it; logged.
+
+    The version is previewed first (:func:`preview_version`, sample values, ``profile`` and
+    ``context``). A preview that is not ``allowed`` is approved only by the compliance role
+    (``Act.APPROVE_FLAGGED_TEMPLATE``) with a non-empty ``reason``, and only when every rule it
+    breaks is a text rule (:func:`override_blockers`); the outcome, the rules, the review reasons and
+    the reason go into the file (``override_*``) and into a ``template.approved_override`` event.
+    """
+    from dunning.access import may
+    from dunning.core.errors import Conflict, PermissionDenied
+    from dunning.templates.catalog import Override
+
     operator = authorize(conn, by, Act.APPROVE_TEMPLATE)
-    approved = approve_version(path, template_id, version, by=operator.username, at=now)
+    template = load_templates(path)[template_id]
+    chosen = template.version(version)
+    preview = preview_version(template, chosen, profile, context, now)
+    override: Override | None = None
+    if chosen.state == "draft" and preview["outcome"] != "allowed":  # approve_version refuses the rest
+        outcome = preview["outcome"]
+        rules = [v["rule"] for v in preview["violations"]]
+        flags = [*rules, *preview["review"]]
+        what_en = (
+            f"the preview of template {template_id!r} version {version} is {outcome} ({', '.join(flags)})"
+        )
+        what_zh = (
+            f"模板 {template_id} 第 {version} 版的预览未通过合规检查"
+            f"（{_OUTCOME_ZH[outcome]}：{'、'.join(flags)}）"
+        )
+        blockers = override_blockers(rules)
+        if blockers:
+            raise Conflict(
+                f"{what_en}; {', '.join(blockers)} are not properties of the text, so no override "
+                "sets them aside: change the template",
+                f"{what_zh}；{'、'.join(blockers)} 不是文本本身的问题，不能附理由放行，请修改模板",
+            )
+        if not may(operator.role, Act.APPROVE_FLAGGED_TEMPLATE):
+            raise PermissionDenied(
+                f"{what_en}; only an operator with the compliance role may approve it, with a reason "
+                f"({operator.username!r} is {operator.role})",
+                f"{what_zh}；只有合规角色（compliance）的操作员可附理由审批"
+                f"（{operator.username!r} 的角色是 {operator.role}）",
+            )
+        written = (reason or "").strip()
+        if not written:
+            raise InputError(
+                f'{what_en}; approving it anyway needs a reason (--reason, or "reason" in the request)',
+                f'{what_zh}；如仍要审批，须填写理由（--reason，或请求中的 "reason"）',
+            )
+        override = Override(outcome, flags, written[:500])
+    approved = approve_version(path, template_id, version, by=operator.username, at=now, override=override)
+    detail: dict[str, Any] = {"template": template_id, "version": approved.version, "file": str(path)}
+    if override is not None:
+        detail |= {
+            "outcome": override.outcome,
+            "rules": [v["rule"] for v in preview["violations"]],
+            "review": preview["review"],
+            "score": preview["score"],
+            "reason": override.reason,
+            "operator": operator.username,
+            "role": str(operator.role),
+        }
     events.append(
         conn,
-        EventKind.TEMPLATE_APPROVED,
+        EventKind.TEMPLATE_APPROVED_OVERRIDE if override is not None else EventKind.TEMPLATE_APPROVED,
         at=now,
         actor=operator.username,
         subject=f"{template_id}#{approved.version}",
-        detail={"template": template_id, "version": approved.version, "file": str(path)},
+        detail=detail,
     )
     return approved
 

@@ -90,12 +90,61 @@ def test_template_review_needs_two_roles(api: Api) -> None:
     }
     preview = api.get("/v1/templates/cn-predue/versions/2", Role.AUDITOR).json()
     assert preview["state"] == "draft" and "violations" in preview and preview["body"]
-    assert api.post("/v1/templates/cn-predue/versions/2/approve", Role.AUDITOR).status_code == 403
-    approved = api.post("/v1/templates/cn-predue/versions/2/approve", Role.COMPLIANCE)
-    assert approved.status_code == 200 and approved.json()["approved_by"] == "compliance1"
+    # The draft does not name the creditor: the gate blocks its preview, on a text rule.
+    assert (preview["outcome"], preview["allowed"], preview["overridable"]) == ("blocked", False, True)
+    assert [v["rule"] for v in preview["violations"]] == ["required.creditor"]
+    assert preview["review"] == [] and preview["override"] is None
+    assert preview["score"] is None or 0.0 <= preview["score"] <= 1.0  # the second opinion, when it ran
+    approve = "/v1/templates/cn-predue/versions/2/approve"
+    assert api.post(approve, Role.AUDITOR).status_code == 403
+    for role, payload, status in [
+        (Role.COMPLIANCE, None, 400),  # no reason
+        (Role.COMPLIANCE, {}, 400),
+        (Role.ADMIN, {"reason": "the brand names the creditor"}, 403),  # not the compliance role
+    ]:
+        refused = api.post(approve, role, json=payload)
+        assert refused.status_code == status, refused.text
+        error = refused.json()["error"]
+        assert "required.creditor" in error["en"] and "required.creditor" in error["zh"]
+        assert error["zh"] != error["en"] and "合规" in error["zh"]
+    assert api.post(approve, Role.COMPLIANCE, json={"reason": ""}).status_code == 422
+    assert _events(api, "template.approved_override") == []
+    approved = api.post(
+        approve, Role.COMPLIANCE, json={"reason": "签名即债权人品牌 / the brand is the creditor"}
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json() == {
+        "id": "cn-predue",
+        "version": 2,
+        "state": "approved",
+        "approved_by": "compliance1",
+        "override_outcome": "blocked",
+        "override_flags": ["required.creditor"],
+        "override_reason": "签名即债权人品牌 / the brand is the creditor",
+    }
     on_file = yaml.safe_load((api.workdir / "templates.yaml").read_text(encoding="utf-8"))
     version = next(t for t in on_file["templates"] if t["id"] == "cn-predue")["versions"][-1]
     assert version["state"] == "approved" and version["approved_by"] == "compliance1"
+    assert version["override_outcome"] == "blocked" and version["override_flags"] == ["required.creditor"]
+    (logged,) = _events(api, "template.approved_override")
+    assert (logged.actor, logged.subject) == ("compliance1", "cn-predue#2")
+    assert logged.detail["outcome"] == "blocked" and logged.detail["rules"] == ["required.creditor"]
+    assert (
+        logged.detail["reason"].startswith("签名即债权人品牌") and logged.detail["operator"] == "compliance1"
+    )
+    assert _events(api, "template.approved") == []
+    shown = api.get("/v1/templates/cn-predue/versions/2", Role.AUDITOR).json()
+    assert (
+        shown["override"]["reason"].startswith("签名即债权人品牌")
+        and shown["override"]["by"] == "compliance1"
+    )
+    # A version the gate allows needs no reason, and an admin may approve it.
+    fixed = {"body": body["body"].replace("借款", "{creditor}借款")}
+    allowed = api.post("/v1/templates/cn-predue/versions", Role.SUPERVISOR, json=fixed).json()["version"]
+    assert api.get(f"/v1/templates/cn-predue/versions/{allowed}").json()["outcome"] == "allowed"
+    plain = api.post(f"/v1/templates/cn-predue/versions/{allowed}/approve", Role.ADMIN)
+    assert plain.status_code == 200 and plain.json()["override_outcome"] is None
+    assert [e.subject for e in _events(api, "template.approved")] == [f"cn-predue#{allowed}"]
     bad = api.post("/v1/templates/cn-predue/versions", Role.SUPERVISOR, json={"body": "hi {nope}"})
     assert bad.status_code == 400 and "nope" in bad.json()["error"]["en"]
     draft = api.post("/v1/templates/cn-due/versions", Role.SUPERVISOR, json={"body": "{masked_name} 请还款"})
@@ -104,7 +153,7 @@ def test_template_review_needs_two_roles(api: Api) -> None:
         f"/v1/templates/cn-due/versions/{number}/reject", Role.COMPLIANCE, json={"reason": "no signature"}
     )
     assert rejected.json()["state"] == "retired"
-    assert [e.kind for e in _events(api, "template.proposed")] == ["template.proposed"] * 2
+    assert [e.kind for e in _events(api, "template.proposed")] == ["template.proposed"] * 3
 
 
 def test_a_strategy_is_proposed_then_approved_by_someone_else(api: Api) -> None:

@@ -190,3 +190,166 @@ def test_corpus_command(isolated: Path, wide: None) -> None:
     assert result.exit_code == 0, result.output
     assert "CN" in result.output and "US" in result.output
     assert result.output.count("100.0%") >= 6
+
+
+# ---- outcomes, kinds, identities and scope --------------------------------------------------------
+
+NOTICE_CN = CN_OK.replace("已逾期15天，欠款3,456.78元，", "还款计划已生效，")
+OTHER = {
+    "signature": "【好借】",
+    "creditor": "好借科技",
+    "hotlines": ["4001234567"],
+    "domains": ["haojie.example"],
+}
+OTHER_OK = "【好借】您好，好借科技提醒：还款计划已生效，详见 https://m.haojie.example/plan 。客服4001234567"
+
+
+def _lines(*records: dict[str, Any]) -> str:
+    return "\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n"
+
+
+def test_check_text_prints_the_outcome_review_and_score(isolated: Path) -> None:
+    code, out = check_text(_lines({"id": 1, "text": CN_OK}, {"id": 2, "text": cn_with("等着坐牢。")}))
+    assert code == 0
+    assert [(o["outcome"], o["allowed"], o["review"]) for o in out] == [
+        ("allowed", True, []),
+        ("blocked", False, []),  # a broken rule is never also held for review
+    ]
+    # the second opinion's P(abusive) when it ran, null when it did not
+    assert all(o["score"] is None or 0.0 <= o["score"] <= 1.0 for o in out)
+    assert list(out[0]) == ["id", "outcome", "allowed", "violations", "review", "score"]
+
+
+def test_a_line_held_for_review_is_not_allowed(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second opinion's ``review`` reaches the output through Verdict alone."""
+    from dunning.compliance import gate
+
+    judged = gate.judge_records
+
+    def second_opinion(records: Any, *args: Any, **kwargs: Any) -> list[gate.Verdict]:
+        verdicts = judged(records, *args, **kwargs)
+        held = [("classifier",) if "提醒" in r["body"] else () for r in records]
+        return [
+            gate.Verdict(v.violations, why, 0.91 if why else 0.02)
+            for v, why in zip(verdicts, held, strict=True)
+        ]
+
+    monkeypatch.setattr(gate, "judge_records", second_opinion)
+    code, out = check_text(_lines({"id": 1, "text": CN_OK}, {"id": 2, "text": cn_with("特此提醒。")}))
+    assert code == 0
+    assert [(o["outcome"], o["allowed"], o["review"], o["score"]) for o in out] == [
+        ("allowed", True, [], 0.02),
+        ("review", False, ["classifier"], 0.91),
+    ]
+    assert out[1]["violations"] == []
+
+
+def test_check_text_kinds_and_their_aliases(isolated: Path) -> None:
+    code, out = check_text(
+        _lines(
+            {"id": "reminder", "text": NOTICE_CN},
+            {"id": "notice", "text": NOTICE_CN, "kind": "notice"},
+            {"id": "alias", "text": NOTICE_CN, "kind": "Account notice"},
+            {"id": "as-reminder", "text": NOTICE_CN, "kind": "reminder"},
+            {"id": "help", "text": NOTICE_CN, "kind": "help"},
+            {"id": "confirmation", "text": NOTICE_CN, "kind": "confirmation"},
+            {"id": "bad", "text": NOTICE_CN, "kind": "letter"},
+            {"id": "not-a-string", "text": NOTICE_CN, "kind": 7},
+            {"id": "null", "text": NOTICE_CN, "kind": None},
+        )
+    )
+    assert code == 0
+    by_id = {o["id"]: o for o in out}
+    rules = {i: [v["rule"] for v in o.get("violations", [])] for i, o in by_id.items()}
+    assert (
+        rules["reminder"] == rules["as-reminder"] == rules["null"] == ["required.amount", "required.overdue"]
+    )
+    assert rules["notice"] == rules["alias"] == rules["help"] == []
+    assert rules["confirmation"] == ["required.amount"]  # a promise confirmation states the amount
+    for bad in ("bad", "not-a-string"):
+        assert "未知的短信类型" in by_id[bad]["error"] and "unknown message kind" in by_id[bad]["error"]
+    assert [o["id"] for o in out] == [
+        "reminder", "notice", "alias", "as-reminder", "help", "confirmation", "bad", "not-a-string", "null"
+    ]  # fmt: skip
+
+
+def test_check_text_identities(isolated: Path) -> None:
+    wrong_link = OTHER_OK.replace("haojie.example", "evil.example")
+    code, out = check_text(
+        _lines(
+            {"id": "deployment", "text": OTHER_OK, "kind": "notice"},
+            {"id": "own", "text": OTHER_OK, "kind": "notice", "identity": OTHER},
+            {"id": "wrong-link", "text": wrong_link, "kind": "notice", "identity": OTHER},
+            {
+                "id": "wrong-number",
+                "text": OTHER_OK + "或致电4009999999",
+                "kind": "notice",
+                "identity": OTHER,
+            },
+            {"id": "unknown-key", "text": OTHER_OK, "identity": {"brand": "好借"}},
+            {"id": "not-an-object", "text": OTHER_OK, "identity": ["好借"]},
+            {"id": "bad-list", "text": OTHER_OK, "identity": {"hotlines": [4001234567]}},
+            {"id": "again", "text": OTHER_OK, "kind": "notice", "identity": OTHER},
+        )
+    )
+    assert code == 0
+    by_id = {o["id"]: o for o in out}
+    rules = {i: [v["rule"] for v in o.get("violations", [])] for i, o in by_id.items()}
+    assert {"required.signature", "required.creditor", "link.not_allowed"} <= set(rules["deployment"])
+    assert rules["own"] == rules["again"] == [] and by_id["own"]["outcome"] == "allowed"
+    assert rules["wrong-link"] == ["link.not_allowed"]
+    assert rules["wrong-number"] == ["number.not_allowed"]
+    # the reason names the line's own numbers, not the deployment's
+    (number,) = by_id["wrong-number"]["violations"]
+    assert "4001234567" in number["reason"] and "95000" not in number["reason"]
+    for bad in ("unknown-key", "not-an-object", "bad-list"):
+        assert "identity" in by_id[bad]["error"] and " / " in by_id[bad]["error"], bad
+        assert by_id[bad]["line"] >= 5
+
+
+def test_check_text_content_scope(isolated: Path) -> None:
+    lines = _lines(
+        {"id": "bare", "text": "您好，请尽快处理。"},
+        {"id": "link", "text": "您好，详见 https://m.haojie.example/plan"},
+        {"id": "own-link", "text": "您好，详见 https://m.haojie.example/plan", "identity": OTHER},
+        {"id": "other-link", "text": "您好，详见 https://evil.example/plan", "identity": OTHER},
+        {"id": "threat", "text": "再不还钱就等着坐牢"},
+    )
+    code, full = check_text(lines, "--profile", "CN")
+    assert code == 0 and all(o["outcome"] == "blocked" for o in full)
+    code, content = check_text(lines, "--profile", "CN", "--scope", "content")
+    assert code == 0
+    rules = {o["id"]: [v["rule"] for v in o["violations"]] for o in content}
+    assert rules == {
+        "bare": [],
+        "link": [],  # no identity: nothing to hold a link against
+        "own-link": [],
+        "other-link": ["link.not_allowed"],
+        "threat": ["content.threat_arrest"],
+    }
+    bad = runner.invoke(app, ["compliance", "check-text", "--scope", "partial"], input="")
+    assert bad.exit_code == 2 and "full" in bad.output and "content" in bad.output
+
+
+def test_check_text_judges_each_batch_once_per_group(isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines are batched (5,000) and judge_records, which groups by keys and identity, runs once per
+    batch; results stay in input order across batches and groups."""
+    from dunning.compliance import gate
+
+    judged = gate.judge_records
+    calls: list[int] = []
+
+    def counting(records: Any, *args: Any, **kwargs: Any) -> list[gate.Verdict]:
+        calls.append(len(records))
+        return judged(records, *args, **kwargs)
+
+    monkeypatch.setattr(gate, "judge_records", counting)
+    monkeypatch.setattr(compliance_cmd, "_BATCH", 4)
+    records = [
+        {"id": i, "text": OTHER_OK, "kind": "notice", **({"identity": OTHER} if i % 2 else {})}
+        for i in range(10)
+    ]
+    code, out = check_text(_lines(*records))
+    assert code == 0 and calls == [4, 4, 2]
+    assert [o["id"] for o in out] == list(range(10))
+    assert [o["outcome"] for o in out] == ["blocked" if i % 2 == 0 else "allowed" for i in range(10)]

@@ -49,3 +49,26 @@ def test_corpus_is_broad(name: str) -> None:
     # Truthful statements about litigation are in the must-pass set with the time-barred flag off.
     assert any(c.context.get("time_barred") is False for c in passing)
     assert any(c.context.get("time_barred") is True for c in passing)
+
+
+@pytest.mark.parametrize("name", ["CN", "US"])
+def test_training_and_evaluation_corpora_are_kept_apart(name: str) -> None:
+    shipped, train, held_out = (load_corpus(name, which) for which in ("shipped", "train", "eval"))
+    assert len(held_out) >= 400 and sum(c.must_block for c in held_out) >= 250
+    assert len(train) >= 400
+    texts = {
+        which: {c.text for c in cases} for which, cases in (("s", shipped), ("t", train), ("e", held_out))
+    }
+    assert not texts["e"] & (texts["s"] | texts["t"])
+    ids = [c.id for c in (*shipped, *train, *held_out)]
+    assert len(ids) == len(set(ids))
+    # evaluation lines come from many senders, each with its identity: content scope is measured
+    assert all(c.identity is not None for c in held_out)
+    assert len({c.identity.creditor for c in held_out if c.identity}) >= 15
+
+
+def test_an_unknown_corpus_set_is_refused() -> None:
+    from dunning.core.errors import InputError
+
+    with pytest.raises(InputError, match="unknown corpus"):
+        load_corpus("CN", "secret")

@@ -83,7 +83,9 @@ def test_pages_and_click_throughs_in_chromium(site: Api, tmp_path: Path) -> None
                 pass
             assert refreshed.value.status == 200 and page.inner_text("#kpi-planned")
 
-            page.goto(f"{base}/templates/cn-due/3")
+            page.goto(f"{base}/templates/cn-due/3")  # blocked (no creditor): compliance gives a reason
+            assert page.get_attribute("#outcome", "data-outcome") == "blocked"
+            page.fill("#approve-reason", "品牌即债权人 / the brand is the creditor")
             page.click("#approve")
             page.wait_for_selector("#template-state")
             assert page.inner_text("#template-state") == "approved"

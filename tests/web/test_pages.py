@@ -65,8 +65,64 @@ def test_buttons_follow_the_role_and_posts_check_it_again(site: Api) -> None:
     assert 'id="approve"' in page
     assert site.client.post("/templates/cn-due/3/approve", data={"csrf": "forged"}).status_code == 403
     token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    done = site.client.post("/templates/cn-due/3/approve", data={"csrf": token}, follow_redirects=True)
+    done = site.client.post(
+        "/templates/cn-due/3/approve", data={"csrf": token, "reason": "品牌即债权人"}, follow_redirects=True
+    )
     assert done.status_code == 200 and 'id="template-state">approved' in done.text
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+
+
+def test_a_flagged_draft_needs_compliance_and_a_reason(site: Api) -> None:
+    """cn-due v3 does not name the creditor: blocked on a text rule, so compliance may approve it
+    with a reason; an admin may not; a draft the gate allows needs no reason."""
+    login(site, Role.ADMIN)
+    page = site.client.get("/templates/cn-due/3", headers={"Accept-Language": "en"}).text
+    assert 'data-outcome="blocked"' in page and "required.creditor" in page
+    assert (
+        'id="approve"' not in page and 'id="approve-refused"' in page and "only the compliance role" in page
+    )
+    refused = site.client.post("/templates/cn-due/3/approve", data={"csrf": _csrf(page), "reason": "ok"})
+    assert refused.status_code == 403 and "合规" in refused.text and "compliance role" in refused.text
+
+    site.client.cookies.clear()
+    login(site, Role.COMPLIANCE)
+    page = site.client.get("/templates/cn-due/3").text
+    assert 'id="approve-reason"' in page and 'name="reason" required' in page and "待人工复核" not in page
+    no_reason = site.client.post("/templates/cn-due/3/approve", data={"csrf": _csrf(page)})
+    assert (
+        no_reason.status_code == 400 and "须填写理由" in no_reason.text and "needs a reason" in no_reason.text
+    )
+    blank = site.client.post("/templates/cn-due/3/approve", data={"csrf": _csrf(page), "reason": "  "})
+    assert blank.status_code == 400
+    assert 'id="template-state">draft' in site.client.get("/templates/cn-due/3").text
+    done = site.client.post(
+        "/templates/cn-due/3/approve",
+        data={"csrf": _csrf(page), "reason": "品牌即债权人 / the brand is the creditor"},
+        follow_redirects=True,
+    )
+    assert done.status_code == 200 and 'id="template-state">approved' in done.text
+    assert 'id="override"' in done.text and "品牌即债权人" in done.text and "compliance1" in done.text
+    (logged,) = site.get("/v1/events?kind=template.approved_override").json()["items"]
+    assert logged["actor"] == "compliance1" and logged["detail"]["rules"] == ["required.creditor"]
+
+    proposed = site.post(
+        "/v1/templates/cn-due/versions",
+        Role.SUPERVISOR,
+        json={"body": "【{signature}】{masked_name}您好，您的{creditor}借款{amount}今天到期。客服{hotline}"},
+    ).json()["version"]
+    page = site.client.get(f"/templates/cn-due/{proposed}").text
+    assert 'data-outcome="allowed"' in page and 'id="approve"' in page and 'id="approve-reason"' not in page
+    done = site.client.post(
+        f"/templates/cn-due/{proposed}/approve", data={"csrf": _csrf(page)}, follow_redirects=True
+    )
+    assert (
+        done.status_code == 200
+        and 'id="template-state">approved' in done.text
+        and 'id="override"' not in done.text
+    )
 
 
 def test_a_revoked_key_ends_its_session(site: Api) -> None:

@@ -12,11 +12,13 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"  # runs the day: requeues, holds, oversees operators
     COMPLIANCE = "compliance"  # approves templates and compliance overrides
     AUDITOR = "auditor"  # reads everything, changes nothing
-    ADMIN = "admin"  # manages operators and keys; may do every act
+    ADMIN = "admin"  # manages operators and keys; may do every act but one (APPROVE_FLAGGED_TEMPLATE)
 
 
 class Act(StrEnum):
     APPROVE_TEMPLATE = "template.approve"
+    # approve a version whose preview the gate blocked or held for review, with a reason
+    APPROVE_FLAGGED_TEMPLATE = "template.approve_flagged"
     REQUEUE_UNKNOWN = "outbox.requeue"
     HOLD_DEBTOR = "debtor.hold"
     MANAGE_OPERATORS = "operators.manage"
@@ -38,6 +40,8 @@ class Act(StrEnum):
 #: Who may do what. An act not listed here needs no operator (reads, the daily loop).
 ALLOWED: dict[Act, frozenset[Role]] = {
     Act.APPROVE_TEMPLATE: frozenset({Role.COMPLIANCE, Role.ADMIN}),
+    # A person's judgement against the gate's: compliance only, never an admin by virtue of the role.
+    Act.APPROVE_FLAGGED_TEMPLATE: frozenset({Role.COMPLIANCE}),
     Act.REQUEUE_UNKNOWN: frozenset({Role.SUPERVISOR, Role.ADMIN}),
     Act.HOLD_DEBTOR: frozenset({Role.OPERATOR, Role.SUPERVISOR, Role.ADMIN}),
     Act.MANAGE_OPERATORS: frozenset({Role.ADMIN}),
@@ -59,6 +63,10 @@ ALLOWED: dict[Act, frozenset[Role]] = {
 #: How each act reads in an error message: (中文, English).
 ACT_NAMES: dict[Act, tuple[str, str]] = {
     Act.APPROVE_TEMPLATE: ("审批模板", "approve templates"),
+    Act.APPROVE_FLAGGED_TEMPLATE: (
+        "附理由审批未通过合规检查的模板",
+        "approve, with a reason, templates the gate blocked or held for review",
+    ),
     Act.REQUEUE_UNKNOWN: ("重新排队状态未知的短信", "requeue messages of unknown outcome"),
     Act.HOLD_DEBTOR: ("暂停或恢复对债务人的联系", "hold or release debtors"),
     Act.MANAGE_OPERATORS: ("管理操作员", "manage operators"),

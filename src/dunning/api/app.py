@@ -50,7 +50,7 @@ def declared_act(route: APIRoute) -> Any:
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> FastAPI:
-    from dunning.api import routes_activity, routes_admin, routes_content, routes_portfolio
+    from dunning.api import routes_activity, routes_admin, routes_compliance, routes_content, routes_portfolio
     from dunning.core.db import make_engine
     from dunning.core.settings import get_settings
 
@@ -77,7 +77,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         upload_dir=Path(".dunning-uploads"),
     )
     install_error_handlers(app)
-    routers = [m.router for m in (routes_portfolio, routes_content, routes_activity, routes_admin)]
+    routers = [
+        m.router for m in (routes_portfolio, routes_content, routes_compliance, routes_activity, routes_admin)
+    ]
     webhooks = _webhooks()
     if webhooks is not None:
         routers.append(webhooks)

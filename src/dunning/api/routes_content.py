@@ -79,22 +79,51 @@ async def propose(
     return await idempotent(request, principal, produce)
 
 
-@router.post("/templates/{template_id}/versions/{version}/approve", summary="审批 / Approve a version")
+class Approval(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="放行理由：预览未通过合规检查时必填，仅合规角色 / why to approve a version the gate "
+        "blocked or held for review (required then; compliance role only)",
+    )
+
+
+@router.post(
+    "/templates/{template_id}/versions/{version}/approve",
+    summary="审批（未通过合规检查的须由合规附理由）/ Approve (a flagged version: compliance, with a reason)",
+)
 def approve(
     request: Request,
     template_id: TemplateId,
     version: Version,
     principal: Annotated[Principal, Depends(Allow(Act.APPROVE_TEMPLATE))],
+    body: Approval | None = None,
 ) -> Response:
     path = _templates_file(request)
+    config = surface(request).config()
     with unit_of_work(surface(request).engine) as conn:
-        approved = flows.approve_template(conn, path, template_id, version, by=principal.name, now=utcnow())
+        approved = flows.approve_template(
+            conn,
+            path,
+            template_id,
+            version,
+            profile=config.profile,
+            context=config.context,
+            by=principal.name,
+            now=utcnow(),
+            reason=body.reason if body is not None else None,
+        )
     return json_response(
         {
             "id": template_id,
             "version": approved.version,
             "state": approved.state,
             "approved_by": approved.approved_by,
+            "override_outcome": approved.override_outcome,
+            "override_flags": list(approved.override_flags),
+            "override_reason": approved.override_reason,
         }
     )
 

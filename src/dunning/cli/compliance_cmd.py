@@ -18,6 +18,7 @@ from dunning.core.profiles import PROFILES
 
 if TYPE_CHECKING:  # loaded by the commands that need them: `dunning --help` stays fast
     from dunning.compliance import ComplianceProfile
+    from dunning.compliance.gate import Identity
 
 compliance_app = typer.Typer(
     name="compliance",
@@ -139,12 +140,33 @@ def _show(value: Any) -> str:
 
 @compliance_app.command("check-text")
 @handle_errors
-def check_text_command(profile: ProfileOption = None) -> None:
+def check_text_command(
+    profile: ProfileOption = None,
+    scope: Annotated[
+        str,
+        typer.Option(
+            "--scope",
+            help="full：按本部署的全部要求；content：只看文本内容（不查必备要素，链接与号码对照该行的 "
+            "identity）/ full: everything this deployment requires; content: what the text says only "
+            "(no required elements; links and numbers against the line's identity)",
+        ),
+    ] = "full",
+) -> None:
     """从标准输入逐行读取 JSON 并检查 / Check JSON lines from stdin: {"id": …, "text": …}.
 
-    Each output line is {"id", "allowed", "violations": [{"rule", "category", "reason", …}]}; a
-    malformed input line yields {"id", "line", "error"} and processing continues.
+    A line may add "kind" (collection, notice, promise_confirmation … or reminder, confirmation,
+    help …), "identity" ({"signature": "【…】", "creditor": "…", "hotlines": [...], "domains": [...]})
+    and any gate context key. Each output line is {"id", "outcome" (allowed | blocked | review),
+    "allowed", "violations": [{"rule", "category", "reason", …}], "review": [...], "score"}; a
+    malformed line yields {"id", "line", "error"} and processing continues.
     """
+    from dunning.compliance.gate import SCOPES
+
+    if scope not in SCOPES:
+        raise InputError(
+            f"--scope must be one of {', '.join(SCOPES)}, got {scope!r}",
+            f"--scope 须为 {'、'.join(SCOPES)} 之一，收到 {scope!r}",
+        )
     p = _profile(profile)
     try:
         stream = sys.stdin.buffer
@@ -152,18 +174,18 @@ def check_text_command(profile: ProfileOption = None) -> None:
         for number, raw in enumerate(stream, start=1):
             batch.append((number, raw))
             if len(batch) >= _BATCH:
-                _check_batch(batch, p)
+                _check_batch(batch, p, scope)
                 batch = []
-        _check_batch(batch, p)
+        _check_batch(batch, p, scope)
     except OSError as exc:
         raise InputError(f"cannot read stdin: {exc}", f"无法读取标准输入：{exc}") from exc
 
 
-def _check_batch(lines: list[tuple[int, bytes]], profile: ComplianceProfile) -> None:
-    from dunning.compliance import evaluate_records
+def _check_batch(lines: list[tuple[int, bytes]], profile: ComplianceProfile, scope: str) -> None:
+    from dunning.compliance.gate import Identity, judge_records, with_identity
 
     outputs: list[dict[str, Any] | None] = []
-    pending: list[tuple[int, Any, dict[str, Any]]] = []  # (output slot, id, record)
+    pending: list[tuple[int, Any, dict[str, Any], Identity | None]] = []  # (slot, id, record, identity)
     for number, raw in lines:
         if not raw.strip():
             continue
@@ -171,11 +193,30 @@ def _check_batch(lines: list[tuple[int, bytes]], profile: ComplianceProfile) -> 
         if "error" in parsed:
             outputs.append(parsed)
         else:
-            pending.append((len(outputs), parsed["id"], parsed["record"]))
+            pending.append((len(outputs), parsed["id"], parsed["record"], parsed["identity"]))
             outputs.append(None)
-    results = evaluate_records([record for _, _, record in pending], profile)
-    for (slot, ident, _), ids in zip(pending, results, strict=True):
-        outputs[slot] = {"id": ident, "allowed": not ids, "violations": list(_explained(ids, profile))}
+    # judge_records groups the lines by their keys and identity: one gate pass per group.
+    verdicts = judge_records(
+        [record for _, _, record, _ in pending],
+        profile,
+        scope=scope,
+        identities=[identity for _, _, _, identity in pending],
+    )
+    # Reasons name the values of the profile the line was judged under (its identity's numbers…).
+    blank = Identity() if scope == "content" else None
+    judged_as: dict[Identity | None, ComplianceProfile] = {}
+    for (slot, ident, _, identity), verdict in zip(pending, verdicts, strict=True):
+        key = identity if identity is not None else blank
+        if key not in judged_as:
+            judged_as[key] = with_identity(profile, key)
+        outputs[slot] = {
+            "id": ident,
+            "outcome": verdict.outcome,
+            "allowed": verdict.outcome == "allowed",
+            "violations": list(_explained(verdict.violations, judged_as[key])),
+            "review": list(verdict.review),
+            "score": verdict.score,
+        }
     for output in outputs:
         echo_json(output)
 
@@ -196,8 +237,9 @@ def _explained(ids: Iterable[str], profile: ComplianceProfile) -> Iterator[dict[
 
 
 def _parse_line(number: int, raw: bytes) -> dict[str, Any]:
-    """{"id", "record"} for a good line, or the error line to print."""
-    from dunning.compliance.gate import typed_context
+    """{"id", "record", "identity"} for a good line, or the error line to print."""
+    from dunning.compliance.gate import Identity, typed_context
+    from dunning.core.kinds import parse_kind
 
     def error(ident: Any, zh: str, en: str) -> dict[str, Any]:
         return {"id": ident, "line": number, "error": f"{zh} / {en}"}
@@ -220,11 +262,17 @@ def _parse_line(number: int, raw: bytes) -> dict[str, Any]:
     text = data.pop("text")
     if not isinstance(text, str):
         return error(ident, "text 须为字符串", "text must be a string")
+    identity: Identity | None = None
     try:
+        if data.get("identity") is not None:
+            identity = Identity.parse(data["identity"])
+        data.pop("identity", None)
+        if data.get("kind") is not None:
+            data["kind"] = parse_kind(data["kind"])
         context = typed_context(data)
     except InputError as exc:
         return error(ident, exc.zh, exc.en)
-    return {"id": ident, "record": {"body": text, **context}}
+    return {"id": ident, "record": {"body": text, **context}, "identity": identity}
 
 
 @compliance_app.command("corpus")
@@ -232,28 +280,50 @@ def _parse_line(number: int, raw: bytes) -> dict[str, Any]:
 def corpus_command(
     profile: ProfileOption = None,
     strict: bool = typer.Option(False, "--strict", help="有遗漏时退出码为 1 / Exit 1 on any miss"),
+    corpus: str = typer.Option(
+        "shipped", "--corpus", help="shipped | train | eval | all（默认 shipped / default shipped）"
+    ),
+    scope: str | None = typer.Option(
+        None,
+        "--scope",
+        help="full | content（默认随语料：eval 为 content / default per set: eval is content）",
+    ),
+    show: bool = typer.Option(True, "--show-misses/--no-show-misses", help="列出遗漏 / List the misses"),
 ) -> None:
-    """用内置语料衡量拦截率与放行率 / Measure block and pass rates on the shipped corpus."""
+    """用内置语料衡量拦截率与放行率 / Measure block and pass rates on the shipped corpora."""
     from dunning.compliance import run_corpus
+    from dunning.compliance.corpus import CORPUS_SETS
 
+    if corpus != "all" and corpus not in CORPUS_SETS:
+        raise InputError(
+            f"--corpus must be one of all, {', '.join(CORPUS_SETS)}",
+            f"--corpus 须为 all、{'、'.join(CORPUS_SETS)} 之一",
+        )
     names = [profile.upper()] if profile else list(PROFILES)
+    sets = list(CORPUS_SETS) if corpus == "all" else [corpus]
     missed = False
     for name in names:
-        report = run_corpus(name)
-        console.print(
-            f"[bold]{report.profile}[/]  "
-            f"应拦截 / must block: {report.blocked}/{report.block_total} = {report.block_rate:.1%} "
-            f"(命中预期规则 / on the expected rule: {report.target_rate:.1%})  "
-            f"应放行 / must pass: {report.passed}/{report.pass_total} = {report.pass_rate:.1%}"
-        )
-        if report.misses:
-            missed = True
-            console.print(f"遗漏 / Misses ({len(report.misses)}):")
-            for m in report.misses:
-                expected = ", ".join(m.expected) or "—"
-                got = ", ".join(m.got) or "—"
-                console.print(f"  {m.id}  {m.kind}  预期/expected: {expected}  实际/got: {got}", markup=False)
-                console.print(f"    {m.text}", markup=False)
+        for which in sets:
+            report = run_corpus(name, which, scope=scope)
+            console.print(
+                f"[bold]{report.profile}[/] {report.corpus} ({report.scope})  "
+                f"应拦截 / must block: {report.blocked}/{report.block_total} = {report.block_rate:.1%} "
+                f"(复核 / by review: {report.reviewed_block}; "
+                f"命中预期规则 / on the expected rule: {report.target_rate:.1%})  "
+                f"应放行 / must pass: {report.passed}/{report.pass_total} = {report.pass_rate:.1%} "
+                f"(待复核 / held for review: {report.reviewed_pass})"
+            )
+            if report.misses:
+                missed = True
+                if show:
+                    console.print(f"遗漏 / Misses ({len(report.misses)}):")
+                    for m in report.misses:
+                        expected = ", ".join(m.expected) or "—"
+                        got = ", ".join(m.got) or "—"
+                        console.print(
+                            f"  {m.id}  {m.kind}  预期/expected: {expected}  实际/got: {got}", markup=False
+                        )
+                        console.print(f"    {m.text}", markup=False)
     if strict and missed:
         raise typer.Exit(1)
 
@@ -264,15 +334,25 @@ def redteam_command(
     profile: ProfileOption = None,
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / JSON output"),
     seed: int = typer.Option(0, "--seed", help="变形的随机种子 / Seed of the mutations"),
+    corpus: str = typer.Option(
+        "all", "--corpus", help="shipped | train | eval | all（训练集与评估集分开统计 / measured apart）"
+    ),
 ) -> None:
     """对语料逐类变形，按类统计拦截率与放行率 / Block and pass rates per mutation class."""
     from rich.table import Table
 
     from dunning.cli.common import echo_json
+    from dunning.compliance.corpus import CORPUS_SETS
     from dunning.compliance.redteam import redteam
 
     names = [profile.upper()] if profile else list(PROFILES)
-    reports = [redteam(name, seed=seed) for name in names]
+    if corpus != "all" and corpus not in CORPUS_SETS:
+        raise InputError(
+            f"--corpus must be one of all, {', '.join(CORPUS_SETS)}",
+            f"--corpus 须为 all、{'、'.join(CORPUS_SETS)} 之一",
+        )
+    sets = list(CORPUS_SETS) if corpus == "all" else [corpus]
+    reports = [redteam(name, corpus=which, seed=seed) for name in names for which in sets]
     if as_json:
         echo_json(
             [
@@ -302,3 +382,8 @@ def redteam_command(
                 style="red" if weak else None,
             )
         console.print(table)
+
+
+# The second opinion's commands (train-classifier, classifier-info) live in their own module; importing
+# it registers them on compliance_app, after which it has to come.
+from dunning.cli import compliance_model_cmd  # noqa: E402, F401

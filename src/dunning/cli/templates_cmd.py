@@ -8,7 +8,7 @@ back to the shipped examples for the settings' profile when the file does not ex
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -176,14 +176,17 @@ def preview_command(
     now: NowOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """用样例值渲染模板 / Render a template with sample values."""
+    """用样例值渲染模板，并给出合规判定 / Render a template with sample values, with the gate's verdict."""
+    from dunning.compliance import load_profile
     from dunning.core.smstext import explain, text_info
+    from dunning.flows import preview_version
     from dunning.templates import RenderContext, RenderError, render_version, sample_values
 
     catalog = _catalog(file)
     template = catalog[template_id]
     chosen = template.version(version) if version is not None else template.for_sending()[0]
-    context = RenderContext.from_settings(settings())
+    s = settings()
+    context = RenderContext.from_settings(s)
     values = sample_values(template.profile, now_from(now).date())
     try:
         body = render_version(chosen, template.profile, values, context)
@@ -192,6 +195,7 @@ def preview_command(
     info = text_info(body)
     explained = explain(body)
     sendable = template.approved is not None and template.approved.version == chosen.version
+    gate = preview_version(template, chosen, load_profile(s.profile, s), context, now_from(now))
     if json_out:
         echo_json(
             {
@@ -206,6 +210,14 @@ def preview_command(
                 "segments": info.segments,
                 "variables": list(chosen.variables),
                 "cost": explained.as_dict(),
+                "kind": gate["kind"],
+                "outcome": gate["outcome"],
+                "allowed": gate["allowed"],
+                "violations": gate["violations"],
+                "review": gate["review"],
+                "score": gate["score"],
+                "overridable": gate["overridable"],
+                "override": gate["override"],
             }
         )
         return
@@ -223,6 +235,7 @@ def preview_command(
         f"计费单位 / Units: {info.units}   段数 / Segments: {info.segments}"
     )
     console.print(f"变量 / Variables: {', '.join(chosen.variables) or '—'}")
+    _gate_lines(gate)
     _cost_notes(explained)
     if chosen.notes:
         console.print(f"备注 / Notes: {chosen.notes}", markup=False)
@@ -239,32 +252,92 @@ def approve_command(
     template_id: Annotated[str, typer.Argument(help="模板 id / Template id")],
     version: Annotated[int, typer.Argument(help="版本号 / Version number")],
     by: ByOption = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason",
+            help="预览未通过合规检查时的放行理由（仅合规角色）/ Why to approve a version the gate "
+            "blocked or held for review (compliance role only)",
+        ),
+    ] = None,
     file: FileOption = None,
     now: NowOption = None,
 ) -> None:
-    """审批模板版本（写回 YAML 文件；须合规或管理员）/ Approve a template version (compliance or admin)."""
+    """审批模板版本（写回 YAML 文件；须合规或管理员）/ Approve a template version (compliance or admin).
+
+    A version whose preview the gate does not allow is approved only by the compliance role, with
+    --reason (recorded in the file and as a template.approved_override event).
+    """
+    from dunning.compliance import load_profile
     from dunning.core.db import unit_of_work
     from dunning.core.smstext import explain
     from dunning.flows import approve_template
     from dunning.templates import RenderContext
 
-    path = file if file is not None else settings().templates_file
+    s = settings()
+    path = file if file is not None else s.templates_file
     if not path.exists():
         raise ConfigError(
             f"templates file not found: {path} (run `dunning init` first)",
             f"找不到模板文件：{path}（请先运行 `dunning init`）",
         )
+    context = RenderContext.from_settings(s)
     with unit_of_work(engine()) as conn:
-        approved = approve_template(conn, path, template_id, version, by=by, now=now_from(now))
+        approved = approve_template(
+            conn,
+            path,
+            template_id,
+            version,
+            profile=load_profile(s.profile, s),
+            context=context,
+            by=by,
+            now=now_from(now),
+            reason=reason,
+        )
     console.print(
         f"已审批 / Approved: {template_id} 第 {approved.version} 版 / version {approved.version} "
         f"— {approved.approved_by}, {approved.approved_at.isoformat() if approved.approved_at else ''}"
     )
+    if approved.override_outcome is not None:
+        console.print(
+            f"[yellow]合规放行 / Approved despite the gate ({approved.override_outcome}: "
+            f"{escape(', '.join(approved.override_flags))}) — 理由 / reason: "
+            f"{escape(approved.override_reason or '')}[/]"
+        )
     console.print(f"已更新 / Updated {path}")
     catalog = _catalog(path)
     template = catalog[template_id]
-    body = _sample(template, template.version(approved.version), RenderContext.from_settings(settings()), now)
+    body = _sample(template, template.version(approved.version), context, now)
     _cost_notes(explain(body))
+
+
+_OUTCOME = {
+    "allowed": "[green]通过 / allowed[/]",
+    "blocked": "[red]拦截 / blocked[/]",
+    "review": "[yellow]待人工复核 / review[/]",
+}
+
+
+def _gate_lines(gate: dict[str, Any]) -> None:
+    """The gate's verdict on the sample render, as the approval will see it."""
+    console.print(f"合规判定 / Gate ({gate['kind']}): {_OUTCOME[gate['outcome']]}")
+    for v in gate["violations"]:
+        console.print(f"  [red]{escape(v['rule'])}[/] {escape(v['zh'])} / {escape(v['en'])}")
+    for why in gate["review"]:
+        console.print(f"  [yellow]复核 / review:[/] {escape(why)}")
+    if gate["override"] is not None:
+        o = gate["override"]
+        console.print(
+            f"  合规放行 / Approved despite the gate by {escape(str(o['by']))}: {escape(str(o['reason']))}"
+        )
+    elif gate["outcome"] != "allowed" and gate["state"] == "draft":
+        if gate["overridable"]:
+            console.print(
+                "  [yellow]仅合规角色可附理由审批（--reason）/ "
+                "Only the compliance role may approve it, with --reason[/]"
+            )
+        else:
+            console.print("  [red]不能放行，请修改模板 / No override can approve it: change the template[/]")
 
 
 def _cost_notes(explained: TextExplanation) -> None:

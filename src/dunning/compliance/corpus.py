@@ -11,6 +11,19 @@ profile defaults.
 Line format (JSON)::
 
     {"id": "cn-b-001", "text": "…", "expect": ["content.threat_arrest"], "context": {"time_barred": true}}
+
+Three sets, kept apart (``CORPUS_SETS``):
+
+- ``shipped`` (``corpus/*.jsonl``): the lines the word lists and rules were written against;
+- ``train`` (``corpus/train/``): other seed messages, mutated and recombined to train the second
+  opinion, usable for tuning too;
+- ``eval`` (``corpus/eval/``): written separately and never used for training, word lists or
+  rules; lines carry the sender's ``identity`` and are measured in ``content`` scope, as an
+  outside examiner would. Its figures are the ones to quote.
+
+Lines may carry ``kind``, ``class`` (what the line tests) and ``identity`` (see
+``gate.Identity``). A line held for review counts as stopped for the block rate and as not passed
+for the pass rate; both are reported apart.
 """
 
 from __future__ import annotations
@@ -20,17 +33,20 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from dunning.compliance.gate import evaluate_records
+from dunning.compliance.gate import SCOPES, Identity, judge_records
 from dunning.compliance.profiles import ComplianceProfile, default_profile
-from dunning.core.errors import ConfigError
+from dunning.core.errors import ConfigError, InputError
+from dunning.core.kinds import parse_kind
 from dunning.core.profiles import PROFILE_IDENTITY
 from dunning.core.settings import Settings
 
 __all__ = [
     "CORPUS_DEPLOYMENT",
+    "CORPUS_SETS",
     "CorpusCase",
     "CorpusMiss",
     "CorpusReport",
+    "case_record",
     "corpus_profile",
     "load_corpus",
     "run_corpus",
@@ -42,6 +58,14 @@ CORPUS_DEPLOYMENT: dict[str, dict[str, Any]] = {
 }
 
 
+#: corpus set → (folder under corpus/, default scope)
+CORPUS_SETS: dict[str, tuple[str, str]] = {
+    "shipped": ("", "full"),
+    "train": ("train", "full"),
+    "eval": ("eval", "content"),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class CorpusCase:
     id: str
@@ -49,6 +73,9 @@ class CorpusCase:
     must_block: bool
     expect: tuple[str, ...] = ()
     context: dict[str, Any] = field(default_factory=dict)
+    kind: str | None = None
+    label: str | None = None  # the line's "class": what it tests
+    identity: Identity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +96,10 @@ class CorpusReport:
     pass_total: int
     passed: int
     misses: tuple[CorpusMiss, ...]
+    corpus: str = "shipped"
+    scope: str = "full"
+    reviewed_block: int = 0  # must-block lines held for review (counted in ``blocked``)
+    reviewed_pass: int = 0  # must-pass lines held for review (not counted in ``passed``)
 
     @property
     def block_rate(self) -> float:
@@ -84,9 +115,11 @@ class CorpusReport:
 
     def summary(self) -> str:
         return (
-            f"{self.profile}: block {self.blocked}/{self.block_total} ({self.block_rate:.1%}), "
+            f"{self.profile} {self.corpus} ({self.scope}): block {self.blocked}/{self.block_total} "
+            f"({self.block_rate:.1%}, {self.reviewed_block} by review), "
             f"on target {self.on_target}/{self.block_total} ({self.target_rate:.1%}), "
-            f"pass {self.passed}/{self.pass_total} ({self.pass_rate:.1%})"
+            f"pass {self.passed}/{self.pass_total} "
+            f"({self.pass_rate:.1%}, {self.reviewed_pass} held for review)"
         )
 
 
@@ -96,16 +129,32 @@ def corpus_profile(name: str) -> ComplianceProfile:
     return default_profile(checked.name, Settings(**CORPUS_DEPLOYMENT[checked.name]))
 
 
-def load_corpus(name: str) -> list[CorpusCase]:
+def _corpus_set(which: str) -> tuple[str, str]:
+    if which not in CORPUS_SETS:
+        raise InputError(
+            f"unknown corpus {which!r}: use {', '.join(CORPUS_SETS)}",
+            f"未知语料 {which!r}：请用 {'、'.join(CORPUS_SETS)}",
+        )
+    return CORPUS_SETS[which]
+
+
+def load_corpus(name: str, which: str = "shipped") -> list[CorpusCase]:
+    """The must-block and must-pass lines of profile ``name`` in corpus set ``which``."""
     cases: list[CorpusCase] = []
     folder = resources.files("dunning.compliance").joinpath("corpus")
+    sub, _ = _corpus_set(which)
+    if sub:
+        folder = folder.joinpath(sub)
     for kind in ("block", "pass"):
         resource = folder.joinpath(f"{name.lower()}_{kind}.jsonl")
+        if not resource.is_file():
+            continue
         for number, line in enumerate(resource.read_text(encoding="utf-8").splitlines(), start=1):
             if not line.strip():
                 continue
             try:
                 raw = json.loads(line)
+                identity = raw.get("identity")
                 cases.append(
                     CorpusCase(
                         id=str(raw["id"]),
@@ -113,9 +162,12 @@ def load_corpus(name: str) -> list[CorpusCase]:
                         must_block=kind == "block",
                         expect=tuple(raw.get("expect", ())),
                         context=dict(raw.get("context", {})),
+                        kind=parse_kind(raw["kind"]) if raw.get("kind") is not None else None,
+                        label=raw.get("class"),
+                        identity=Identity.parse(identity) if identity is not None else None,
                     )
                 )
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, InputError) as exc:
                 raise ConfigError(
                     f"corpus {resource.name} line {number} is malformed: {exc}",
                     f"语料 {resource.name} 第 {number} 行格式错误：{exc}",
@@ -123,27 +175,57 @@ def load_corpus(name: str) -> list[CorpusCase]:
     return cases
 
 
-def run_corpus(name: str) -> CorpusReport:
-    """Run the profile's corpus through the gate and measure both rates."""
+def case_record(case: CorpusCase, text: str | None = None) -> dict[str, Any]:
+    """The gate record of ``case`` (its text, or ``text`` instead), with its context and kind."""
+    record: dict[str, Any] = {"body": case.text if text is None else text, **case.context}
+    if case.kind is not None:
+        record["kind"] = case.kind
+    return record
+
+
+def run_corpus(name: str, which: str = "shipped", *, scope: str | None = None) -> CorpusReport:
+    """Run the profile's corpus set through the gate and measure both rates."""
     profile = corpus_profile(name)
-    cases = load_corpus(profile.name)
-    results = evaluate_records([{"body": c.text, **c.context} for c in cases], profile)
+    chosen_scope = scope or _corpus_set(which)[1]
+    if chosen_scope not in SCOPES:
+        raise InputError(f"scope must be one of {', '.join(SCOPES)}", f"scope 须为 {'、'.join(SCOPES)} 之一")
+    cases = load_corpus(profile.name, which)
+    verdicts = judge_records(
+        [case_record(c) for c in cases],
+        profile,
+        scope=chosen_scope,
+        identities=[c.identity for c in cases],
+    )
     misses: list[CorpusMiss] = []
-    blocked = on_target = passed = 0
-    for case, ids in zip(cases, results, strict=True):
-        got = tuple(ids)
+    blocked = on_target = passed = reviewed_block = reviewed_pass = 0
+    for case, verdict in zip(cases, verdicts, strict=True):
+        got = verdict.violations
+        held = verdict.outcome == "review"
         if case.must_block:
             hit = bool(set(case.expect) & set(got)) if case.expect else bool(got)
-            blocked += bool(got)
-            on_target += hit
-            if not hit:
+            stopped = bool(got) or held
+            blocked += stopped
+            reviewed_block += held
+            on_target += hit or held
+            if not (hit or held):
                 kind = "off_target" if got else "not_blocked"
                 misses.append(CorpusMiss(case.id, kind, case.text, case.expect, got))
-        elif got:
-            misses.append(CorpusMiss(case.id, "false_block", case.text, (), got))
+        elif got or held:
+            reviewed_pass += held and not got
+            misses.append(CorpusMiss(case.id, "review" if not got else "false_block", case.text, (), got))
         else:
             passed += 1
     n_block = sum(c.must_block for c in cases)
     return CorpusReport(
-        profile.name, n_block, blocked, on_target, len(cases) - n_block, passed, tuple(misses)
+        profile.name,
+        n_block,
+        blocked,
+        on_target,
+        len(cases) - n_block,
+        passed,
+        tuple(misses),
+        corpus=which,
+        scope=chosen_scope,
+        reviewed_block=reviewed_block,
+        reviewed_pass=reviewed_pass,
     )

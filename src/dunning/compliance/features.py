@@ -7,8 +7,9 @@ regex and Aho-Corasick passes over the whole column, no Python per row.
     NORM          normalise(body)
     STRIPPED      NORM without separators (compact before homophones)
     COMPACT       compact(body) = STRIPPED with homophones rewritten
-    COMPACT_SAFE  COMPACT with reassurances ("我们不会联系您的家人") masked
-    WORDS_SAFE    words(body) with reassurances ("we will not contact your employer") masked
+    SAFE_NORM     NORM with its denying, warning and hypothetical clauses masked (``negation``)
+    COMPACT_SAFE  compact(SAFE_NORM) with reassurances ("我们不会联系您的家人") masked
+    WORDS_SAFE    words(SAFE_NORM) with reassurances ("we will not contact your employer") masked
     NUMBERS       NORM with amounts, dates, times, counts and the allowed numbers blanked
 """
 
@@ -19,7 +20,8 @@ from collections.abc import Iterable
 import polars as pl
 
 from dunning.compliance.lexicon import SAFE_CJK_PATTERNS, SAFE_LATIN_PATTERNS
-from dunning.compliance.normalise import SEPARATORS, homophone_pairs, normalise_expr, words_expr
+from dunning.compliance.negation import mask_clauses_expr
+from dunning.compliance.normalise import SEPARATORS, compact_expr, homophone_pairs, normalise_expr, words_expr
 from dunning.compliance.profiles import ComplianceProfile
 
 BODY = "body"
@@ -27,11 +29,19 @@ _PREFIX = "__compliance_"
 NORM = _PREFIX + "norm"
 STRIPPED = _PREFIX + "stripped"
 COMPACT = _PREFIX + "compact"
+SAFE_NORM = _PREFIX + "safe_norm"
 COMPACT_SAFE = _PREFIX + "compact_safe"
 WORDS_SAFE = _PREFIX + "words_safe"
 NUMBERS = _PREFIX + "numbers"
-FEATURES = (NORM, STRIPPED, COMPACT, COMPACT_SAFE, WORDS_SAFE, NUMBERS)
-_SOURCE = {STRIPPED: NORM, COMPACT: STRIPPED, COMPACT_SAFE: COMPACT, WORDS_SAFE: NORM, NUMBERS: NORM}
+FEATURES = (NORM, STRIPPED, COMPACT, SAFE_NORM, COMPACT_SAFE, WORDS_SAFE, NUMBERS)
+_SOURCE = {
+    STRIPPED: NORM,
+    COMPACT: STRIPPED,
+    SAFE_NORM: NORM,
+    COMPACT_SAFE: SAFE_NORM,
+    WORDS_SAFE: SAFE_NORM,
+    NUMBERS: NORM,
+}
 
 # A masked reassurance becomes a filler longer than any gap a pattern allows (".{0,4}"), so masking
 # can only remove matches, never join two fragments into a new one.
@@ -106,10 +116,14 @@ def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
     elif name == COMPACT:
         pairs = homophone_pairs()
         expr = pl.col(STRIPPED).str.replace_many([k for k, _ in pairs], [v for _, v in pairs], leftmost=True)
+    elif name == SAFE_NORM:
+        expr = mask_clauses_expr(pl.col(NORM))
     elif name == COMPACT_SAFE:
-        expr = pl.col(COMPACT).str.replace_all(_any(SAFE_CJK_PATTERNS), _CJK_FILLER)
+        expr = compact_expr(pl.col(SAFE_NORM), normalised=True).str.replace_all(
+            _any(SAFE_CJK_PATTERNS), _CJK_FILLER
+        )
     elif name == WORDS_SAFE:
-        expr = words_expr(pl.col(NORM), normalised=True).str.replace_all(
+        expr = words_expr(pl.col(SAFE_NORM), normalised=True).str.replace_all(
             _any(SAFE_LATIN_PATTERNS), _LATIN_FILLER
         )
     else:
@@ -124,10 +138,10 @@ def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
 def feature_exprs(profile: ComplianceProfile, needed: set[str]) -> list[list[pl.Expr]]:
     """``with_columns`` stages computing ``needed`` and what it derives from, in dependency order."""
     closure = set(needed)
-    for name in (COMPACT_SAFE, COMPACT, STRIPPED, WORDS_SAFE, NUMBERS):
+    for name in (COMPACT_SAFE, WORDS_SAFE, SAFE_NORM, COMPACT, STRIPPED, NUMBERS):
         if name in closure:
             closure.add(_SOURCE[name])
-    depth = {NORM: 0, STRIPPED: 1, WORDS_SAFE: 1, NUMBERS: 1, COMPACT: 2, COMPACT_SAFE: 3}
+    depth = {NORM: 0, STRIPPED: 1, SAFE_NORM: 1, NUMBERS: 1, COMPACT: 2, WORDS_SAFE: 2, COMPACT_SAFE: 2}
     stages: list[list[pl.Expr]] = [[] for _ in range(4)]
     for name in FEATURES:
         if name in closure:

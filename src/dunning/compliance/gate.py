@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, get_args
 
 import polars as pl
 
@@ -22,18 +22,31 @@ from dunning.core.errors import InputError, NotFound
 
 __all__ = [
     "INPUT_SCHEMA",
+    "OUTCOMES",
+    "SCOPES",
     "STAGES",
+    "Identity",
+    "Outcome",
+    "Verdict",
     "Violation",
     "check_message",
     "context_frame",
     "evaluate",
     "evaluate_records",
     "explain",
+    "judge_message",
+    "judge_records",
     "rule_table",
     "typed_context",
+    "with_identity",
 ]
 
 STAGES = ("plan", "submit")
+#: ``full``: everything the deployment requires; ``content``: what the text says only (no required
+#: elements; links and numbers only against a sender identity when one is given).
+SCOPES = ("full", "content")
+Outcome = Literal["allowed", "blocked", "review"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
 
 # The columns rules read (docs/design/pipeline.md "Gate input") and their types.
 INPUT_SCHEMA: dict[str, pl.DataType] = {
@@ -87,7 +100,9 @@ def explain(rule_id: str, profile: ComplianceProfile) -> Violation:
     return Violation(rule.id, rule.category, rule.legal_basis[profile.name], zh, en)
 
 
-def evaluate(frame: pl.DataFrame, profile: ComplianceProfile, stage: str = "plan") -> pl.DataFrame:
+def evaluate(
+    frame: pl.DataFrame, profile: ComplianceProfile, stage: str = "plan", *, scope: str = "full"
+) -> pl.DataFrame:
     """``frame`` plus ``violations``: the ids of the rules each row breaks (empty list = allowed).
 
     The rules are the same at both stages, so a message that passed at plan time and fails at submit
@@ -98,9 +113,11 @@ def evaluate(frame: pl.DataFrame, profile: ComplianceProfile, stage: str = "plan
     """
     if stage not in STAGES:
         raise InputError(f"stage must be one of {', '.join(STAGES)}", f"stage 须为 {'、'.join(STAGES)} 之一")
+    if scope not in SCOPES:
+        raise InputError(f"scope must be one of {', '.join(SCOPES)}", f"scope 须为 {'、'.join(SCOPES)} 之一")
     frame = frame.drop("violations", strict=False)  # a recheck replaces the earlier verdict
     present = set(frame.columns)
-    active = [r for r in rules_for(profile) if set(r.columns) <= present]
+    active = [r for r in rules_for(profile) if set(r.columns) <= present and _in_scope(r, profile, scope)]
     by_kind = KIND_COLUMN in present
 
     def violated(rule: Rule) -> pl.Expr:
@@ -140,6 +157,19 @@ def evaluate(frame: pl.DataFrame, profile: ComplianceProfile, stage: str = "plan
     lists = found.group_by(row).agg(pl.col("rule").sort_by("order").alias("violations"))
     result = result.join(lists, on=row, how="left", maintain_order="left")
     return result.select(*frame.columns, pl.col("violations").fill_null(empty))
+
+
+def _in_scope(rule: Rule, profile: ComplianceProfile, scope: str) -> bool:
+    if scope == "full":
+        return True
+    if rule.category == "required_content":
+        return False
+    # Without an identity there is nothing to hold a link or a number against.
+    if rule.id == "link.not_allowed":
+        return bool(profile.allowed_urls or profile.allowed_domains)
+    if rule.id == "number.not_allowed":
+        return bool(profile.permitted_numbers)
+    return True
 
 
 def _pair(rule_id: str, order: dict[str, int]) -> tuple[pl.Expr, pl.Expr]:
@@ -208,6 +238,10 @@ def _typed(key: str, value: Any) -> Any:
         if key in _NULLABLE:
             return None
         raise InputError(f"{key} must not be null", f"{key} 不能为空")
+    if key == "kind":
+        from dunning.core.kinds import parse_kind
+
+        return parse_kind(value)  # a kind or an alias; InputError naming the choices
     if dtype == pl.Boolean():
         ok = isinstance(value, bool)
     elif dtype == pl.Int32():
@@ -287,3 +321,147 @@ def rule_table(profile: ComplianceProfile) -> pl.DataFrame:
         },
         schema={name: pl.String for name in ("rule", "category", "legal_basis", "reason_zh", "reason_en")},
     )
+
+
+# ---- identities and verdicts --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who a message is from, for agencies that write for several lenders: what it may be signed with
+    and which numbers and domains it may carry."""
+
+    signature: str | None = None
+    creditor: str | None = None
+    hotlines: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, value: Any) -> Identity:
+        """From JSON: {"signature": "【…】", "creditor": "…", "hotlines": [...], "domains": [...]}."""
+        if not isinstance(value, Mapping):
+            raise InputError("identity must be an object", "identity 须为对象")
+        unknown = sorted(set(value) - {"signature", "creditor", "hotlines", "domains"})
+        if unknown:
+            raise InputError(
+                f"unknown identity key(s): {', '.join(unknown)}; "
+                "known: signature, creditor, hotlines, domains",
+                f"未知的 identity 字段：{'、'.join(unknown)}；可用：signature、creditor、hotlines、domains",
+            )
+        texts: dict[str, str | None] = {}
+        for key in ("signature", "creditor"):
+            item = value.get(key)
+            if item is not None and not isinstance(item, str):
+                raise InputError(f"identity.{key} must be a string", f"identity.{key} 须为字符串")
+            texts[key] = item.strip() if isinstance(item, str) and item.strip() else None
+        lists: dict[str, tuple[str, ...]] = {}
+        for key in ("hotlines", "domains"):
+            items = value.get(key, [])
+            if isinstance(items, str):
+                items = [items]
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                raise InputError(
+                    f"identity.{key} must be a list of strings", f"identity.{key} 须为字符串列表"
+                )
+            lists[key] = tuple(i.strip() for i in items if i.strip())
+        return cls(texts["signature"], texts["creditor"], lists["hotlines"], lists["domains"])
+
+
+def with_identity(profile: ComplianceProfile, identity: Identity | None) -> ComplianceProfile:
+    """``profile`` for a message sent as ``identity``: its signature, creditor, numbers and domains
+    replace the deployment's (the rules themselves stay the profile's)."""
+    if identity is None:
+        return profile
+    update: dict[str, Any] = {}
+    if identity.signature:
+        update["signature"] = identity.signature.strip().removeprefix("【").removesuffix("】").strip()
+    if identity.creditor:
+        update["creditor"] = identity.creditor
+    update["hotline"] = identity.hotlines[0] if identity.hotlines else ""
+    update["allowed_numbers"] = identity.hotlines[1:]
+    update["allowed_urls"] = ()
+    update["allowed_domains"] = identity.domains
+    return profile.model_copy(update=update)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the gate decided about one message: rules broken (blocked), or held for a person (review)."""
+
+    violations: tuple[str, ...]
+    review: tuple[str, ...] = ()  # why it is held: "classifier" …
+    score: float | None = None  # the second opinion's P(abusive), when it ran
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.violations:
+            return "blocked"
+        return "review" if self.review else "allowed"
+
+
+def judge_records(
+    records: Sequence[Mapping[str, Any]],
+    profile: ComplianceProfile,
+    stage: str = "plan",
+    *,
+    scope: str = "full",
+    identities: Sequence[Identity | None] | None = None,
+    second_opinion: bool = True,
+) -> list[Verdict]:
+    """Verdicts of plain records (``body`` plus context keys), in input order, each judged under its
+    own identity when ``identities`` gives one.
+
+    With ``second_opinion`` the shipped classifier scores every text; one that no rule blocks but
+    that scores at or above the profile's threshold is held for review. A score never unblocks.
+    """
+    if identities is not None and len(identities) != len(records):
+        raise InputError("one identity (or None) per record", "每条记录须对应一个 identity（或 None）")
+    groups: dict[tuple[tuple[str, ...], Identity | None], list[int]] = {}
+    for index, record in enumerate(records):
+        identity = identities[index] if identities is not None else None
+        groups.setdefault((tuple(sorted(record)), identity), []).append(index)
+    verdicts: list[Verdict] = [Verdict(()) for _ in records]
+    for (keys, identity), indices in groups.items():
+        # In content scope the deployment's own identity is not the measure: only the line's is.
+        blank = Identity() if scope == "content" else None
+        chosen = with_identity(profile, identity if identity is not None else blank)
+        frame = context_frame([{k: records[i][k] for k in keys} for i in indices])
+        found = evaluate(frame, chosen, stage, scope=scope)["violations"].to_list()
+        for index, ids in zip(indices, found, strict=True):
+            verdicts[index] = Verdict(tuple(ids))
+    if second_opinion and records:
+        verdicts = _with_second_opinion(records, verdicts, profile)
+    return verdicts
+
+
+def _with_second_opinion(
+    records: Sequence[Mapping[str, Any]], verdicts: list[Verdict], profile: ComplianceProfile
+) -> list[Verdict]:
+    from dunning.compliance import classifier  # numpy and scikit-learn only when a text is judged
+
+    bodies = pl.Series("body", [r.get("body") for r in records], dtype=pl.String)
+    scores = classifier.score_series(bodies, profile.name).to_list()
+    cut = classifier.threshold(profile.name)
+    out: list[Verdict] = []
+    for verdict, value in zip(verdicts, scores, strict=True):
+        score = round(float(value), 4)
+        review = ("classifier",) if not verdict.violations and score >= cut else ()
+        out.append(Verdict(verdict.violations, review, score))
+    return out
+
+
+def judge_message(
+    text: str,
+    profile: ComplianceProfile,
+    context: Mapping[str, Any] | None = None,
+    *,
+    scope: str = "full",
+    identity: Identity | None = None,
+) -> Verdict:
+    """The verdict on one text (``check_message`` with the outcome and the second opinion)."""
+    extra = dict(context or {})
+    if "body" in extra:
+        raise InputError("context must not contain body", "上下文中不能包含 body")
+    return judge_records(
+        [{"body": text, **typed_context(extra)}], profile, scope=scope, identities=[identity]
+    )[0]

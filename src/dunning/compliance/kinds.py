@@ -1,10 +1,11 @@
 """Message kinds: which rules each kind of message is measured by.
 
-A collection reminder needs every required element; the other kinds are answers to what a debtor did
-and need what makes sense for them (a payment-received note states no days overdue; an opt-out
-confirmation carries no amount and no "reply TD to opt out"). Every kind still passes every content,
-personal-data, link, length and frequency rule. Two kinds may reach a debtor whom collection
-reminders may not:
+A collection reminder needs every required element; an account notice (a statement, a plan approved,
+a settlement) and the answers to what a debtor did need what makes sense for them (a payment-received
+note states no days overdue; an opt-out confirmation carries no amount and no "reply TD to opt out").
+Every kind still passes every content, personal-data, link, length and frequency rule (the table of
+kinds × required elements is in docs.md). Two kinds may reach a debtor whom collection reminders may
+not:
 
 - ``opt_out_confirmation`` (US: at most one, within 5 minutes, FCC 24-24 / 47 CFR 64.1200(a)(12)) goes to
   the number that just opted out, whenever the request arrived: it is exempt from the opt-out, hold and
@@ -22,7 +23,14 @@ import polars as pl
 
 from dunning.core.kinds import MESSAGE_KINDS, MessageKind
 
-__all__ = ["ANSWERED_HOLD_REASONS", "KIND_COLUMN", "MESSAGE_KINDS", "MessageKind", "exemption"]
+__all__ = [
+    "ANSWERED_HOLD_REASONS",
+    "KIND_COLUMN",
+    "MESSAGE_KINDS",
+    "MessageKind",
+    "exemption",
+    "not_required",
+]
 
 KIND_COLUMN = "kind"
 
@@ -34,6 +42,8 @@ _NOT_REQUIRED: dict[str, frozenset[str]] = {
     "promise_confirmation": frozenset({"overdue"}),
     "help_answer": frozenset({"amount", "overdue"}),
     "payment_received": frozenset({"overdue"}),
+    # an account notice names who it is from and how to reach them, not what is owed
+    "notice": frozenset({"amount", "overdue"}),
 }
 _ALWAYS_EXEMPT: dict[str, frozenset[str]] = {
     "opt_out_confirmation": frozenset(
@@ -42,6 +52,11 @@ _ALWAYS_EXEMPT: dict[str, frozenset[str]] = {
     "payment_received": frozenset({"status.paid"}),
 }
 _ANSWERING = ("promise_confirmation", "help_answer", "payment_received")
+
+
+def not_required(kind: MessageKind) -> frozenset[str]:
+    """The required elements ``kind`` is not measured by (``collection``: none)."""
+    return _NOT_REQUIRED.get(kind, frozenset())
 
 
 def _kinds_exempt(rule_id: str) -> list[str]:

@@ -124,6 +124,8 @@ class ComplianceProfile(BaseModel):
     hotline: str
     allowed_urls: tuple[str, ...] = ()
     allowed_numbers: tuple[str, ...] = ()
+    # hosts (and their subdomains) any link may point to: a sender identity's domains
+    allowed_domains: tuple[str, ...] = ()
 
     audited_overrides: tuple[AuditedOverride, ...] = ()
 
@@ -147,7 +149,14 @@ class ComplianceProfile(BaseModel):
             return tuple(sorted(items))
         return value
 
-    @field_validator("opt_out_keywords", "litigation_words", "allowed_urls", "allowed_numbers", mode="before")
+    @field_validator(
+        "opt_out_keywords",
+        "litigation_words",
+        "allowed_urls",
+        "allowed_numbers",
+        "allowed_domains",
+        mode="before",
+    )
     @classmethod
     def _strings(cls, value: Any) -> Any:
         if isinstance(value, list | tuple):
@@ -216,7 +225,7 @@ class ComplianceProfile(BaseModel):
             "hotline": self.hotline,
             "opt_out_line": self.opt_out_line,
             "collector_disclosure": self.collector_disclosure,
-            "allowed_urls": ", ".join(self.allowed_urls) or "—",
+            "allowed_urls": ", ".join((*self.allowed_urls, *self.allowed_domains)) or "—",
             "allowed_numbers": ", ".join(dict.fromkeys((self.hotline, *self.allowed_numbers))) or "—",
         }
 
@@ -338,9 +347,9 @@ def _looser(profile: ComplianceProfile, setting: str) -> str | None:
         missing = [v for v in floor if compact(v) not in have]
         if missing:
             return f"opt_out_keywords drops {', '.join(missing)}"
-    if setting == "opt_out_line" and name == "US" and " stop " not in words(value):
+    if setting == "opt_out_line" and name == "US" and words("stop") not in words(value):
         return "opt_out_line must tell the recipient to reply STOP"
-    if setting == "collector_disclosure" and name == "US" and " debt collector " not in words(value):
+    if setting == "collector_disclosure" and name == "US" and words("debt collector") not in words(value):
         return "collector_disclosure must say this is from a debt collector"
     return None
 

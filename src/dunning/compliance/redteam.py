@@ -2,17 +2,22 @@
 rates per class, so a regression shows which class broke.
 
 A mutated must-block line counts as blocked when one of its expected rules, or any content rule,
-still fires. A mutated must-pass line counts as passed when no content or personal-data rule fires
-(the mutations leave signature, links, numbers and the opt-out keyword alone, but may reword the
-rest; the required elements are the deployment's business, not what is being measured here).
+still fires, or when the second opinion holds it for review. A mutated must-pass line counts as
+passed when no content or personal-data rule fires and it is not held for review (the mutations
+leave signature, links, numbers and the opt-out keyword alone, but may reword the rest; the
+required elements are the deployment's business, not what is being measured here).
+
+Each corpus set is measured apart (``corpus.CORPUS_SETS``): the shipped lines the rules were written
+against, the training seeds of the second opinion, and the evaluation lines that neither saw (judged
+in content scope, under each line's own identity).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dunning.compliance.corpus import CorpusCase, corpus_profile, load_corpus
-from dunning.compliance.gate import evaluate_records
+from dunning.compliance.corpus import CORPUS_SETS, CorpusCase, case_record, corpus_profile, load_corpus
+from dunning.compliance.gate import judge_records
 from dunning.compliance.mutations import classes_for, mutate
 
 __all__ = ["ClassRates", "RedTeamReport", "redteam"]
@@ -60,30 +65,38 @@ class RedTeamReport:
 
 
 def _judge(
-    cases: list[CorpusCase], texts: list[str], profile_name: str
+    cases: list[CorpusCase], texts: list[str], profile_name: str, scope: str
 ) -> tuple[int, int, list[tuple[str, str]]]:
     profile = corpus_profile(profile_name)
-    results = evaluate_records([{"body": t, **c.context} for c, t in zip(cases, texts, strict=True)], profile)
+    verdicts = judge_records(
+        [case_record(c, t) for c, t in zip(cases, texts, strict=True)],
+        profile,
+        scope=scope,
+        identities=[c.identity for c in cases],
+    )
     blocked = passed = 0
     misses: list[tuple[str, str]] = []
-    for case, text, ids in zip(cases, texts, results, strict=True):
+    for case, text, verdict in zip(cases, texts, verdicts, strict=True):
+        ids = verdict.violations
+        held = verdict.outcome == "review"
         if case.must_block:
-            hit = any(r in case.expect or r.startswith(_CONTENT) for r in ids)
+            hit = held or any(r in case.expect or r.startswith(_CONTENT) for r in ids)
             blocked += hit
             if not hit:
                 misses.append((case.id, text))
         else:
-            clean = not any(r.startswith(_CONTENT) for r in ids)
+            clean = not held and not any(r.startswith(_CONTENT) for r in ids)
             passed += clean
             if not clean:
                 misses.append((case.id, text))
     return blocked, passed, misses
 
 
-def redteam(profile_name: str, *, corpus: str | None = None, seed: int = 0) -> RedTeamReport:
-    """Rates per mutation class (and ``none``: the corpus as written) on the profile's corpus."""
+def redteam(profile_name: str, *, corpus: str = "shipped", seed: int = 0) -> RedTeamReport:
+    """Rates per mutation class (and ``none``: the corpus as written) on one corpus set."""
     name = profile_name.upper()
-    cases = load_corpus(corpus or name)
+    scope = CORPUS_SETS[corpus][1] if corpus in CORPUS_SETS else "full"
+    cases = load_corpus(name, corpus)
     n_block = sum(c.must_block for c in cases)
     rows = []
     classes = [("none", "原文", "as written", None), *((m.name, m.zh, m.en, m) for m in classes_for(name))]
@@ -91,6 +104,6 @@ def redteam(profile_name: str, *, corpus: str | None = None, seed: int = 0) -> R
         texts = [
             c.text if mutation is None else mutate(c.text, mutation, seed=f"{seed}:{c.id}") for c in cases
         ]
-        blocked, passed, misses = _judge(cases, texts, name)
+        blocked, passed, misses = _judge(cases, texts, name, scope)
         rows.append(ClassRates(cls, zh, en, n_block, blocked, len(cases) - n_block, passed, tuple(misses)))
-    return RedTeamReport(name, corpus or name, tuple(rows))
+    return RedTeamReport(name, corpus, tuple(rows))

@@ -25,35 +25,26 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from dunning.compliance.concepts import CONCEPTS, Concept, Near, Part
 from dunning.compliance.features import (
     BODY,
     COMPACT,
-    COMPACT_SAFE,
     NORM,
     NUMBERS,
     PHONE_FOUND,
-    STRIPPED,
     WORDS_SAFE,
     number_pattern,
 )
-from dunning.compliance.lexicon import FORBIDDEN, has_cjk
+from dunning.compliance.lexicon import FORBIDDEN, Lexicon, has_cjk
 from dunning.compliance.normalise import compact, normalise, words
 from dunning.compliance.profiles import ComplianceProfile
+from dunning.compliance.terms import Screen, Terms, alternation
 from dunning.core.errors import NotFound
 from dunning.core.smstext import segments_expr
 
 __all__ = ["RULES", "Rule", "Screen", "get_rule", "rules_for"]
 
 Builder = Callable[[ComplianceProfile], pl.Expr]
-
-
-@dataclass(frozen=True, slots=True)
-class Screen:
-    """Rows where ``pattern`` matches ``column`` (or, with ``absent``, where it does not)."""
-
-    column: str
-    pattern: str
-    absent: bool = False
 
 
 Screens = Callable[[ComplianceProfile], tuple[Screen, ...]]
@@ -99,50 +90,6 @@ def _flag(name: str) -> pl.Expr:
 
 def _count(name: str) -> pl.Expr:
     return pl.col(name).cast(pl.Int64).fill_null(0)
-
-
-def _alternation(items: list[str]) -> str:
-    return "|".join(sorted(set(items), key=lambda s: (-len(s), s)))
-
-
-# Four or more single letters in a row, each set apart ("j a i l", "J.A.I.L", "z-e-l-l-e").
-_SPACED_LETTERS = r"(?:^|[^a-z0-9])[a-z](?:[^a-z0-9\p{Han}]{1,3}[a-z]){3,}(?:[^a-z0-9]|$)"
-
-
-@dataclass(frozen=True, slots=True)
-class _Terms:
-    """Chinese terms/patterns for the compact form, English phrases for the words form."""
-
-    cjk: str | None  # regex over compact text
-    latin: tuple[str, ...]  # phrases in words form, without the padding spaces
-
-    @classmethod
-    def of(cls, cjk: list[str], cjk_patterns: tuple[str, ...], latin: list[str]) -> _Terms:
-        cjk_alts = [c for c in (compact(t) for t in cjk) if c] + list(cjk_patterns)
-        phrases = tuple(sorted({w.strip() for w in (words(t) for t in latin) if w.strip()}))
-        return cls(_alternation(cjk_alts) if cjk_alts else None, phrases)
-
-    def matches(self) -> pl.Expr:
-        parts: list[pl.Expr] = []
-        if self.cjk:
-            parts.append(pl.col(COMPACT_SAFE).str.contains(self.cjk))
-        if self.latin:
-            parts.append(pl.col(WORDS_SAFE).str.contains(" (?:" + _alternation(list(self.latin)) + ") "))
-            # "Y O U  W I L L  R E G R E T  I T" leaves no word boundaries to match on: when letters
-            # are spaced out, fall back to the phrase as a substring of the stripped text.
-            stripped = _alternation([p.replace(" ", "") for p in self.latin])
-            parts.append(pl.col(NORM).str.contains(_SPACED_LETTERS) & pl.col(STRIPPED).str.contains(stripped))
-        return pl.any_horizontal(parts) if parts else pl.lit(False)
-
-    def screens(self) -> tuple[Screen, ...]:
-        # Unmasked forms: masking only removes matches. A phrase of the words form without its
-        # spaces is a substring of the stripped form wherever the phrase occurs.
-        found: list[Screen] = []
-        if self.cjk:
-            found.append(Screen(COMPACT, self.cjk))
-        if self.latin:
-            found.append(Screen(STRIPPED, _alternation([p.replace(" ", "") for p in self.latin])))
-        return tuple(found)
 
 
 def _split_terms(terms: tuple[str, ...]) -> tuple[list[str], list[str]]:
@@ -282,23 +229,74 @@ def _collector(p: ComplianceProfile) -> pl.Expr:
     return ~_mentions(p.collector_disclosure)
 
 
-def _forbidden_terms(rule_id: str, p: ComplianceProfile) -> _Terms:
+def _forbidden_terms(rule_id: str, p: ComplianceProfile) -> Terms:
     lex = FORBIDDEN[rule_id][p.name]
     extra_cjk, extra_latin = _split_terms(p.extra_terms_for(rule_id))
-    return _Terms.of([*lex.cjk, *extra_cjk], lex.cjk_patterns, [*lex.latin, *extra_latin])
+    return Terms.of([*lex.cjk, *extra_cjk], lex.cjk_patterns, [*lex.latin, *extra_latin])
+
+
+def _concepts(rule_id: str, p: ComplianceProfile) -> tuple[Concept, ...]:
+    return CONCEPTS.get(rule_id, {}).get(p.name, ())
+
+
+def _near_pattern(near: Near) -> str:
+    first = alternation([w for w in (words(t).strip() for t in near.first) if w])
+    second = alternation([w for w in (words(t).strip() for t in near.second) if w])
+    gap = f"(?:[^ ]+ ){{0,{near.gap}}}"
+    forward = f" (?:{first}) {gap}(?:{second}) "
+    backward = f" (?:{second}) {gap}(?:{first}) "
+    if near.both_ways:
+        return f"{forward}|{backward}"
+    return backward if near.reverse else forward
+
+
+def _part_expr(part: Part) -> pl.Expr:
+    if isinstance(part, Lexicon):
+        return Terms.of(list(part.cjk), part.cjk_patterns, list(part.latin)).matches()
+    if isinstance(part, Near):
+        return pl.col(WORDS_SAFE).str.contains(_near_pattern(part))
+    found = pl.col(NORM).str.contains(part.pattern)
+    return ~found if part.absent else found
+
+
+def _concept_screen(concept: Concept) -> tuple[Screen, ...]:
+    # A concept needs all its parts, so the screen of its first positive part is implied by it.
+    for part in concept:
+        if isinstance(part, Lexicon):
+            return Terms.of(list(part.cjk), part.cjk_patterns, list(part.latin)).screens()
+        if isinstance(part, Near):
+            # the second list is the rarer one by construction ("contact" … "your employer")
+            return Terms.of([], (), list(part.second)).screens()
+        if not part.absent:
+            return (Screen(NORM, part.pattern),)
+    raise AssertionError("a concept needs a part that must be present")
+
+
+def _concept_matches(rule_id: str, p: ComplianceProfile) -> list[pl.Expr]:
+    return [pl.all_horizontal([_part_expr(part) for part in c]) for c in _concepts(rule_id, p)]
 
 
 def _forbidden(rule_id: str) -> Builder:
-    return lambda p: _forbidden_terms(rule_id, p).matches()
+    def build(p: ComplianceProfile) -> pl.Expr:
+        found = _concept_matches(rule_id, p)
+        if rule_id in FORBIDDEN:
+            found.insert(0, _forbidden_terms(rule_id, p).matches())
+        return pl.any_horizontal(found) if found else pl.lit(False)
+
+    return build
 
 
 def _forbidden_screen(rule_id: str) -> Screens:
-    return lambda p: _forbidden_terms(rule_id, p).screens()
+    def screens(p: ComplianceProfile) -> tuple[Screen, ...]:
+        listed = _forbidden_terms(rule_id, p).screens() if rule_id in FORBIDDEN else ()
+        return listed + tuple(s for c in _concepts(rule_id, p) for s in _concept_screen(c))
+
+    return screens
 
 
-def _litigation_terms(p: ComplianceProfile) -> _Terms:
+def _litigation_terms(p: ComplianceProfile) -> Terms:
     cjk, latin = _split_terms(p.litigation_words)
-    return _Terms.of(cjk, (), latin)
+    return Terms.of(cjk, (), latin)
 
 
 def _time_barred(p: ComplianceProfile) -> pl.Expr:
@@ -340,6 +338,11 @@ def _allowed_url_pattern(p: ComplianceProfile) -> str | None:
         bare = normalise(url.strip()).split("://", 1)[-1].rstrip("/")
         if bare:
             prefixes.append(re.escape(bare))
+    for domain in p.allowed_domains:
+        host = normalise(domain.strip()).split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
+        if host:
+            # the host itself or any subdomain of it, any port and path
+            prefixes.append(r"(?:[a-z0-9\-]+\.)*" + re.escape(host) + r"(?::[0-9]+)?")
     if not prefixes:
         return None
     return r"^(?:" + "|".join(prefixes) + r")(?:[/?#].*)?$"
@@ -823,6 +826,32 @@ RULES: tuple[Rule, ...] = (
         (BODY, "time_barred"),
         _time_barred,
         screen=lambda p: _litigation_terms(p).screens(),
+    ),
+    Rule(
+        "content.time_barred_threat",
+        "forbidden_content",
+        {
+            "CN": "COMPLIANCE.md 禁止内容第11类：已过诉讼时效的债务不得以诉讼相威胁；" + _CN_CONTENT,
+            "US": "12 CFR 1006.26(b) (no suit or threat of suit on time-barred debt)",
+        },
+        "禁止内容（第11类）：短信自称债务已过诉讼时效，却仍以起诉、诉讼相威胁",
+        "Forbidden content (#11): the text calls the debt time-barred and still threatens suit",
+        (BODY,),
+        _forbidden("content.time_barred_threat"),
+        screen=_forbidden_screen("content.time_barred_threat"),
+    ),
+    Rule(
+        "content.opt_out",
+        "forbidden_content",
+        {
+            "CN": "通信短信息服务管理规定（工信部令第31号）第18条：提供便捷有效的拒绝接收方式，不得设置障碍",
+            "US": "12 CFR 1006.6(e) (a reasonable and simple method to opt out); 47 CFR 64.1200(a)(10)",
+        },
+        "禁止内容：退订方式设置障碍或无效（须到网点、邮寄、付费、还清后才能退订等）",
+        "Forbidden content: a fake or burdened opt-out (in person, by mail, for a fee, after paying)",
+        (BODY,),
+        _forbidden("content.opt_out"),
+        screen=_forbidden_screen("content.opt_out"),
     ),
     Rule(
         "content.pretext",

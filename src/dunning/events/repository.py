@@ -45,6 +45,9 @@ class EventKind(StrEnum):
     COMPLIANCE_OVERRIDE = "compliance.override"  # the audited overrides in force changed
     STRATEGY_CHANGED = "strategy.changed"
     TEMPLATE_APPROVED = "template.approved"
+    # approved by compliance although the preview was blocked or held for review: outcome, rules,
+    # review reasons, the reason and the operator
+    TEMPLATE_APPROVED_OVERRIDE = "template.approved_override"
     CONTACT_OPTED_OUT = "contact.opted_out"
     DEBTOR_HELD = "debtor.held"
     DEBTOR_RELEASED = "debtor.released"

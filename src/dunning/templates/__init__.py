@@ -4,7 +4,7 @@ Public API (pinned by tests/test_public_api.py)::
 
     load_templates(path) -> TemplateCatalog          parse_templates(text, source) -> TemplateCatalog
     load_default_templates(profile) -> TemplateCatalog
-    approve_version(path, template_id, version, *, by, at) -> TemplateVersion
+    approve_version(path, template_id, version, *, by, at, override=None) -> TemplateVersion
     render(template, version, values, context=None) -> str
     render_frame(frame, catalog, context) -> pl.DataFrame
     RenderContext.from_settings(settings=None) -> RenderContext

@@ -1,15 +1,18 @@
 """Loading template files and recording approvals in them.
 
-``approve_version`` edits only the three approval fields of one version in place (state,
-approved_by, approved_at) so comments, order and formatting of the file survive; the edited file is
-re-parsed and compared with the original before it replaces it, so an approval can never change a
-body or another version.
+``approve_version`` edits only the approval fields of one version in place (state, approved_by,
+approved_at, and for a compliance override override_outcome, override_flags, override_reason) so
+comments, order and formatting of the file survive; the edited file is re-parsed and compared with
+the original before it replaces it, so an approval can never change a body or another version.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,10 @@ from dunning.core.errors import ConfigError, InputError
 from dunning.core.profiles import Profile
 from dunning.defaults import read_default
 from dunning.templates._yaml import config_error, load_yaml, parse_yaml, read_text
-from dunning.templates.models import TemplateCatalog, TemplateFile, TemplateVersion
+from dunning.templates.models import OverrideOutcome, TemplateCatalog, TemplateFile, TemplateVersion
+
+#: A field value written into a templates file: a string or a list of strings (JSON is YAML).
+FieldValue = str | list[str]
 
 
 def parse_templates(text: str, source: str = "<text>") -> TemplateCatalog:
@@ -54,13 +60,30 @@ def load_default_templates(profile: Profile) -> TemplateCatalog:
 # ------------------------------------------------------------------------------------- approval
 
 
+@dataclass(frozen=True, slots=True)
+class Override:
+    """A compliance officer's approval of a version the gate did not allow, and why."""
+
+    outcome: OverrideOutcome
+    flags: Sequence[str]  # the rule ids broken and the review reasons
+    reason: str
+
+
 def approve_version(
-    path: Path | str, template_id: str, version: int, *, by: str, at: datetime
+    path: Path | str,
+    template_id: str,
+    version: int,
+    *,
+    by: str,
+    at: datetime,
+    override: Override | None = None,
 ) -> TemplateVersion:
-    """Mark ``template_id`` version ``version`` approved by ``by`` at ``at`` in the file at ``path``.
+    """Mark ``template_id`` version ``version`` approved by ``by`` at ``at`` in the file at ``path``
+    (with ``override``: also what the gate said and the approver's reason).
 
     Refuses unknown ids and versions (NotFound), versions already approved or retired, an empty
-    approver and a naive timestamp (InputError).
+    approver, an override without a reason and a naive timestamp (InputError). Who may approve what
+    is the flows' business (``flows.approve_template``).
     """
     path = Path(path)
     text = read_text(path, what_zh="模板", what_en="templates")
@@ -82,7 +105,22 @@ def approve_version(
         raise InputError("the approver name (--by) must not be empty", "审批人（--by）不能为空")
     if at.tzinfo is None:
         raise InputError("the approval time needs a UTC offset", "审批时间须带时区偏移")
-    values = {"state": "approved", "approved_by": approver, "approved_at": at.isoformat()}
+    values: dict[str, FieldValue] = {
+        "state": "approved",
+        "approved_by": approver,
+        "approved_at": at.isoformat(),
+    }
+    if override is not None:
+        reason = override.reason.strip()
+        if not reason:
+            raise InputError("an override needs a reason", "放行须填写理由")
+        if any(unicodedata.category(c) in ("Cc", "Cs") for c in reason):
+            raise InputError(
+                "the reason must be plain text (no control characters)", "理由须为普通文本（不能含控制字符）"
+            )
+        values["override_outcome"] = override.outcome
+        values["override_flags"] = list(override.flags)
+        values["override_reason"] = reason[:500]
     new_text = _edit_version_fields(text, template_id, version, values, str(path))
     _check_only_fields_changed(text, new_text, template_id, version, values, str(path))
     updated = parse_templates(new_text, str(path))
@@ -128,7 +166,7 @@ def _version_node(root: yaml.Node | None, template_id: str, version: int) -> yam
 
 
 def _edit_version_fields(
-    text: str, template_id: str, version: int, values: dict[str, str], source: str
+    text: str, template_id: str, version: int, values: dict[str, FieldValue], source: str
 ) -> str:
     node = _version_node(yaml.compose(text), template_id, version)
     state = _find(node, "state") if node is not None else None
@@ -140,7 +178,7 @@ def _edit_version_fields(
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement), applied from the end
     inserts: list[str] = []
     for key, raw in values.items():
-        scalar = raw if key == "state" else json.dumps(raw, ensure_ascii=False)
+        scalar = raw if key == "state" and isinstance(raw, str) else json.dumps(raw, ensure_ascii=False)
         found = _find(node, key)
         if found is None:
             inserts.append(f"{key}: {scalar}")
@@ -171,7 +209,7 @@ def _edit_version_fields(
 
 
 def _check_only_fields_changed(
-    before: str, after: str, template_id: str, version: int, values: dict[str, str], source: str
+    before: str, after: str, template_id: str, version: int, values: dict[str, FieldValue], source: str
 ) -> None:
     expected: Any = load_yaml(before)
     actual: Any = load_yaml(after)
@@ -280,7 +318,7 @@ def reject_version(
             f"只能驳回草稿；模板 {template_id} 第 {version} 版的状态是 {current.state}",
         )
     note = f"rejected by {by.strip()}: {reason.strip() or '—'}"
-    values = {"state": "retired", "notes": note[:500]}
+    values: dict[str, FieldValue] = {"state": "retired", "notes": note[:500]}
     new_text = _edit_version_fields(text, template_id, version, values, str(path))
     _check_only_fields_changed(text, new_text, template_id, version, values, str(path))
     updated = parse_templates(new_text, str(path))

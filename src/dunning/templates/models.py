@@ -12,13 +12,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from dunning.core.errors import NotFound
-from dunning.core.kinds import MessageKind
+from dunning.core.errors import InputError, NotFound
+from dunning.core.kinds import MessageKind, parse_kind
 from dunning.core.profiles import Profile
 from dunning.templates._yaml import Bilingual
 from dunning.templates.syntax import Part, parse_body, variables_of
 
 State = Literal["draft", "approved", "retired"]
+#: What the gate said of a version a compliance officer approved anyway (``flows.approve_template``).
+OverrideOutcome = Literal["review", "blocked"]
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 
@@ -32,6 +34,12 @@ class TemplateVersion(BaseModel):
     approved_at: datetime | None = None
     body: str
     notes: str | None = None
+    # Set when a compliance officer approved a version whose preview the gate did not allow: what it
+    # said (outcome, the rule ids and review reasons) and the officer's reason. The planner can see
+    # that a person accepted this text.
+    override_outcome: OverrideOutcome | None = None
+    override_flags: tuple[str, ...] = ()
+    override_reason: str | None = None
 
     _parts: tuple[Part, ...] = PrivateAttr(default=())
 
@@ -70,6 +78,17 @@ class TemplateVersion(BaseModel):
                 "a draft version cannot carry approved_by / approved_at",
                 "草稿（draft）版本不能带审批信息（approved_by / approved_at）",
             )
+        overridden = (self.override_outcome, self.override_reason, self.override_flags)
+        if any(overridden) and self.state == "draft":
+            raise Bilingual(
+                "a draft version cannot carry override_outcome / override_reason / override_flags",
+                "草稿（draft）版本不能带放行信息（override_outcome / override_reason / override_flags）",
+            )
+        if any(overridden) and (self.override_outcome is None or not (self.override_reason or "").strip()):
+            raise Bilingual(
+                "an override needs both override_outcome and a non-empty override_reason",
+                "放行须同时填写 override_outcome 与非空的 override_reason",
+            )
         return self
 
     def model_post_init(self, context: object, /) -> None:
@@ -100,6 +119,15 @@ class Template(BaseModel):
     @classmethod
     def _upper(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _kind(cls, value: object) -> object:
+        """A kind or one of its aliases ("reminder", "confirmation", "help" …)."""
+        try:
+            return parse_kind(value)
+        except InputError as exc:
+            raise Bilingual(exc.en, exc.zh) from None
 
     @field_validator("versions")
     @classmethod

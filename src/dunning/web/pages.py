@@ -513,7 +513,11 @@ def _template_act(
     path = s.settings.templates_file
     with unit_of_work(s.engine) as conn:
         if decision == "approve":
-            flows.approve_template(conn, path, template_id, version, by=operator.username, now=utcnow())
+            config = s.config()
+            flows.approve_template(
+                conn, path, template_id, version, profile=config.profile, context=config.context,
+                by=operator.username, now=utcnow(), reason=form.get("reason") or None,
+            )  # fmt: skip
         elif decision == "reject":
             flows.reject_template(
                 conn,

@@ -1,0 +1,133 @@
+"""Negation and reassurance scope: the clauses of a message that deny, warn or point elsewhere.
+
+Truthful messages name forbidden things in order to deny them ("我司不会联系您的家人", "we will never
+ask you to pay with a gift card"), to warn of fraud ("谨防冒充公检法", "callers pretending to be police
+are not from us"), or to explain what happens in a hypothetical ("如有人以我司名义上门索要现金，请立即
+报警"). Word lists cannot tell those from threats; the scope of the denial can: it is the clause.
+
+``mask_clauses`` works in two passes. A whole sentence that holds a denial or warning marker is
+replaced by filler unless it also holds a *threat construction* that uses a negation as part of the
+threat ("不会放过你", "别以为", "we will not hesitate", "you will never get a loan", "if you do not
+pay") or a contrast ("but", "但是", "否则"); a denial's scope is its sentence, lists included ("we
+never take gift cards, store cards or prepaid cards"). Then, inside the sentences left, every comma
+clause with a marker and no threat construction is masked ("即使您暂时不还，我们也不会联系您的家人",
+"we will not call your boss, but your mother will hear from us"). The masked text feeds the compact
+and words forms the content rules match (``COMPACT_SAFE``, ``WORDS_SAFE``); screens still run on the
+unmasked text, so masking can only remove matches.
+
+Clauses are cut at sentence and comma punctuation only, so letters spaced out with dots or spaces
+("j.a.i.l", "坐.牢") are cut into one-letter clauses that never hold a marker: evasion cannot borrow
+a reassurance. Scalar and Polars versions use the same patterns and are held identical by a test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+__all__ = ["CLAUSE_FILLER", "mask_clauses", "mask_clauses_expr"]
+
+# Sentence and clause punctuation (normalised text: full-width forms are already half-width).
+_SENTENCE_CUT = ".!?;:\n\r\u3002\uff1b\uff1a\uff01\uff1f"
+_CLAUSE_CUT = _SENTENCE_CUT + ",\u3001\uff0c"
+_SENTENCE = f"[^{re.escape(_SENTENCE_CUT)}]+|[{re.escape(_SENTENCE_CUT)}]+"
+_CLAUSE = f"[^{re.escape(_CLAUSE_CUT)}]+|[{re.escape(_CLAUSE_CUT)}]+"
+CLAUSE_FILLER = " " + "\u3006" * 8 + " "  # kept by compaction, so masking never joins clauses
+
+_CN_MARKERS = (
+    "不会|绝不|决不|从不|从未|从来不|不得|并不|并非|并未|均非|非我司|不是我司|不属于|无权|不可能|不涉及|"
+    "不存在|无需|无须|不需要|不收取|不加收|不产生|不影响|不代表|不等于|不意味|请勿|切勿|不要相信|别信|"
+    "不要理会|请勿理会|不予理会|不要轻信|谨防|警惕|提防|防范|当心|识别|冒充|假冒|自称|伪造|谎称|假扮|"
+    "实为诈骗|均为诈骗|都是诈骗|系诈骗|诈骗行为|诈骗短信|诈骗电话|电信诈骗|网络诈骗|骗局|骗子|不法分子|"
+    "犯罪分子|上当|核实真伪|辨别真伪|如有人|若有人|如遇|若遇|遇到有人|"
+    "如您收到|如果您收到|若您收到|如收到|如接到|若接到|凡是以|凡以|任何自称|任何人以|"
+    "(请|可|可以|应|应当|及时|立即|马上|务必|建议)(您)?(立即|及时|尽快|直接)?(向|到|拨打)?[^ ]{0,6}(报警|"
+    "报案|举报)|"
+    "仅用于|只用于|仅限于|不建议|不鼓励|不提倡|依法判定|以判决为准|以法院判决为准|"
+    "不要(扫描|点击|转账|汇款|向|把|将|透露|泄露|理会|轻信|添加|加|下载|告诉)"
+)
+_CN_THREATS = (
+    "不会放过|不会手软|不会客气|不会罢休|不会饶|绝不手软|绝不姑息|绝不罢休|决不罢休|善罢甘休|绝不放过|"
+    "别怪|不要怪|别以为|不要以为|不要逼|别逼|不要心存侥幸|别心存侥幸|不要抱有?侥幸|不要不识好歹|不要等到|"
+    "别等到|不要让|别让|不要再拖|不要再躲|不要逃避|别躲|别跑|不得不|不然|否则|要是不|如不|若不|如果不|"
+    "再不|还不|不还|拒不|不想|没有好下场|不会有好|绝不会让|不会让你|不会再给|请勿忽视|勿忽视|请勿无视|"
+    "请勿拖延|切勿拖延|请勿逃避|切勿逃避|置之不理|请勿错过|切勿错过|不要忽视|别忽视|不要无视|"
+    "怪不得|由不得|顾不得|舍不得|巴不得|免不得|少不得|不会好过|不好过|不会有好日子|不负责|后果自负"
+)
+_US_MARKERS = (
+    "never|will not|won t|do not|don t|does not|doesn t|did not|didn t|is not|isn t|are not|aren t|"
+    "cannot|can t|can not|may not|no one|nobody|not from|not affiliated|not associated|scam|scams|"
+    "scammer|scammers|fraud alert|fraud warning|beware|watch out for|be careful|be aware|pretending|"
+    "pretend|claiming|claims to|claim to be|posing as|impersonat[a-z]*|if someone|if anyone|"
+    "if you receive|if you get a|if you got|if you believe|if you think|report it|report them|"
+    "report this|identity theft|the law limits|not required|free of charge|without any fee|without a fee|"
+    "only through|only at|only in|only by|only on|only official|"
+    "no (?:extra |additional |hidden |other )?(?:fees?|charges?|costs?|penalty|penalties)|"
+    "police report|report (?:it|this|the theft|the fraud|fraud|theft) to|"
+    "time limit|limitations|statute|age of (?:your|this|the) (?:debt|account)|too old|restart the time"
+)
+_CONTRAST = (
+    "但|但是|可是|然而|否则|不过|却|反而|而是|只是|要是|"
+    "(?:^|[^a-z])(?:but|however|yet|instead|otherwise|though|although|even though|unless|except|"
+    "despite)(?:[^a-z]|$)"
+)
+_US_THREATS = (
+    "hesitate|never get|never be approved|never be able|never qualify|never see|never work|never forget|"
+    "never rent|never buy|will not stop|won t stop|do not ignore|don t ignore|don t make|do not make|"
+    "don t test|do not test|don t think|do not think|don t play|do not play|no longer be able|"
+    "not be able to|won t be able|will not be able|can t hide|cannot hide|can t run|cannot run|"
+    "not going away|won t go away|nowhere to hide|no way out|not a joke|isn t a joke|no more chances|"
+    "no more warnings|don t say|do not say|against you|on you|if you do not|if you don t|if you fail|"
+    "if you refuse|if payment is not|if it is not|if this is not|if we do not|if we don t|unless|"
+    "or else|otherwise|or we|or you|not paid|isn t paid|not received|not settled|not resolved|"
+    "remains unpaid|stays unpaid|isn t handled|not handled|isn t cleared|not cleared|won t stop us|"
+    "will not stop us|doesn t stop us|does not stop us|all you want|ignored|no opt out|not let you|"
+    "we will sue|we ll sue|will be sued|we are suing|we will file|we ll file|we re filing|we are filing|"
+    "will be filed|we intend to|we plan to|we are preparing|moving forward|will still|anyway|still bring|"
+    "headed to|going to court|take you to court|we will take"
+)
+
+
+def _words(alternatives: str) -> str:
+    # English markers as whole words inside a clause (the clause is lower case, any punctuation kept).
+    return f"(?:^|[^a-z])(?:{alternatives})(?:[^a-z]|$)"
+
+
+_MARKER = f"(?:{_CN_MARKERS})|{_words(_US_MARKERS)}"
+_THREAT = f"(?:{_CN_THREATS})|{_words(_US_THREATS)}"
+_MARKER_RE = re.compile(_MARKER)
+_THREAT_RE = re.compile(_THREAT)
+_CONTRAST_RE = re.compile(_CONTRAST)
+_CLAUSE_RE = re.compile(_CLAUSE)
+_SENTENCE_RE = re.compile(_SENTENCE)
+
+
+def _mask_sentence(sentence: str) -> str:
+    denies = _MARKER_RE.search(sentence) and not _THREAT_RE.search(sentence)
+    return CLAUSE_FILLER if denies and not _CONTRAST_RE.search(sentence) else sentence
+
+
+def _mask_clause(clause: str) -> str:
+    return CLAUSE_FILLER if _MARKER_RE.search(clause) and not _THREAT_RE.search(clause) else clause
+
+
+def mask_clauses(norm: str) -> str:
+    """``norm`` (normalised text) with its denying, warning and hypothetical sentences and clauses
+    replaced by filler."""
+    sentences = "".join(_mask_sentence(s) for s in _SENTENCE_RE.findall(norm))
+    return "".join(_mask_clause(c) for c in _CLAUSE_RE.findall(sentences))
+
+
+def _masked(*, contrast: bool) -> pl.Expr:
+    piece = pl.element()
+    denies = piece.str.contains(_MARKER) & ~piece.str.contains(_THREAT)
+    if contrast:
+        denies = denies & ~piece.str.contains(_CONTRAST)
+    return pl.when(denies).then(pl.lit(CLAUSE_FILLER)).otherwise(piece)
+
+
+def mask_clauses_expr(norm: pl.Expr) -> pl.Expr:
+    """``mask_clauses`` as an expression over normalised text."""
+    sentences = norm.str.extract_all(_SENTENCE).list.eval(_masked(contrast=True)).list.join("")
+    return sentences.str.extract_all(_CLAUSE).list.eval(_masked(contrast=False)).list.join("").fill_null("")
