@@ -7,6 +7,7 @@ import functools
 import io
 import json
 import pickle
+import re
 import zipfile
 from importlib import resources
 from pathlib import Path
@@ -156,6 +157,26 @@ def test_byte_level_skeleton_equals_the_regex_definition(texts: list[str]) -> No
     assert classifier.skeletons(series).to_list() == reference.to_list()
     # A slice of a longer column (an Arrow array with an offset) gives the same.
     assert classifier.zero_digits(series.slice(1)).to_list() == classifier.zero_digits(series).to_list()[1:]
+
+
+def _zero_digits_reference(text: str) -> str:
+    def word(m: re.Match[str]) -> str:
+        w = m.group(0)
+        return w if re.search("[A-Za-z]", w) else re.sub("[0-9]", "0", w)
+
+    return re.sub("[A-Za-z0-9]+", word, text)
+
+
+@given(st.lists(st.text(alphabet=st.sampled_from("j4l1 $,.-尾号7aZ９@"), max_size=14), max_size=8))
+def test_digits_inside_words_stay_for_the_leet_fold(texts: list[str]) -> None:
+    series = pl.Series("b", texts, dtype=pl.String)
+    assert classifier.zero_digits(series).to_list() == [_zero_digits_reference(t) for t in texts]
+    assert classifier.zero_digits(series.slice(2)).to_list() == [_zero_digits_reference(t) for t in texts[2:]]
+
+
+def test_zero_digits_keeps_leetspeak_and_blanks_numbers() -> None:
+    got = classifier.zero_digits(pl.Series(["j41l $1,880 b4 5pm 尾号7719 1mm1gr@t10n"])).to_list()
+    assert got == ["j41l $0,000 b4 5pm 尾号0000 1mm1gr@t10n"]
 
 
 def test_held_out_abusive_paraphrases_outscore_must_pass_lines() -> None:

@@ -115,7 +115,57 @@ def test_us_concepts_catch_new_wordings(rule: str, text: str, us: ComplianceProf
 
 @pytest.mark.parametrize("text", US_PASS)
 def test_us_denials_warnings_and_truthful_mentions_pass(text: str, us: ComplianceProfile) -> None:
-    assert not {r for r in rules(text, us) if r.startswith(("content.", "personal_data."))}
+    # with the opt-out every US text needs (its absence is content.opt_out, tested below)
+    found = rules(f"{text} Reply STOP to opt out.", us)
+    assert not {r for r in found if r.startswith(("content.", "personal_data."))}
+
+
+def test_us_text_without_any_opt_out_blocks_in_content_scope(us: ComplianceProfile) -> None:
+    text = "Harbor Lending: $190.00 is 15 days past due. Pay in the app or call 1-800-555-0100."
+    assert "content.opt_out_missing" in rules(text, us)
+    # full scope holds the deployment's own wording instead (required.opt_out_line), once
+    full = judge_message(text, us, scope="full").violations
+    assert "required.opt_out_line" in full and "content.opt_out_missing" not in full
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Harbor Lending: reply STOP to confirm you want to keep receiving account alerts.",
+        "Harbor Lending: unsubscribing moves your account to field collection. Reply STOP at your own risk.",
+    ],
+)
+def test_us_missing_or_inverted_opt_out_blocks(text: str, us: ComplianceProfile) -> None:
+    assert "content.opt_out" in rules(text, us)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Harbor Lending: $190.00 is past due. Text STOP to stop texts.",
+        "Harbor Lending: $190.00 is past due. To opt out of texts, reply END.",
+        "Harbor Lending: $190.00 is past due. Unsubscribe: reply STOP.",
+        "Harbor Lending: $190.00 is past due. Msg & data rates may apply. STOP to end.",
+    ],
+)
+def test_us_any_wording_of_a_working_opt_out_passes(text: str, us: ComplianceProfile) -> None:
+    assert not {"content.opt_out", "content.opt_out_missing"} & rules(text, us)
+
+
+@pytest.mark.parametrize(
+    ("rule", "text"),
+    [
+        ("content.threat_arrest", "Harbor Lending: a w@rr@nt for your @rr3st can be requested by Friday."),
+        ("content.threat_arrest", "Harbor Lending: we requested an ar\nrest order. Pay today or else."),
+        ("content.impersonation", "Harbor Lending: CΟURΤ SUΜΜΟΝS issued against you. Appear or pay."),
+        ("content.private_channel", "Harbor Lending: pay at any Βιτcοιn ΑΤΜ today."),
+        ("content.third_party_contact", "Harbor Lending: we will n0tify y0ur 3mpl0y3r unless it is paid."),
+    ],
+)
+def test_leet_lookalikes_and_broken_words_are_read_as_words(
+    rule: str, text: str, us: ComplianceProfile
+) -> None:
+    assert rule in rules(text.replace("\\n", "\n") + " Reply STOP to opt out.", us)
 
 
 @pytest.mark.parametrize(

@@ -67,6 +67,25 @@ def test_training_and_evaluation_corpora_are_kept_apart(name: str) -> None:
     assert len({c.identity.creditor for c in held_out if c.identity}) >= 15
 
 
+@pytest.mark.parametrize("name", ["CN", "US"])
+def test_the_blind_set_shares_nothing_with_the_others(name: str) -> None:
+    others = [c for which in ("shipped", "train", "eval") for c in load_corpus(name, which)]
+    blind = load_corpus(name, "blind")
+    assert len(blind) >= 400 and sum(c.must_block for c in blind) >= 250
+    assert not {c.text for c in blind} & {c.text for c in others}
+    assert not {c.id for c in blind} & {c.id for c in others}
+    assert all(c.identity is not None for c in blind)
+    assert len({c.identity.creditor for c in blind if c.identity}) >= 15
+
+
+def test_lines_without_a_sender_are_measured_in_content_scope() -> None:
+    # train lines written without the corpus deployment's identity carry their own scope
+    train = load_corpus("US", "train")
+    assert {c.scope for c in train} == {None, "content"}
+    report = run_corpus("US", "train")
+    assert report.pass_rate >= 0.95
+
+
 def test_an_unknown_corpus_set_is_refused() -> None:
     from dunning.core.errors import InputError
 

@@ -22,6 +22,7 @@ from dunning.compliance import (
 )
 from dunning.compliance.corpus import load_corpus
 from dunning.compliance.features import FEATURES, feature_exprs
+from dunning.compliance.gate import CONTENT_SCOPE_ONLY
 from dunning.compliance.lexicon import FORBIDDEN
 from dunning.core.errors import InputError, NotFound
 from tests.compliance.compliance_texts import CN_OK, US_OK, cn_with
@@ -201,7 +202,11 @@ def _every_rule_on_every_row(frame: pl.DataFrame, profile: ComplianceProfile) ->
     lf = frame.lazy()
     for stage in feature_exprs(profile, set(FEATURES)):
         lf = lf.with_columns(stage)
-    rules = [r for r in rules_for(profile) if set(r.columns) <= set(frame.columns)]
+    rules = [
+        r
+        for r in rules_for(profile)
+        if set(r.columns) <= set(frame.columns) and r.id not in CONTENT_SCOPE_ONLY
+    ]
     flags = lf.select([r.violated(profile).alias(r.id) for r in rules]).collect()
     return [[r.id for r in rules if row[r.id]] for row in flags.iter_rows(named=True)]
 

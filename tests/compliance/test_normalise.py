@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from dunning.compliance import compact, compact_expr, normalise, normalise_expr, words, words_expr
+from dunning.compliance.normalise import fold, fold_expr
 
 
 @pytest.mark.parametrize(
@@ -112,3 +113,49 @@ def test_normalise_is_idempotent(text: str) -> None:
     assert compact(compact(text)) == compact(text)
     assert "  " not in words(text)
     assert words(text).startswith(" ") and words(text).endswith(" ")
+
+
+# ---- fold: leetspeak, look-alike letters, broken words ----------------------------------------------
+
+_LEET_ALPHABET = st.sampled_from(list("warnt jail 0134578@$€|! 1-855 $1,880. \n\r\t aZ 尾号 ΑΤΜ ροτ а е о"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=_LEET_ALPHABET, max_size=40), min_size=1, max_size=25))
+def test_fold_scalar_and_expression_agree(texts: list[str]) -> None:
+    normalised = [normalise(t) for t in texts]
+    frame = pl.DataFrame({"t": normalised}, schema={"t": pl.String})
+    assert frame.select(fold_expr(pl.col("t"))).to_series().to_list() == [fold(t) for t in normalised]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("a w@rr@nt for your @rr3st", "a warrant for your arrest"),
+        ("j41l t1m3 b4 5pm", "jail time before spm"),
+        ("t@k3 u t0 c0urt", "take you to court"),
+        ("cr!m!nal c0mpla!nt", "criminal complaint"),
+        ("$ervice$ unle$$ paid now!", "services unless paid now"),
+        ("1mm1gr@t10n", "immigration"),
+        ("lосаl роliсе", "local police"),  # Cyrillic о а р с
+        ("CΟURΤ SUΜΜΟΝS", "court summons"),  # Greek capitals
+        ("ραssροrτ", "passport"),  # Greek small
+    ],
+)
+def test_fold_reads_leetspeak_and_lookalikes_as_words(raw: str, expected: str) -> None:
+    assert words(fold(normalise(raw))).strip() == expected
+
+
+def test_fold_keeps_numbers_out_of_the_words() -> None:
+    # a number standing alone is "#", which the words form drops: amounts and phones are not words
+    assert words(fold(normalise("Pay $1,880 by 12/15 or call 1-855-555-0134 now!"))).strip() == (
+        "pay by or call now"
+    )
+    # a text without leetspeak is left exactly as it is
+    plain = normalise("Your balance of $412.60 is 9 days past due.")
+    assert fold(plain) == plain
+
+
+def test_fold_reads_a_broken_word_both_ways() -> None:
+    out = words(fold(normalise("We requested an ar\nrest order")))
+    assert " ar rest " in out and " arrest order " in out

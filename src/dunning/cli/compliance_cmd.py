@@ -281,7 +281,7 @@ def corpus_command(
     profile: ProfileOption = None,
     strict: bool = typer.Option(False, "--strict", help="有遗漏时退出码为 1 / Exit 1 on any miss"),
     corpus: str = typer.Option(
-        "shipped", "--corpus", help="shipped | train | eval | all（默认 shipped / default shipped）"
+        "shipped", "--corpus", help="shipped | train | eval | blind | all（默认 shipped / default shipped）"
     ),
     scope: str | None = typer.Option(
         None,
@@ -335,7 +335,9 @@ def redteam_command(
     as_json: bool = typer.Option(False, "--json", help="输出 JSON / JSON output"),
     seed: int = typer.Option(0, "--seed", help="变形的随机种子 / Seed of the mutations"),
     corpus: str = typer.Option(
-        "all", "--corpus", help="shipped | train | eval | all（训练集与评估集分开统计 / measured apart）"
+        "all",
+        "--corpus",
+        help="shipped | train | eval | blind | all（训练集与评估集分开统计 / measured apart）",
     ),
 ) -> None:
     """对语料逐类变形，按类统计拦截率与放行率 / Block and pass rates per mutation class."""

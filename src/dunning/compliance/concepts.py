@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from dunning.compliance.lexicon import Lexicon, expand
 
-__all__ = ["CONCEPTS", "Clause", "Concept", "Near", "Part"]
+__all__ = ["CONCEPTS", "US_ANY_OPT_OUT", "Clause", "Concept", "Near", "Part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,7 +225,7 @@ CONCEPTS: dict[str, dict[str, tuple[Concept, ...]]] = {
                         "(加急|上门|外访|律师函|法务|调查|通道|解冻|撤诉|销案|结案|核销|工本|资料|材料|"
                         "风控|信息|后期|管理|诉前|调解|鉴定|公证|取证|出警|差旅|办案|代办|审核|加速|"
                         "撤案)(服务)?费",
-                        "(另|额外|另外|再|先|需|须|要)(付|支付|交|缴|缴纳|收取|收|加收|补交).{0,6}(费|金|款)",
+                        "(另|额外|另外|再|先|需|须|要)(付|支付|交|缴|缴纳|收取|加收|补交).{0,6}(费|金|款)",
                         "(费用|违约金|罚息|滞纳金|罚金).{0,3}(翻倍|翻番|加倍|上涨|暴涨|"
                         "[0-9一二三四五六七八九十]倍)",
                         "(保证金|押金|解冻金|验资|诚意金|认证金)",
@@ -239,12 +239,16 @@ CONCEPTS: dict[str, dict[str, tuple[Concept, ...]]] = {
             (
                 _part(
                     cjk_patterns=(
-                        "(合作|指定|推荐|其他|其它|别的|另外|另一|第三方|友商|兄弟|关联|旗下)(的)?"
+                        "(指定|推荐|其他|其它|别的|另外|另一|第三方|友商|兄弟)(的)?"
                         "(平台|机构|app|软件|公司|贷款|网贷|产品|渠道|口子).{0,8}"
                         "(借|贷|申请|下款|周转|放款|额度|过桥|垫付|还上|还清)",
-                        "(借|贷|申请|下载|注册)(一笔|一点|点|些|个)?.{0,8}(来|去|用来|用于)(还|偿还|还清|"
-                        "还上|结清|周转)",
-                        "(先|可以|建议|不如|赶紧)(去|到|找|在)?.{0,6}(借|贷|刷|套).{0,8}(还|结清|周转)",
+                        # a partner lender is named truthfully ("由合作机构放款"); borrowing there is not
+                        "(合作|旗下|关联)(的)?(平台|机构|app|软件|公司|产品|渠道).{0,8}"
+                        "((借|贷)(一笔|点|钱|些)|申请(一笔|借款|贷款)|下款|周转|过桥|垫付)",
+                        # "借款" is the loan itself: borrowing is 借钱, 借一笔, 贷点…
+                        "(借|贷)(钱|一笔|一点|点|些|个)(钱)?.{0,8}(来|去|用来|用于)(还|偿还|还清|还上|结清|周转)",
+                        "(先|可以|建议|不如|赶紧)(去|到|找|在)?.{0,6}((借|贷)(钱|一笔|点|些|到钱)|刷(信用)?卡|"
+                        "套现|套出).{0,8}(还|结清|周转)",
                     )
                 ),
             ),
@@ -308,7 +312,11 @@ _US_AUTHORITY = (
     "police|the cops|cops|sheriff|sheriffs|sheriff s deputies|deputy|deputies|marshal|marshals|"
     "fbi|irs|ice agents|ice officers|immigration|homeland security|district attorney|prosecutor|prosecutors|"
     "court|judge|law enforcement|authorities|state attorney|attorney general|detective|detectives|"
-    "officer|officers|police department|county jail"
+    "officer|officers|police department|county jail|courthouse|county courthouse|clerk of court|"
+    "court clerk|state police|fraud unit|financial crimes|financial crimes unit|department of justice|"
+    "federal agency|federal debt|debt recovery office|government office|treasury department|task force|"
+    "fraud task force|investigator|investigators|special agent|cfpb|consumer financial protection bureau|"
+    "ftc|federal trade commission|state regulator|banking department"
 )
 _US_COERCIVE = (
     "arrest|arrested|arresting|pick you up|picked up|take you in|taken in|taken into custody|"
@@ -319,6 +327,15 @@ _US_COERCIVE = (
     "visit your {home,house,work,job}|knock on your door|serve you|be served|summon|summoned|"
     "detective will|officer will|officers will|criminal"
 )
+# Handing the file to the police: the police are the rare part, screened on.
+_US_HANDOVER = (
+    "handed over to|handed to|turned over to|referred to|forwarded to|sent to|reported to|file with|"
+    "filed with|complaint with|report with|handing|handed|transferred to|passed to|escalated to"
+)
+_US_POLICE = (
+    "police|local police|police department|sheriff|sheriff s office|law enforcement|detective|detectives|"
+    "prosecutor|prosecutors|district attorney|fbi|marshal|marshals|state police|state troopers"
+)
 _US_CONDITION = (
     "unless|if you do not|if you don t|if you fail|if you refuse|if you ignore|if not paid|"
     "if payment is not|if we do not receive|if we don t receive|if this is not|until you pay|"
@@ -327,7 +344,9 @@ _US_CONDITION = (
     "or else|otherwise|failure to {pay,respond,call}|last chance|final chance|final notice|"
     "within {24,48,72} hours|today or|pay now or|pay today or|ignore this|ignoring this|no response|"
     "today|tonight|this week|immediately|right away|settle|so pay|once the|keep ignoring|stays unpaid|"
-    "remains unpaid|isn t paid|not paid"
+    "remains unpaid|isn t paid|not paid|pay now|now to stop|to stop it|to stop this|to avoid|avoid this|"
+    "to prevent|is not made|not made|isn t made|is not received|not received|if this|if the payment|"
+    "if payment|if it is not|if it isn t|missed|in default"
 )
 
 _US_STATUS = (
@@ -339,13 +358,31 @@ _US_STATUS = (
     "prescriptions|insurance|health insurance|medicaid|medicare|benefits|social security|"
     "food stamps|snap|unemployment|disability|custody|your kids|your children|child protective|"
     "cps|school|college|financial aid|student aid|voting|vote|gun permit|security clearance|"
-    "military|enlistment|citizenship application"
+    "military|enlistment|citizenship application|visa|visas|h 1b|f 1|your status|legal status|"
+    "border|border crossing|airport|travel|trip|flights|dhs|uscis|customs|state department|state dept|"
+    "dmv|licensing board|nursing board|bar association|appointment|appointments|surgery|chemo|"
+    "chemotherapy|dialysis|emergency department|clinic|clinics|pharmacy|medication|medications|"
+    "dentist|dentists|specialist|care team|your record|medical record|tax refund|refund|"
+    "social security check|ssi|wic|section 8|housing assistance|food assistance|welfare|pension|"
+    "retirement|every bank account|all your bank accounts|your bank accounts|bank account|"
+    "any bank|every bank|banking|checking account|hired|hiring|employment|background check|"
+    "background checks|rent anywhere|apartment|lease|utilities|power|electricity|water|phone service"
 )
 _US_STATUS_ACT = (
     "suspend|suspended|suspension|revoke|revoked|revocation|cancel|cancelled|canceled|deny|denied|"
     "refuse|refused|refusal|lose|losing|take away|taken away|flag|flagged|report you to|"
     "reported to|jeopardize|jeopardy|bar|barred|ban|banned|stop treating|won t treat|will not treat|"
-    "not be treated|turned away|put at risk|at risk|ineligible|disqualified|deport|deported"
+    "not be treated|turned away|put at risk|at risk|ineligible|disqualified|deport|deported|"
+    "held|treatment hold|holds on|put a hold|pull|pulled|pulls|yank|yanked|block|blocked|blocks|"
+    "stopped|stop you|restricted|"
+    "restriction|restrictions|keep you from|prevent|prevents|prevented|not be able|won t be able|"
+    "can t get|cannot get|never get|taken away from|seize|seized|seizing|seizure|freeze|freezing|frozen|"
+    "terminate|terminated|termination|cut off|cut|shut off|shutoff|disconnect|disconnected|removed|"
+    "refuse to treat|will not be seen|won t be seen|not be seen|not see you|do not treat|"
+    "shared with|sent to|forwarded to|referred to|flagged to|come up|show up|"
+    "problems with|trouble with|lifetime|for life|banned for life|never be hired|"
+    "won t be hired|never rent|blacklist|blacklisted|void|voided|withheld|withhold|garnish|garnished|"
+    "levy|levied|intercept|intercepted|offset|offsets|reduce|reduced|lose your|lost"
 )
 
 _US_THIRD = (
@@ -354,33 +391,58 @@ _US_THIRD = (
     "wife|husband|partner|girlfriend|boyfriend|children|kids|son|daughter|brother|sister|"
     "neighbors|neighbours|friends|references|the people you listed|people you listed|"
     "contacts you {gave,listed,provided}|your contacts|contact list|landlord|roommate|church|pastor|"
-    "school|everyone you know|people in your phone|facebook friends"
+    "school|everyone you know|people in your phone|facebook friends|grandmother|grandfather|grandma|"
+    "grandpa|grandparents|aunt|uncle|cousin|cousins|in laws|mother in law|father in law|niece|nephew|"
+    "fiance|fiancee|ex wife|ex husband|your ex|stepmother|stepfather|household|your references|"
+    "reference|personal reference|emergency contact|emergency contacts|the people on your application|"
+    "people on your app|your team|your shift lead|your foreman|the front desk|your coworker|"
+    "your co worker|your colleague|owner of your company|your company s owner|company owner|"
+    "reference list|friends on|your friends|your pastor|your mom|your dad|work address|your work email|"
+    "work email|your workplace|your job site|everyone at|your congregation"
 )
 _US_REACH = (
     "contact|contacting|contacted|call|calling|called|notify|notifying|notified|tell|telling|told|"
     "inform|informing|informed|text|texting|email|emailing|message|messaging|visit|visiting|"
     "reach out to|reaching out to|speak with|speak to|talk to|talking to|discuss|discussing|explain to|"
-    "let|verify with|share with|sharing with|disclose to|disclosing to|show|send to|forward to|cc"
+    "let|verify with|share with|sharing with|disclose to|disclosing to|show|send to|forward to|cc|"
+    "sent|send|sending|mailed|mail|forwarded|copied|alert|alerting|alerted|warn|warning|warned|"
+    "talked to|talked with|spoke to|spoke with|spoken to|spoken with|reached|reach|reaching|"
+    "trying to reach|get in touch with|got in touch with|got hold of|ask|asked|asking|involve|"
+    "involving|loop in|looping in|visit with|stop by|go to|show up at|ring|ringing|phone|phoning|"
+    "goes to|going to|will be sent to|copied to|emailing|mailing|posting to"
 )
 # what happens to a third party told about the debt, after it: "your boss will hear about it"
 _US_TOLD = (
     "will know|will find out|find out|hear about|will hear|be told|be notified|be contacted|be called|"
     "be informed|get a call|get calls|receive a call|receive calls|get a letter|get a text|be emailed|"
-    "be getting|learn about|learns about|hear from us|will be asked|be asked"
+    "be getting|learn about|learns about|hear from us|will be asked|be asked|been told|been notified|"
+    "been contacted|been called|been informed|been asked|been sent|were told|were notified|"
+    "were contacted|were called|were informed|were asked|got a call|got a copy|received a copy|"
+    "get a copy|is next|are next|will get|gets a call|get the call|know about|knows about|knew|"
+    "confirmed|already know|already knows|getting calls|answered|picked up|said|explained|agreed to|"
+    "promised|will get a call|gets the call|will be getting"
 )
-_US_POSSESS = "we have|we ve got|we got|we already have|we obtained|we found|we pulled|on file for"
+_US_POSSESS = (
+    "we have|we ve got|we got|we already have|we obtained|we found|we pulled|on file for|we ve located|"
+    "we have located|we located|we tracked down|we ve tracked down|we know where|we identified"
+)
 _US_CONTACT_OF = (
-    "number|numbers|phone|phones|cell|contact info|contact information|address|email|details|work number"
+    "number|numbers|phone|phones|cell|contact info|contact information|address|email|details|work number|"
+    "on file|notice|letter|calling|call them|contact them|mailing them|text them|tell them|visit them"
 )
 
 _US_CHANNEL = (
     "gift card|gift cards|giftcard|google play|apple gift|apple card|itunes|amazon card|amazon gift|"
     "steam card|vanilla visa|vanilla card|green dot|moneypak|reloadable card|prepaid card|prepaid debit|"
     "target card|walmart card|ebay card|card numbers on the back|scratch off|bitcoin|btc|crypto|"
+    "target cards|walmart cards|ebay cards|amazon cards|steam cards|apple cards|google play cards|"
+    "itunes cards|prepaid cards|vanilla cards|store cards|gift codes|with the codes|the codes|"
     "cryptocurrency|coinbase|ethereum|usdt|tether|bitcoin atm|crypto atm|bitcoin machine|"
     "crypto kiosk|bitcoin kiosk|coin machine|wallet address|zelle|venmo|cash app|cashapp|cash tag|"
     "cashtag|paypal me|apple cash|western union|moneygram|money order to|wire it|wire the funds|"
     "my personal|personal account|personal cell|our agent|the agent s|agent account|collector s account|"
+    "claim codes|card codes|gift codes|redemption code|redemption codes|send the codes|text us the codes|"
+    "codes on the back|numbers on the back|pin on the back|scratch the back|"
     "a private account|send cash|mail cash|cash in an envelope|courier will collect|pick up the payment"
 )
 _US_SUIT = (
@@ -393,22 +455,27 @@ _US_TIME_BARRED = (
     "time barred|too old|statute of limitations|statute has|statute ran|past the statute|"
     "beyond the statute|outside the statute|limitations period|limitation period|limitation window|"
     "expired debt|expired or not|zombie debt|legally expired|past the deadline to sue|time limit|"
-    "age of this account|age of your debt|age of the debt"
+    "age of this account|age of your debt|age of the debt|deadline to sue|time to sue|window to sue|"
+    "lawsuit window|limit for lawsuits|limit for suing|limit to sue|limit on lawsuits|aged out|"
+    "too old to|past the limit|legal time limit|year limit|too late to sue|clock ran out|clock has run|"
+    "clock run out|time ran out|ran out of time|out of statute|statute expired|sol expired"
 )
 _US_OPT_OUT_BURDEN = (
     "visit|visiting|come|come in|come to|stop by|stop in|drop by|in person|branch|office|offices|location|"
     "by mail|mail|mailing|write|written|letter|notarized|notary|fax|fee|charge|charged|\\$ ?[0-9]|"
     "pay|paid|payment|settle|settled|balance|premium|900|log ?in|login|sign in|download|portal|"
-    "website|form|stop by|must call|call in|have to call|you must|in writing"
+    "website|form|stop by|must call|call in|have to call|you must|in writing|faxing|faxed|mailed|"
+    "copy of your|photo id|id card|identification|driver s license|notarised|certified mail"
 )
 
 CONCEPTS["content.threat_arrest"]["US"] = (
     (_near(_US_AUTHORITY, _US_COERCIVE, 6), _part(latin=_US_CONDITION)),  # screened on the coercive act
+    (_near(_US_HANDOVER, _US_POLICE, 4, both_ways=False), _part(latin=_US_CONDITION)),
 )
 CONCEPTS["content.false_consequence"]["US"] = ((_near(_US_STATUS_ACT, _US_STATUS, 4),),)  # on the status
 CONCEPTS["content.third_party_contact"]["US"] = (
     (_near(_US_REACH, _US_THIRD, 3, both_ways=False),),
-    (_near(_US_TOLD, _US_THIRD, 4, both_ways=False, reverse=True),),
+    (_near(_US_TOLD, _US_THIRD, 6, both_ways=False, reverse=True),),
     (_near(_US_POSSESS, _US_THIRD, 3, both_ways=False), _part(latin=_US_CONTACT_OF)),  # on the third party
 )
 _US_CARRIER = (
@@ -416,10 +483,13 @@ _US_CARRIER = (
     "post office|mail carrier"
 )
 _US_LURE = (
-    "missed|failed|held|on hold|pending|undeliverable|redeliver|redelivery|reschedule|fee|customs|"
-    "could not be delivered|could not deliver|attempt|attempted|waiting|unclaimed|confirm your address|"
+    "missed|failed|held at|on hold at|undeliverable|redeliver|redelivery|reschedule|fee|customs|"
+    "could not be delivered|could not deliver|delivery attempt|attempted|unclaimed|confirm your address|"
+    "on hold due|held due|held pending|on hold pending|unpaid balance|balance due|"
     "address confirmation|release|claim"
 )
+_US_RESULTS = "test results|lab results|medical results|important results|your results|biopsy results"
+_US_URGENT = "right away|immediately|urgent|urgently|asap|as soon as possible|today|call|contact"
 CONCEPTS["content.pretext"] = {
     "CN": (
         (
@@ -433,13 +503,15 @@ CONCEPTS["content.pretext"] = {
             ),
         ),
     ),
-    "US": ((_near(_US_LURE, _US_CARRIER, 4),),),
+    "US": ((_near(_US_LURE, _US_CARRIER, 4),), (_near(_US_URGENT, _US_RESULTS, 6),)),
 }
 # Claiming to be, or to speak for, an authority: "this is Deputy Ruiz", "on behalf of the court".
 _US_CLAIM = (
-    "this is|message from|notice from|on behalf of|acting for|here on behalf of|calling from|writing from|"
+    "this is|this message is from|this notice is from|on behalf of|acting for|here on behalf of|"
+    "calling from|writing from|sent by|issued by|asked us|asked us to|instructed us|told us to|"
+    "working with|requested that we|has asked|have asked|"
     "we are|i am|i m|we re|in cooperation with|working with|works with|authorized by|instructed by|"
-    "at the request of|referred to|referred by|assigned by|sent to"
+    "at the request of|referred to|referred by|assigned by"
 )
 CONCEPTS["content.impersonation"] = {
     "CN": (
@@ -477,7 +549,32 @@ CONCEPTS["content.time_barred_threat"]["US"] = (
     # so it is looked for on the unmasked text; the threat of suit must survive the masking
     (Clause("(?:" + _US_TIME_BARRED.replace(" ", "[^a-z0-9]+") + ")"), _part(latin=_US_SUIT)),
 )
+# An opt-out instruction of any wording (Reg F 12 CFR 1006.6(e) wants one in every text a debt
+# collector sends; CTIA's guidelines in every recurring programme): a reply keyword or an opt-out.
+# Its absence is ``content.opt_out_missing`` (rules.py), checked in content scope.
+US_ANY_OPT_OUT = (
+    "(?:repl(?:y|ying)|text(?:ing)?|txt|send(?:ing)?|respond(?:ing)?|msg|message)(?: with| back)?[ :\"'(]*"
+    "(?:stop|end|cancel|quit|unsubscribe|stopall|optout)(?:[^a-z]|$)|opt[ -]?out|unsubscrib|"
+    "stop (?:texts|messages|receiving)|no more (?:texts|messages)|"
+    "(?:^|[^a-z])stop ?(?:to|=|-|:) ?(?:end|quit|cancel|opt|stop|unsubscribe|halt|no more)"
+)
 CONCEPTS["content.opt_out"]["US"] = (
+    # STOP turned upside down, or made into a threat
+    (
+        Clause(
+            "(?:stop|opt[ -]?out|unsubscribe)[^.!?\n]{0,6} to (?:confirm|continue|keep|stay|receive|get|"
+            "verify|subscribe|opt in|resume|remain)"
+        ),
+    ),
+    (
+        Clause(
+            "(?:unsubscrib[a-z]*|opting out|opt[ -]?out|repl(?:y|ying) stop|stopp?(?:ing)? (?:texts|messages)"
+            "|texting stop)[^.!?\n]{0,40}(?:moves|move|transfers?|sends?|escalat[a-z]*|refers?|forwards?|"
+            "results? in|leads? to|triggers?|means|will mean|hands?|at your own risk|will not stop|"
+            "won ?t stop)"
+            "|at your own risk"
+        ),
+    ),
     # no opt-out at all, or one that only works after paying
     (
         Clause(
@@ -522,6 +619,596 @@ CONCEPTS["content.opt_out"]["US"] = (
             "(?:repl(?:y|ying)|text(?:ing)?|send(?:ing)?) ?stop[^.!?\\n]{0,20}"
             "(?:will not|won ?t|does not|doesn ?t|is not|isn ?t|cannot|can ?t|not) "
             "(?:work|be accepted|accepted|stop|valid|be honou?red|honou?red|apply)"
+        ),
+    ),
+)
+
+# ---- English, second round: the same ideas in the words people write when they avoid the list ----
+
+# A fee or interest that grows, recurs or is added by the collector ("a $9.99 'convenience' charge
+# added by our office", "3% per week", "your balance doubles"). A fee the agreement provides for is
+# lawful, so a sentence that cites the agreement or the law is left alone.
+_US_FEE = "fee|fees|charge|charges|surcharge|surcharges|penalty|penalties"
+# what names a fee the agreement does not ("enrollment fee", "'convenience' charge")
+_US_FEE_KIND = (
+    "enrollment|setup|set up|activation|processing|handling|convenience|administration|administrative|"
+    "admin|recovery|collection|desk|visit|courier|paperwork|release|reactivation|restructuring|"
+    "payment plan|plan|service|rush|expedite|expedited|same day|overnight|phone payment|pay by phone|"
+    "online payment|card payment|transaction|one time|text|texting|reminder|outreach|field|agent|"
+    "collector|settlement|account closure|closure|unlock|reinstatement|reopening|file reopening|reopen|"
+    "trouble|ignoring|ignored|punishment|document|documentation|inconvenience|chasing|tracking"
+)
+# what makes a fee or interest grow or recur
+_US_FEE_GROWS = (
+    "added|adds|gets added|applied|assessed|imposed|tacked on|accruing|accrues|kicks in|per day|"
+    "per week|per hour|each day|each week|every day|every week|every hour|daily|weekly|hourly|"
+    "at midnight|doubles|doubled|double|triples|tripled|triple"
+)
+_US_INTEREST = "interest|penalty|penalties|late charges|charges"
+_US_RECURS = "per day|per week|a day|a week|each day|each week|every day|every week|daily|weekly|hourly"
+_US_GROWS = "doubles|doubled|double|doubling|triples|tripled|triple|tripling"
+_US_AMOUNT = "balance|amount|debt|what you owe|the total|your total|the bill|your bill|payoff|it"
+_US_AGREED = (
+    "(?:agreement|contract|terms|as agreed|as disclosed|disclosed|permitted by law|allowed by law|"
+    "state law|under your|per your|cardholder|promissory note|waive|waived|late (?:fee|charge)|"
+    "returned (?:payment|check) fee|nsf)"
+)
+CONCEPTS["content.invented_fee"]["US"] = (
+    (_near(_US_FEE_KIND, _US_FEE, 1, both_ways=False), Clause(_US_AGREED, absent=True)),
+    (_near(_US_FEE, _US_FEE_GROWS, 4, both_ways=False), Clause(_US_AGREED, absent=True)),
+    (_near(_US_INTEREST, _US_RECURS, 4, both_ways=False), Clause(_US_AGREED, absent=True)),
+    (_near(_US_AMOUNT, _US_GROWS, 2, both_ways=False),),
+)
+
+# Borrowing elsewhere to pay: a loan, an advance, a card, a relative's money.
+_US_BORROW_VERB = (
+    "take out|took out|taking out|apply for|applying for|request|requesting|get|getting|grab|"
+    "sign up for|open|opening|borrow|borrowing|ask for|use"
+)
+_US_BORROW_THING = (
+    "payday loan|payday advance|paycheck advance|quick loan|quick online loan|online loan|personal loan|"
+    "title loan|cash advance|another loan|another card|second loan|new loan|new card|new credit card|"
+    "line of credit|a loan|loan app|money from your|cash from your|from friends|from family|"
+    "from your family|from relatives|from your parents|advance on your"
+)
+_US_TO_PAY = (
+    "to pay|to settle|to cover|to clear|to pay off|and pay|and settle|then pay|pay us|settle with us|"
+    "settle today|pay the|pay this|pay it|pay off"
+)
+CONCEPTS["content.new_borrowing"]["US"] = (
+    (_near(_US_BORROW_VERB, _US_BORROW_THING, 2, both_ways=False), _part(latin=_US_TO_PAY)),
+)
+
+# A message written to someone else about the debtor: "you're listed as a reference for…", "please
+# have him call", "she owes…". A debt collector may only ask a third party for location information,
+# never say that a debt exists (15 U.S.C. 1692b, 12 CFR 1006.10).
+_US_RELAY = (
+    "(?:^|[^a-z])(?:have|ask|tell|remind|let|get|urge|help) (?:him|her|them|your (?:son|daughter|"
+    "husband|wife|mother|father|mom|dad|brother|sister|friend|tenant|employee)) (?:to )?"
+    "(?:call|contact|pay|settle|get in touch|reach out|know|return|respond|clear|take care)"
+)
+_US_THIRD_PERSON_DEBT = (
+    "(?:^|[^a-z])(?:he|she|they|his|her|their) (?:owes?|is behind|are behind|has an? (?:unpaid|past due|"
+    "overdue|outstanding)|(?:unpaid|past due|past-due|overdue|outstanding|delinquent) (?:bill|balance|"
+    "debt|loan|account|rent|payments?))"
+)
+_US_LISTED = (
+    "(?:you(?: are| re|'re| were| have been)|you've been) (?:listed|named|given|put down) as (?:a |an |the "
+    "|their |his |her )?(?:personal |emergency |job |work )?(?:reference|contact|co-?signer)"
+)
+CONCEPTS["content.third_party_contact"]["US"] = (
+    *CONCEPTS["content.third_party_contact"]["US"],
+    (Clause(_US_LISTED),),
+    (Clause(_US_RELAY), Clause(_US_THIRD_PERSON_DEBT + "|owes?|owed|unpaid|past due|behind on|balance")),
+    (
+        Clause(_US_THIRD_PERSON_DEBT),
+        Clause("(?:^|[^a-z])(?:call|contact|pay|reach) us|let (?:him|her|them) know"),
+    ),
+)
+
+# Jail as the debtor's own fate, no authority named: "you are going to jail if…", "j@il time risk".
+_US_JAIL = (
+    "jail|jail time|prison|prison time|behind bars|locked up|lock you up|arrested|arrest|handcuffs|"
+    "handcuffed|custody|criminal charges|criminal complaint|criminal case|criminal prosecution|"
+    "criminal record|charged with|charges filed|charges pressed|press charges|pressing charges|"
+    "warrant|warrants|bench warrant|police report|theft of services|check fraud|theft by deception|"
+    "fraud charges|booked|mugshot|detained|detention"
+)
+_US_YOU = (
+    "you|you re|you are|you will|you ll|you could|you may|you might|your|going to|facing|face|risk|"
+    "risking|heading for|headed for|end up in|step from|away from|being reviewed for|reviewed for|"
+    "preparing|prepare|filing|file|filed|requested|request|issued|issue|draft|drafted"
+)
+CONCEPTS["content.threat_arrest"]["US"] = (
+    *CONCEPTS["content.threat_arrest"]["US"],
+    (_near(_US_YOU, _US_JAIL, 3), _part(latin=_US_CONDITION)),
+)
+
+# Reporting to an agency that has no part in a consumer debt, or a seizure no court ordered.
+_US_AGENCY = (
+    "ice|dhs|uscis|immigration|homeland security|border patrol|customs|state department|state dept|"
+    "passport office|dmv|motor vehicles|licensing board|nursing board|social security administration|"
+    "ssa|irs|treasury|your consulate|embassy"
+)
+_US_REPORT = (
+    "reported to|report you to|report to|sent to|send to|shared with|share with|forwarded to|"
+    "referred to|notify|notified|alert|alerted|a call|gets a call|get a call|call|contact|flagged with|"
+    "flag you with|tip off|tipped off"
+)
+_US_SEIZE = (
+    "seize|seized|seizing|take your|taken by|taking your|freeze|freezing|frozen|garnish|garnished|"
+    "garnishing|levy|levied|empty|emptied|drain|drained|intercept|intercepted|withhold|withheld|"
+    "auction|auctioned|foreclose|foreclosed|foreclosure|towed|tow|sold off|put up for sale|"
+    "hold any|hold your|hold all|told to hold|freeze any|block any"
+)
+_US_ASSET = (
+    "social security|benefits|tax refund|refund|bank account|bank accounts|every account|all your accounts|"
+    "paycheck|paychecks|wages|your pay|house|home|property|belongings|furniture|savings|pension|"
+    "retirement|stimulus|deposit|deposits|direct deposit|paycheck deposit"
+)
+_US_COURT_ORDERED = (
+    "(?:judgment|judgement|court order|if (?:the|a) court|after (?:a|the) court|lawsuit is won|"
+    "contract|agreement|security interest|lien|as permitted|mortgage terms)"
+)
+CONCEPTS["content.false_consequence"]["US"] = (
+    *CONCEPTS["content.false_consequence"]["US"],
+    (_near(_US_REPORT, _US_AGENCY, 3),),
+    (_near(_US_SEIZE, _US_ASSET, 3), _part(latin=_US_CONDITION), Clause(_US_COURT_ORDERED, absent=True)),
+)
+
+# Fees that grow with time, and charges asked for first ("every day of delay adds $15", "the plan
+# costs $60 upfront", "a $40 document fee first").
+_US_EVERY = "every day|each day|per day|daily|every week|each week|per week|weekly|every hour|each hour"
+_US_ADDS = "adds|add|added|is added|gets added|increase|increases|goes up|grows|accrues|costs"
+_US_UPFRONT = "upfront|up front|first|in advance|before we|before the|to start|to enroll|to set up"
+CONCEPTS["content.invented_fee"]["US"] = (
+    *CONCEPTS["content.invented_fee"]["US"],
+    (_near(_US_EVERY, _US_ADDS, 4, both_ways=False), Clause(_US_AGREED, absent=True)),
+    (
+        _near("costs|cost|requires|require|needs|fee|fees|charge|deposit", _US_UPFRONT, 3, both_ways=False),
+        Clause("(?:plan|settlement|arrangement|enrol|document|paperwork|offer|program)"),
+        Clause(_US_AGREED, absent=True),
+    ),
+)
+CONCEPTS["content.new_borrowing"]["US"] = (
+    *CONCEPTS["content.new_borrowing"]["US"],
+    (
+        _part(
+            latin="heloc|second mortgage|home equity loan|home equity line|front you cash|cash against your "
+            "next paycheck|payday|paycheck advance|title loan|pawn|pawn shop|cash advance app|advance app"
+        ),
+        _part(
+            latin=_US_TO_PAY + "|take care of this|cover this|cover the|will cover|would cover|use one|"
+            "pay us|today|right now"
+        ),
+    ),
+)
+# Arrest in other words: held without bail, officers who "collect" you, a capias.
+CONCEPTS["content.threat_arrest"]["US"] = (
+    *CONCEPTS["content.threat_arrest"]["US"],
+    (
+        _part(
+            latin="without bail|held without bail|no bail|capias|body attachment|writ of arrest|"
+            "collect you|come get you|come for you|pick you up|take you away|hand it to investigators|"
+            "hand it to the police|proof of intent to defraud|intent to defraud|reporting it as theft|"
+            "report it as theft|is theft|as theft|theft by|criminal intent"
+        ),
+    ),
+)
+# Menace and insults in other words.
+CONCEPTS["content.intimidation"] = {
+    **CONCEPTS.get("content.intimidation", {}),
+    "US": (
+        (
+            _part(
+                latin="accidents happen|accident could happen|hurt your|harm your|get violent|violent|"
+                "violence|watch your back|know your schedule|knows your schedule|think about your kids|"
+                "think about them|"
+                "you have kids|grow a spine|disgust|disgusting|pathetic|loser|scum|lowlife|low life|"
+                "shame on you|liar|thief|crook|idiot|stupid|deadbeat|moron|coward|spineless|bad things|"
+                "something bad|hope you can sleep|sleep at night|your family will pay|pay for this"
+            ),
+        ),
+    ),
+}
+# An opt-out with conditions: "available only to customers who are current", "STOP doesn't count".
+CONCEPTS["content.opt_out"]["US"] = (
+    *CONCEPTS["content.opt_out"]["US"],
+    (
+        Clause(
+            "(?:opt[ -]?out|unsubscrib[a-z]*|stop(?:ping)? (?:texts|messages))[^.!?\n]{0,30}"
+            "(?:only|unless|except)"
+        ),
+    ),
+    (
+        Clause(
+            "(?:stop|replies|replying|texting stop|reply stop)[^.!?\n]{0,20}(?:don ?t|do not|doesn ?t|"
+            "does not|won ?t|will not) (?:count|work|apply|stop)"
+        ),
+    ),
+)
+
+CONCEPTS["content.invented_fee"]["US"] = (
+    *CONCEPTS["content.invented_fee"]["US"],
+    (
+        _near(
+            "charging you|charge you|charged you|billing you|bill you|adding|we ll add|we will add",
+            "extra|additional|more|for our trouble|for the trouble|for ignoring|for the calls",
+            3,
+            both_ways=False,
+        ),
+        Clause(_US_AGREED, absent=True),
+    ),
+)
+# Made public: a board, a group, the neighbourhood, social media.
+_US_PUBLISH = (
+    "post|posted|posting|display|displayed|publish|published|list|listed|share|shared|announce|"
+    "announced|put up|hang|hung|print|printed|pin|pinned|broadcast"
+)
+_US_PUBLIC = (
+    "community board|bulletin board|notice board|for all residents|for everyone to see|for all to see|"
+    "social media|facebook|instagram|tiktok|twitter|nextdoor|your church|your neighborhood|"
+    "the neighborhood|the lobby|the building|public list|wall of shame|our website|online|the internet"
+)
+CONCEPTS["content.public_shaming"] = {
+    **CONCEPTS.get("content.public_shaming", {}),
+    "US": ((_near(_US_PUBLISH, _US_PUBLIC, 6),),),
+}
+CONCEPTS["content.impersonation"]["US"] = (
+    *CONCEPTS["content.impersonation"]["US"],
+    (
+        _part(
+            latin="you have been served|you ve been served|you are hereby served|hereby summoned|"
+            "this text is legal notice|this message is legal notice|serves as legal notice|"
+            "text serves as notice|served by text|served by this text|served via text"
+        ),
+    ),
+)
+CONCEPTS["content.intimidation"]["US"] = (
+    *CONCEPTS["content.intimidation"]["US"],
+    (
+        Clause(
+            "(?:^|[^a-z])(?:f[u*@#]{1,3}c?k|f[*#]+(?:ing|in|ed)?|sh[i*!]t|b[i*!]tch|a[s$*]{2}hole|"
+            "d[a*]mn|crap)(?:[a-z]*)"
+        ),
+    ),
+    (
+        _part(
+            latin="what kind of parent|kind of person|deserve better than you|ashamed of you|embarrassment|"
+            "you should be ashamed|get very uncomfortable|get uncomfortable|uncomfortable for you|"
+            "really bad idea|bad idea|very bad idea|you ll be sorry|you will be sorry|last warning"
+        ),
+    ),
+)
+
+# Asking for a one-time code: a lender's own code SMS says never to share it.
+CONCEPTS["content.pretext"]["CN"] = (
+    *CONCEPTS["content.pretext"]["CN"],
+    (
+        _part(
+            cjk_patterns=(
+                "(索要|提供|告知|发送|回复|报给|发给|告诉|转发|截图给|念给)(我|我们|客服|专员|工作人员|业务员|本人)?"
+                ".{0,4}(验证码|动态码|校验码|短信码)",
+                "(验证码|动态码|校验码)(发|报|告诉|回复|转发)(给)?(我|我们|客服|专员)",
+            )
+        ),
+    ),
+)
+
+# "转到我的卡上": the collector's own card, not the menu path "App-我的-银行卡".
+CONCEPTS["content.private_channel"]["CN"] = (
+    *CONCEPTS["content.private_channel"]["CN"],
+    (
+        _part(
+            cjk_patterns=(
+                "(转|打|汇|存|付|还)(钱|款)?(到|至|进|入|给)(我|本人)的?(银行卡|卡|账户|账号|卡上)",
+            )
+        ),
+    ),
+)
+
+# ---- English, third round: paraphrases by legal category (Reg F 1006.18, FDCPA 1692e/f) ----------
+
+# Money added in other words: "we'll tack on another $75 for our time", "plus 15% collection costs".
+_US_AGREED_CLAUSE = Clause(_US_AGREED, absent=True)
+CONCEPTS["content.invented_fee"]["US"] = (
+    *CONCEPTS["content.invented_fee"]["US"],
+    (
+        Clause(
+            "(?:add|adds|adding|added|tack(?:s|ing|ed)? on|slap(?:s|ping|ped)? on|charg(?:e|es|ing) you|"
+            "bill(?:s|ing)? you|increase|raise|bump|plus)[^.!?\\n]{0,25}(?:\\$ ?[0-9]|[0-9]+ ?%)"
+        ),
+        _US_AGREED_CLAUSE,
+    ),
+    (
+        Clause(
+            "(?:extra|additional|another) \\$ ?[0-9][0-9,.]* (?:for|to cover|charge|fee|cost|penalty)|"
+            "[0-9]+ ?% (?:collection|surcharge|penalty|fee|charge|added|extra|on top)|"
+            "for our (?:time|trouble|effort|efforts|costs|expenses)|cover our (?:costs|expenses|time)"
+        ),
+        _US_AGREED_CLAUSE,
+    ),
+)
+
+# Consequences a consumer debt does not have, in the words of people who threaten them.
+_US_FAMILY = "spouse|wife|husband|children|kids|family|parents|son|daughter|relatives|your estate|heirs"
+_US_LIABLE = (
+    "liable|responsible for|inherit|inherits|will owe|will have to pay|on the hook|have to pay it|"
+    "pay it for you|pay this for you|pay your debt|take over the debt|be billed"
+)
+_US_GARNISH = (
+    "garnish|garnished|garnishing|garnishment|deduct from your pay|take it from your paycheck|"
+    "payroll deduction"
+)
+_US_SOON = (
+    "tomorrow|today|tonight|this week|next paycheck|immediately|starting monday|this friday|by friday|"
+    "right away|within 24 hours|within 48 hours|next week"
+)
+CONCEPTS["content.false_consequence"]["US"] = (
+    *CONCEPTS["content.false_consequence"]["US"],
+    (_near(_US_LIABLE, _US_FAMILY, 4),),
+    (_near(_US_SOON, _US_GARNISH, 6), Clause(_US_COURT_ORDERED, absent=True)),
+    (
+        _part(
+            latin="credit ruined forever|ruin your credit forever|never get credit again|never get a loan|"
+            "never be approved|national blacklist|debtor registry|national debtor|credit score to zero|"
+            "score will drop to zero|follow you forever|for the rest of your life|lifetime ban|"
+            "banned from banking|banned from every bank|take your kids|take your children|"
+            "custody of your kids|custody of your children|lose your kids|lose your children|"
+            "lose custody|voting rights|right to vote|never rent again|evicted today|evicted tomorrow"
+        ),
+    ),
+)
+
+# A pretext: a prize, a refund, a parcel or a summons for jury duty, to make the debtor call.
+_US_LURE2 = (
+    "you won|you ve won|winner|prize|reward|sweepstakes|lottery|unclaimed|inheritance|class action|"
+    "settlement check|free gift|claim your|jury duty|survey|rebate|cash back|bonus|voucher"
+)
+_US_CTA = "call|reply|text|click|contact|confirm|verify|claim|collect|respond|visit"
+_US_ASKS_DATA = (
+    "reply with|send us|send your|text us|provide|confirm your|verify your|give us|share your|tell us|"
+    "enter your|type your|what is your|what s your|we need your|update your"
+)
+_US_SECRET = (
+    "social|ssn|social security number|date of birth|dob|birthday|pin|password|passcode|login|username|"
+    "security code|cvv|card number|account number|routing number|bank details|banking details|"
+    "online banking|maiden name|security question|security answer|full card|front and back|"
+    "photo of your|selfie|license number|id number|verification code|one time code|code we sent|"
+    "the code|bank info|bank information|debit card number|credit card number"
+)
+CONCEPTS["content.pretext"]["US"] = (
+    *CONCEPTS["content.pretext"]["US"],
+    (_near(_US_CTA, _US_LURE2, 8),),
+)
+CONCEPTS["personal_data.terms"]["US"] = (
+    *CONCEPTS["personal_data.terms"]["US"],
+    (_near(_US_ASKS_DATA, _US_SECRET, 4, both_ways=False),),
+)
+
+# Made public, in other words.
+CONCEPTS["content.public_shaming"]["US"] = (
+    *CONCEPTS["content.public_shaming"]["US"],
+    (
+        _part(
+            latin="everyone will know|the whole town|your neighbors will see|your neighbours will see|"
+            "put your picture|your photo on|wanted poster|list of debtors|debtor list|hall of shame|"
+            "name and shame|expose you|exposing you|let everyone know|tell the world|tell everyone|"
+            "everyone you know will|your name in the paper|in the newspaper|public notice of your debt"
+        ),
+    ),
+)
+
+# Old debt, in other words.
+CONCEPTS["content.time_barred_threat"]["US"] = (
+    *CONCEPTS["content.time_barred_threat"]["US"],
+    (
+        Clause(
+            "(?:old|older|aged|ancient|decade old|years old) (?:debt|account|balance|loan)|"
+            "past the time|legal deadline|outside the time|no longer (?:collectible|enforceable)|"
+            "can no longer be enforced|expired (?:debt|account)"
+        ),
+        _part(latin=_US_SUIT),
+        Clause("(?:but|however|yet|still|anyway|regardless|even so|nevertheless|unless)"),
+    ),
+)
+
+# Borrowing from someone else.
+CONCEPTS["content.new_borrowing"]["US"] = (
+    *CONCEPTS["content.new_borrowing"]["US"],
+    (
+        _part(
+            latin="lend you|loan you the money|loan you|spot you|front you|borrow it|get the money from|"
+            "ask someone for|ask a friend|ask family|ask your family|ask your parents|ask your friends|"
+            "take a loan|take out a loan|put it on a credit card|put it on your credit card|"
+            "charge it to a credit card|refinance|401k loan|sell something|sell your|"
+            "get an advance|paycheck advance|wage advance|borrow"
+        ),
+    ),
+)
+
+# Opt-outs by channels that cost effort.
+CONCEPTS["content.opt_out"]["US"] = (
+    *CONCEPTS["content.opt_out"]["US"],
+    (
+        Clause(
+            "(?:opt[ -]?out|unsubscribe|stop (?:these |receiving |all |future )?"
+            "(?:messages|texts|alerts|sms)|(?:end|cancel|quit) (?:these |all |future )?"
+            "(?:messages|texts|alerts|reminders)|be removed|removal)[^.!?\\n]{0,40}?"
+            "(?:^|[^a-z])(?:email|e-mail|write to|send a letter|certified|call us|"
+            "call our|calling|phone us|business hours|takes? [0-9]+ (?:days|weeks)|"
+            "allow [0-9]+ (?:days|weeks))"
+        ),
+        Clause('(?:repl(?:y|ying)|text(?:ing)?|send(?:ing)?|respond(?:ing)?)(?: with)? ?"?stop', absent=True),
+    ),
+)
+
+# A lender's own product is a creditor ("您在借呗的借款"); using one to pay another is new borrowing.
+CONCEPTS["content.new_borrowing"]["CN"] = (
+    *CONCEPTS["content.new_borrowing"]["CN"],
+    (
+        _part(
+            cjk_patterns=(
+                "(用|去|到|开通|申请|从|找|上)(借呗|花呗|微粒贷|网贷|速借|闪电借|京东白条|白条|美团借钱|放心借)"
+                ".{0,6}(借|贷|套|还|周转|取现|提现)",
+            )
+        ),
+    ),
+)
+
+# ---- English, fourth round ------------------------------------------------------------------------
+
+# A status lost over a debt, on a condition ("unless paid today your visa will be revoked"). A
+# creditor's own service (insurance, phone, power, a lease) may lawfully end; these may not.
+_US_STATUS_LOST = (
+    "job|your job|your position|employment|security clearance|clearance|visa|green card|license|licence|"
+    "licenses|passport|benefits|social security|medicaid|medicare|snap|food stamps|disability|"
+    "unemployment|kids|children|custody|citizenship|residency|work permit|your status"
+)
+_US_LOSE = (
+    "lose|losing|lost|fired|terminated|let go|suspended|revoked|cancelled|canceled|denied|blocked|"
+    "banned|cut off|taken away|stopped|ended|frozen|pulled|refused|rejected|flagged|reported"
+)
+CONCEPTS["content.false_consequence"]["US"] = (
+    *CONCEPTS["content.false_consequence"]["US"],
+    (_near(_US_LOSE, _US_STATUS_LOST, 4), _part(latin=_US_CONDITION)),
+)
+CONCEPTS["content.invented_fee"]["US"] = (
+    *CONCEPTS["content.invented_fee"]["US"],
+    # a charge for every reminder, call or letter
+    (
+        Clause(
+            "(?:charge|charged|cost|costs|fee|fees|bill|billed|\\$ ?[0-9][0-9.,]*)[^.!?\\n]{0,25}"
+            "(?:for each|per|for every|every|each) (?:reminder|text|message|call|letter|notice|attempt|"
+            "visit|contact|email|day late|late day)"
+        ),
+        _US_AGREED_CLAUSE,
+    ),
+    # paying to pay
+    (
+        Clause(
+            "(?:charge|charges|charged|cost|costs|fee|fees|extra)[^.!?\\n]{0,30}(?:by phone|over the phone|"
+            "online|by card|with a card|by debit|by credit|to pay|for paying|per payment|each payment|"
+            "every payment|to take (?:a |your )?payment)"
+        ),
+        _US_AGREED_CLAUSE,
+    ),
+    (_near(_US_AMOUNT, "go up|goes up|will rise|rises|increase by|increases by|climb|climbs|jump|jumps", 3),),
+)
+CONCEPTS["content.pretext"]["US"] = (
+    *CONCEPTS["content.pretext"]["US"],
+    (
+        _part(
+            latin="urgent personal matter|personal business matter|important personal matter|"
+            "family emergency|regarding a family member|legal documents for you|legal papers for you|"
+            "package for you|delivery for you|envelope for you|documents for you|something for you|"
+            "you have been selected|you were selected|you qualify for|you ve been chosen"
+        ),
+    ),
+)
+CONCEPTS["content.public_shaming"]["US"] = (
+    *CONCEPTS["content.public_shaming"]["US"],
+    (
+        _part(
+            latin="people who don t pay|people who won t pay|people who don t pay their bills|deadbeats list|"
+            "bad debtors|bad payers|non payers|list of deadbeats|deadbeat list"
+        ),
+    ),
+)
+CONCEPTS["content.private_channel"]["US"] = (
+    *CONCEPTS["content.private_channel"]["US"],
+    (
+        _part(
+            latin="qr code|scan this|scan the code|in cash when|cash to the agent|cash to our agent|"
+            "meet our agent"
+        ),
+    ),
+    (Clause("(?:transfer|wire|deposit|send|move)[^.!?\\n]{0,30}(?:account|acct)[^.!?\\n]{0,12}[0-9]{6,}"),),
+)
+
+# A text that opens as if sent by an authority ("Message from the county courthouse: appear or pay"),
+# not one that says a notice from the court will follow.
+CONCEPTS["content.impersonation"]["US"] = (
+    *CONCEPTS["content.impersonation"]["US"],
+    (
+        Clause(
+            "^[^a-z]*(?:[a-z0-9&'. -]{0,40}[:|-] ?)?"
+            "(?:(?:official )?(?:message|notice|msg|alert|update|text) from )?(?:the )?"
+            "(?:county |state |federal |district |superior |municipal |city |us |u\\.s\\. )?"
+            "(?:court|courthouse|sheriff|police|attorney general|district attorney|irs|clerk|court clerk|"
+            "marshal|(?:debt |tax )?(?:recovery|enforcement|collections?) (?:office|bureau|agency|division|"
+            "unit))[a-z ]{0,30}:"
+        ),
+    ),
+)
+
+# ---- Chinese, second round --------------------------------------------------------------------------
+
+# Asking for what only the customer should hold: passwords, card photos, face video, ID photos.
+CONCEPTS["personal_data.terms"]["CN"] = (
+    (
+        _part(
+            cjk_patterns=(
+                "(提供|发送|上传|拍|拍摄|发|回复|告知|报|录制|截图)(一下|一张|一段)?(您的|你的|本人)?"
+                "(身份证(正反面|照片|原件|复印件|号码)|银行卡(照片|正反面|密码)|人脸|刷脸|手持|自拍|"
+                "密码|支付密码|交易密码|登录密码|网银|u盾|cvv|安全码|卡背|有效期)",
+            )
+        ),
+    ),
+)
+# An opt-out refused to debtors, or answered by an escalation.
+CONCEPTS["content.opt_out"]["CN"] = (
+    *CONCEPTS["content.opt_out"]["CN"],
+    (
+        Clause(
+            "(逾期|欠款|未结清|催收)(客户|用户|期间|账户)?[^。！？!?；;\\n]{0,10}"
+            "(不能|不可|无法|不得|不适用|不支持|不予|不接受)[^。！？!?；;\\n]{0,4}退订"
+        ),
+    ),
+    (
+        Clause(
+            "(退订|回复?[ ]?(td|t))[^。！？!?；;\\n]{0,12}(后|即视为|视为|将)[^。！？!?；;\\n]{0,10}"
+            "(上门|加重|升级|转交|移交|转入|停止协商|取消减免|起诉|外访|通知(家人|单位|联系人))"
+        ),
+    ),
+    (Clause("(继续|仍将|仍会|照常)(每日|每天)?(提醒|发送|催收|联系)[^。！？!?；;\\n]{0,8}(直至|直到|除非)"),),
+)
+# Paying a named employee of the lender: "用支付宝转给“天顺财务-刘会计”".
+CONCEPTS["content.private_channel"]["CN"] = (
+    *CONCEPTS["content.private_channel"]["CN"],
+    (
+        _part(
+            cjk_patterns=(
+                "(转|打|汇|付)(款|钱)?(给|到|至|入).{0,6}(财务|会计|出纳|经理|专员|主管|业务员|催收员|老师|法务|"
+                "同事|负责人)",
+            )
+        ),
+    ),
+)
+
+# A court paper said to exist against the reader, in a text from the collector: only the court serves it.
+CONCEPTS["content.impersonation"]["US"] = (
+    *CONCEPTS["content.impersonation"]["US"],
+    (
+        _part(
+            latin="court summons|summons has been issued|summons issued|summons is pending|summons pending|"
+            "summons in your name|summons against you|subpoena has been issued|subpoena issued|"
+            "you have been summoned|you are summoned|court summons issued"
+        ),
+    ),
+)
+# A government body said to act on this debt (15 U.S.C. 1692e(1)): "the IRS has been notified".
+CONCEPTS["content.impersonation"]["US"] = (
+    *CONCEPTS["content.impersonation"]["US"],
+    (
+        _near(
+            "sheriff|sheriff s office|irs|fbi|police|marshal|marshals|state police|attorney general|"
+            "district attorney|department of justice|treasury",
+            "will serve|has been notified|have been notified|is involved|are involved|will contact|"
+            "will visit|has your file|have your file|will be notified|is aware|are aware|is handling|"
+            "are handling|has been informed|have been informed",
+            3,
+            both_ways=False,
         ),
     ),
 )

@@ -12,14 +12,19 @@ Line format (JSON)::
 
     {"id": "cn-b-001", "text": "…", "expect": ["content.threat_arrest"], "context": {"time_barred": true}}
 
-Three sets, kept apart (``CORPUS_SETS``):
+Four sets, kept apart (``CORPUS_SETS``):
 
 - ``shipped`` (``corpus/*.jsonl``): the lines the word lists and rules were written against;
 - ``train`` (``corpus/train/``): other seed messages, mutated and recombined to train the second
   opinion, usable for tuning too;
 - ``eval`` (``corpus/eval/``): written separately and never used for training, word lists or
   rules; lines carry the sender's ``identity`` and are measured in ``content`` scope, as an
-  outside examiner would. Its figures are the ones to quote.
+  outside examiner would;
+- ``blind`` (``corpus/blind/``): a second held-out set, written without sight of the code or of the
+  other sets after ``eval``'s misses had been read by class to broaden the concepts; nothing was
+  changed after it was first measured. Its figures are the ones to quote.
+
+Lines written without a sender (part of ``train``) carry ``"scope": "content"``.
 
 Lines may carry ``kind``, ``class`` (what the line tests) and ``identity`` (see
 ``gate.Identity``). A line held for review counts as stopped for the block rate and as not passed
@@ -33,7 +38,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
-from dunning.compliance.gate import SCOPES, Identity, judge_records
+from dunning.compliance.gate import SCOPES, Identity, Verdict, judge_records
 from dunning.compliance.profiles import ComplianceProfile, default_profile
 from dunning.core.errors import ConfigError, InputError
 from dunning.core.kinds import parse_kind
@@ -63,6 +68,7 @@ CORPUS_SETS: dict[str, tuple[str, str]] = {
     "shipped": ("", "full"),
     "train": ("train", "full"),
     "eval": ("eval", "content"),
+    "blind": ("blind", "content"),
 }
 
 
@@ -76,6 +82,7 @@ class CorpusCase:
     kind: str | None = None
     label: str | None = None  # the line's "class": what it tests
     identity: Identity | None = None
+    scope: str | None = None  # the line's own scope, else its set's (lines written without a sender)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +172,7 @@ def load_corpus(name: str, which: str = "shipped") -> list[CorpusCase]:
                         kind=parse_kind(raw["kind"]) if raw.get("kind") is not None else None,
                         label=raw.get("class"),
                         identity=Identity.parse(identity) if identity is not None else None,
+                        scope=_line_scope(raw.get("scope")),
                     )
                 )
             except (ValueError, KeyError, TypeError, InputError) as exc:
@@ -173,6 +181,14 @@ def load_corpus(name: str, which: str = "shipped") -> list[CorpusCase]:
                     f"语料 {resource.name} 第 {number} 行格式错误：{exc}",
                 ) from exc
     return cases
+
+
+def _line_scope(value: Any) -> str | None:
+    if value is None:
+        return None
+    if value not in SCOPES:
+        raise InputError(f"scope must be one of {', '.join(SCOPES)}", f"scope 须为 {'、'.join(SCOPES)} 之一")
+    return str(value)
 
 
 def case_record(case: CorpusCase, text: str | None = None) -> dict[str, Any]:
@@ -190,12 +206,19 @@ def run_corpus(name: str, which: str = "shipped", *, scope: str | None = None) -
     if chosen_scope not in SCOPES:
         raise InputError(f"scope must be one of {', '.join(SCOPES)}", f"scope 须为 {'、'.join(SCOPES)} 之一")
     cases = load_corpus(profile.name, which)
-    verdicts = judge_records(
-        [case_record(c) for c in cases],
-        profile,
-        scope=chosen_scope,
-        identities=[c.identity for c in cases],
-    )
+    # an explicit scope applies to every line; otherwise a line's own scope, else the set's
+    scopes = [scope or c.scope or chosen_scope for c in cases]
+    by_index: dict[int, Verdict] = {}
+    for one in dict.fromkeys(scopes):
+        picked = [i for i, s in enumerate(scopes) if s == one]
+        judged = judge_records(
+            [case_record(cases[i]) for i in picked],
+            profile,
+            scope=one,
+            identities=[cases[i].identity for i in picked],
+        )
+        by_index.update(zip(picked, judged, strict=True))
+    verdicts = [by_index[i] for i in range(len(cases))]
     misses: list[CorpusMiss] = []
     blocked = on_target = passed = reviewed_block = reviewed_pass = 0
     for case, verdict in zip(cases, verdicts, strict=True):

@@ -9,7 +9,11 @@ regex and Aho-Corasick passes over the whole column, no Python per row.
     COMPACT       compact(body) = STRIPPED with homophones rewritten
     SAFE_NORM     NORM with its denying, warning and hypothetical clauses masked (``negation``)
     COMPACT_SAFE  compact(SAFE_NORM) with reassurances ("我们不会联系您的家人") masked
-    WORDS_SAFE    words(SAFE_NORM) with reassurances ("we will not contact your employer") masked
+    FOLDED        fold(NORM): leetspeak read as letters, lone numbers as "#", broken words joined
+    FOLDED_STRIPPED  FOLDED without separators: the screen of the English phrases
+    SOUNDS        COMPACT under another name: the screen of Chinese terms by sound (``sounds``), a regex
+                  of its own because the gate joins the screens of one column into one regex
+    WORDS_SAFE    words(fold(SAFE_NORM)) with reassurances ("we will not contact your employer") masked
     NUMBERS       NORM with amounts, dates, times, counts and the allowed numbers blanked
 """
 
@@ -21,7 +25,15 @@ import polars as pl
 
 from dunning.compliance.lexicon import SAFE_CJK_PATTERNS, SAFE_LATIN_PATTERNS
 from dunning.compliance.negation import mask_clauses_expr
-from dunning.compliance.normalise import SEPARATORS, compact_expr, homophone_pairs, normalise_expr, words_expr
+from dunning.compliance.normalise import (
+    SEPARATORS,
+    compact_expr,
+    fold_expr,
+    fold_stripped_series,
+    homophone_pairs,
+    normalise_expr,
+    words_expr,
+)
 from dunning.compliance.profiles import ComplianceProfile
 
 BODY = "body"
@@ -33,8 +45,25 @@ SAFE_NORM = _PREFIX + "safe_norm"
 COMPACT_SAFE = _PREFIX + "compact_safe"
 WORDS_SAFE = _PREFIX + "words_safe"
 NUMBERS = _PREFIX + "numbers"
-FEATURES = (NORM, STRIPPED, COMPACT, SAFE_NORM, COMPACT_SAFE, WORDS_SAFE, NUMBERS)
+FOLDED = _PREFIX + "folded"
+FOLDED_STRIPPED = _PREFIX + "folded_stripped"
+SOUNDS = _PREFIX + "sounds"
+FEATURES = (
+    NORM,
+    STRIPPED,
+    COMPACT,
+    SAFE_NORM,
+    FOLDED,
+    COMPACT_SAFE,
+    WORDS_SAFE,
+    FOLDED_STRIPPED,
+    SOUNDS,
+    NUMBERS,
+)
 _SOURCE = {
+    SOUNDS: COMPACT,
+    FOLDED: NORM,
+    FOLDED_STRIPPED: STRIPPED,
     STRIPPED: NORM,
     COMPACT: STRIPPED,
     SAFE_NORM: NORM,
@@ -59,10 +88,34 @@ PHONE_RUN = rf"{DIGIT}(?:{PHONE_SEP}{{0,3}}{DIGIT}){{4,}}"  # five or more digit
 ALLOWED_MARK = "※"
 PHONE_FOUND = f"{PHONE_RUN}|[0-9]{PHONE_SEP}{{0,3}}{ALLOWED_MARK}|{ALLOWED_MARK}{PHONE_SEP}{{0,3}}[0-9]"
 
+# A number that a label names as something else: a case, a parcel, an order, a receipt, a reference.
+_LABELLED = (
+    r"(?:案号|运单号|快递单号|物流单号|单号|流水号|编号|合同号|订单号|工单号|受理号|凭证号|证书号|文号|"
+    r"(?:tracking|case|docket|reference|ref|order|confirmation|claim|ticket|invoice|receipt|file|"
+    r"certificate|serial|transaction|check|cheque)(?: number| no\.?| num| id| #|#)?)"
+    r"[ :：#.\-]{0,3}[a-z0-9\-()（）/]{0,12}[0-9][a-z0-9\-()（）/]{3,30}"
+)
+# US states before a ZIP code ("Dayton OH 45401"), a PO box number.
+_US_STATES = (
+    "al ak az ar ca co ct de dc fl ga hi id il in ia ks ky la me md ma mi mn ms mo mt ne nv nh nj nm ny nc "
+    "nd oh ok or pa ri sc sd tn tx ut vt va wa wv wi wy"
+)
+_ADDRESS = (
+    rf"(?-u:\b)(?:{'|'.join(_US_STATES.split())}),? [0-9]{{5}}(?:-[0-9]{{4}})?(?-u:\b)|p\.? ?o\.? box [0-9]+"
+)
+
 # What a number in a collection SMS usually is when it is not a phone number. Blanked before the
-# phone search; alternation order matters (leftmost-first): dates before counts.
+# phone search; alternation order matters (leftmost-first): labelled identifiers and dates before
+# counts.
 _NOT_PHONE = "|".join(
     (
+        _LABELLED,
+        # a court case number: "（2024）京0105民初66120号"
+        r"[(（][0-9]{4}[)）][^ 0-9]{1,8}[0-9]{1,8}[^ 0-9]{0,6}[0-9]{1,10}号",
+        r"[0-9]+号",  # a number labelled 号 after it is a serial, never a phone
+        # a courier's or a file's prefix glued to digits: a waybill, an identifier (not "vx138…")
+        r"(?:sf|jd|jdx|jdv|yt|zt|zto|sto|yd|yto|ems|ec|ee|cp|ca|lp|rb|rr|ups|tba|ref|inv|no|id)[0-9]{6,}",
+        _ADDRESS,
         r"[¥$][ ]?[0-9][0-9,]*(?:\.[0-9]+)?",  # ¥1,234.50  $80
         r"[0-9][0-9,]*\.[0-9]{2}(?:[^0-9.]|$)",  # 1,234.50 (exactly two decimals: 555.123.4567 is a phone)
         r"[0-9]{4}[-/.年][0-9]{1,2}[-/.月][0-9]{1,2}[日号]?",  # 2026-12-01  2026年12月1日
@@ -122,8 +175,16 @@ def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
         expr = compact_expr(pl.col(SAFE_NORM), normalised=True).str.replace_all(
             _any(SAFE_CJK_PATTERNS), _CJK_FILLER
         )
+    elif name == FOLDED:
+        expr = fold_expr(pl.col(NORM))
+    elif name == SOUNDS:
+        expr = pl.col(COMPACT)
+    elif name == FOLDED_STRIPPED:
+        # from NORM and STRIPPED, not FOLDED: most rows need no folding and keep STRIPPED
+        pair = pl.struct(pl.col(NORM).alias("norm"), pl.col(STRIPPED).alias("stripped"))
+        expr = pair.map_batches(fold_stripped_series, return_dtype=pl.String)
     elif name == WORDS_SAFE:
-        expr = words_expr(pl.col(SAFE_NORM), normalised=True).str.replace_all(
+        expr = words_expr(fold_expr(pl.col(SAFE_NORM)), normalised=True).str.replace_all(
             _any(SAFE_LATIN_PATTERNS), _LATIN_FILLER
         )
     else:
@@ -138,10 +199,31 @@ def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
 def feature_exprs(profile: ComplianceProfile, needed: set[str]) -> list[list[pl.Expr]]:
     """``with_columns`` stages computing ``needed`` and what it derives from, in dependency order."""
     closure = set(needed)
-    for name in (COMPACT_SAFE, WORDS_SAFE, SAFE_NORM, COMPACT, STRIPPED, NUMBERS):
+    for name in (
+        SOUNDS,
+        COMPACT_SAFE,
+        WORDS_SAFE,
+        SAFE_NORM,
+        COMPACT,
+        STRIPPED,
+        FOLDED_STRIPPED,
+        FOLDED,
+        NUMBERS,
+    ):
         if name in closure:
             closure.add(_SOURCE[name])
-    depth = {NORM: 0, STRIPPED: 1, SAFE_NORM: 1, NUMBERS: 1, COMPACT: 2, WORDS_SAFE: 2, COMPACT_SAFE: 2}
+    depth = {
+        NORM: 0,
+        STRIPPED: 1,
+        SAFE_NORM: 1,
+        NUMBERS: 1,
+        FOLDED: 1,
+        COMPACT: 2,
+        WORDS_SAFE: 2,
+        COMPACT_SAFE: 2,
+        FOLDED_STRIPPED: 2,
+        SOUNDS: 3,
+    }
     stages: list[list[pl.Expr]] = [[] for _ in range(4)]
     for name in FEATURES:
         if name in closure:

@@ -21,6 +21,7 @@ from dunning.compliance.rules import Rule, Screen, get_rule, rules_for
 from dunning.core.errors import InputError, NotFound
 
 __all__ = [
+    "CONTENT_SCOPE_ONLY",
     "INPUT_SCHEMA",
     "OUTCOMES",
     "SCOPES",
@@ -159,9 +160,13 @@ def evaluate(
     return result.select(*frame.columns, pl.col("violations").fill_null(empty))
 
 
+# Rules for a text checked on its content alone, which full scope checks another way.
+CONTENT_SCOPE_ONLY = frozenset({"content.opt_out_missing"})
+
+
 def _in_scope(rule: Rule, profile: ComplianceProfile, scope: str) -> bool:
     if scope == "full":
-        return True
+        return rule.id not in CONTENT_SCOPE_ONLY
     if rule.category == "required_content":
         return False
     # Without an identity there is nothing to hold a link or a number against.

@@ -61,6 +61,8 @@ def not_required(kind: MessageKind) -> frozenset[str]:
 
 def _kinds_exempt(rule_id: str) -> list[str]:
     out = [k for k, rules in _ALWAYS_EXEMPT.items() if rule_id in rules]
+    if rule_id == "content.opt_out_missing":  # the content-scope form of required.opt_out_line
+        rule_id = "required.opt_out_line"
     if rule_id.startswith("required."):
         element = rule_id.removeprefix("required.")
         out += [k for k, elements in _NOT_REQUIRED.items() if element in elements]

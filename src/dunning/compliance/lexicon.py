@@ -112,27 +112,27 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
         "CN": _lex(
             "电子送达 司法送达 送达平台 传唤 支付令已 执行专员 承办人员 承办人 经办警官 办案人员 稽查 建档 "
             "协查单 协查 反诈中心 纠纷调解中心 调解中心 仲裁院 人民调解委员会 强制调解 "
-            "强制还款令 民事裁定书 裁定书 判决书 不利裁决 缺席 金融监督管理总局 监管部门 失信系统 "
+            "强制还款令 不利裁决 失信系统 "
             "律师事务所受 法院指派 法院委托 法院盖章 法院挂号信 警方协作 经济案件 案件平台 待办案件 "
             "金融案件 "
             "法院传票 传票 执行局 执行庭 公检法 检察官 立案通知书 立案通知 书记员 "
             " 网警 司法局 执法人员 协查函 协查通知 拘传 冻结令 逮捕令 通缉令 "
-            "红头文件 银保监 最高法 司法催收 法院通知 法院已",
+            "红头文件 银保监 最高法 司法催收",
         ),
         "US": _lex(
-            latin="deputy|deputies|constable|trooper|state trooper|sergeant|detective|badge|magistrate|"
-            "court clerk|clerk of the court|clerk of court|judicial enforcement|enforcement division|"
-            "civil enforcement|enforcement bureau|treasury|treasury offset|internal revenue|revenue "
-            "service|tax agent|banking commission|department of public safety|public safety|patrol "
-            "division|county patrol|financial crimes unit|fraud unit|law office of|law offices of|law "
-            "firm representing|counsel to|general counsel|staff counsel|esq|litigation unit|legal "
-            "department|case desk|case file is open|notice to appear|appearance date|writ of "
-            "execution|civil complaint no|official notice of|pre litigation|pre suit|"
-            "sheriff|sheriffs|sheriff s office|court summons|"
-            "summons|subpoena|process server|fbi|irs|"
-            "attorney general|law enforcement|federal agent|government agency|department of justice|"
-            "marshal|marshals|u s marshal|court order|court officer|judge|district attorney|"
-            "state attorney|investigator|investigation unit|warrant division"
+            # what only an impostor says; the words of a truthful lawsuit notice (summons, clerk of
+            # court, process server, judge, counsel, sheriff serving papers) are not here: claiming to
+            # be one of them is a concept (concepts.py)
+            latin="deputy|deputies|trooper|state trooper|sergeant|detective|badge|"
+            "judicial enforcement|enforcement division|civil enforcement|enforcement bureau|treasury offset|"
+            "tax agent|banking commission|department of public safety|public safety|patrol division|"
+            "county patrol|financial crimes unit|fraud unit|case desk|fbi|attorney general|law enforcement|"
+            "federal agent|government agency|department of justice|u s marshal|court officer|"
+            "district attorney|state attorney|investigator|investigation unit|warrant division|"
+            # a law firm's voice in a creditor's text (Reg F 1006.18(c)(3)); a law firm that collects
+            # has its template approved with a reason
+            "law office of|law offices of|law firm representing|counsel to|general counsel|staff counsel|"
+            "litigation unit|pre litigation|pre suit|official notice of|civil complaint no|case file is open"
         ),
     },
     # 3 contacting employer / family / third parties; phone-book blasts
@@ -172,7 +172,7 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
             "催款单 贴到 单元门 电梯里 公告栏 楼道 每一户 拉条幅 条幅 喷上 喷漆 欠债还钱 广场 传单 赶集 "
             "散发 门卫室 信报箱 短视频 合集 网上流传 全城 论坛 开帖 排行榜 围观 "
             "视频号 评论区 粉丝 上新闻 本地新闻 抬不起头 公开发布 聊天记录 直播间 点名 网友 见人 "
-            "曝光 通报 老赖 张贴 公示 发朋友圈 朋友圈 微博 抖音 贴吧 热搜 悬赏 大字报 横幅 社死 丢脸 丢人 "
+            "曝光 通报 老赖 张贴 发朋友圈 朋友圈 微博 抖音 贴吧 热搜 悬赏 大字报 横幅 社死 丢脸 丢人 "
             "人尽皆知 身败名裂 黑榜 挂网 挂到网上 挂在网上 发到网上 发布到网上 公开你的 公开您的 全网 "
             "全村 全小区 社区公告 失信名单 游街",
         ),
@@ -253,7 +253,7 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
             "seize your|seizure of your|repossess your {house,home}|take your {house,home,car,kids}|"
             "lose your {house,home,job}|garnish your wages|wage garnishment|"
             "freeze your {bank,account,accounts}|"
-            "frozen|blacklist|blacklisted|deport|deportation|immigration|"
+            "frozen|blacklist|blacklisted|deport|deported|deporting|deportation|immigration|"
             "revoke your {license,driver s license,passport}|"
             "suspend your {driver s license,license}|today we seize"
         ),
@@ -283,11 +283,11 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
     # 8 inducing new borrowing
     "content.new_borrowing": {
         "CN": _lex(
-            "速借 闪电借 小额贷款公司 给你放款 放款快 新信用卡 额度下来 拿去抵押 做抵押 抵押一下 当铺 "
+            "给你放款 放款快 额度下来 拿去抵押 做抵押 抵押一下 当铺 "
             "信用卡取现 取现 凑一凑 凑够 问一圈 拆借 担保公司 开口要 覆盖旧账 再申请一笔 "
-            "借一笔 东拼西凑 额度都用 小程序 "
-            "借新还旧 以贷养贷 以卡养卡 拆东墙补西墙 网贷 借贷平台 撸口子 套现 刷卡还 刷信用卡还 "
-            "借呗 花呗 微粒贷 高利贷 借钱还 借钱来还 去借钱 借点钱 过桥 垫还",
+            "借一笔 东拼西凑 额度都用 "
+            "借新还旧 以贷养贷 以卡养卡 拆东墙补西墙 借贷平台 撸口子 套现 刷信用卡还 "
+            "高利贷 借钱还 借钱来还 去借钱 借点钱 过桥 垫还",
             cjk_patterns=(
                 "(贷|借)(一笔|点|些)?(钱|款)?来(还|偿还|还清|还上)",
                 "(去|到|找|向|在)(其他|其它|别的|别家|另外的?|各大)(平台|app|软件|机构|贷款)",
@@ -314,8 +314,8 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
             "企业微信 钉钉 飞书 抖音私信 私信我 单线联系 别走官方 不走官方 专属经理 跟我对接 数字人民币 "
             "转给我 付给我 把钱交给 款项直接交给 代理人 口令转账 口令红包 减免群 拉你进 "
             "社交账号 开收据 线下结清 线下还款 "
-            "个人账户 个人账号 私人账户 私人账号 私户 对私账户 个人银行卡 私人银行卡 我的账户 我的卡 "
-            "我的银行卡 加微信 加我微信 添加微信 微信号 私人微信 "
+            "个人账户 个人账号 私人账户 私人账号 私户 对私账户 个人银行卡 私人银行卡 "
+            "加微信 加我微信 添加微信 微信号 私人微信 "
             "个人微信 微信联系 微信私聊 私聊 微信转账 微信红包 转微信 加qq 加我qq qq号 qq联系 加好友 "
             "私下 私了 线下交易 支付宝转账 转支付宝 支付宝账号 收款码 扫码 二维码 专员账户 代还 代偿 "
             "内部通道 内部渠道 内部处理 减免通道 特殊通道 绿色通道 中间账户 过渡账户 安全账户",
@@ -349,7 +349,9 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
             "social security number|social security|ssn|date of birth|dob|born on|birthday|"
             "birth date|your address is|you live at|home address|"
             "{driver s,drivers} license number|mother s maiden name|your full account number|"
-            "account number is|card number is|routing number"
+            "account number is|card number is|routing number|cvv|cvc|cvv2|security code|card security code|"
+            "pin|pin number|your pin|bank login|online banking login|banking password|your password|"
+            "login and password|username and password|16 digit number|full card number|one time passcode"
         ),
     },
     # 12 misleading pretext
@@ -358,7 +360,7 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
             "免单 个税退款 退款待 额度提升 自动到账 养老金 资格认证 停发 抽中 幸运用户 返还全部利息 "
             "实名认证 挂号信 被退回 "
             " 中奖 领奖 奖品 奖金 红包 积分兑换 积分清零 医保 社保卡 补贴 退税 理赔 账户异常 "
-            "账号异常 资金异常 验证码 点击领取 恭喜 返现 抽奖",
+            "账号异常 资金异常 点击领取 返现 抽奖",
         ),
         "US": _lex(
             latin="reward|selected for|jury duty|insurance payout|payout|depot|being held at|rebate|"
@@ -480,7 +482,7 @@ SAFE_LATIN_PATTERNS: tuple[str, ...] = (
     + _US_CHANNEL_SAFE
     + "))* ",
     # scams named to warn of them: "anyone claiming to be the police"
-    " (?:claiming|claims|claim|pretending|pretends|posing|poses|purporting|impersonating|impersonate|"
+    " (?:claiming|claims to|claim to|pretending|pretends|posing|poses|purporting|impersonating|impersonate|"
     "impersonates|fake|scam|scams|scammer|scammers|fraudster|fraudsters|fraudulent) (?:[^ ]+ ){0,4}"
     "(?:" + _US_AUTHORITY_SAFE + ") ",
     # denials of arrest and suit: "you cannot be arrested for this debt", "we will not sue you"

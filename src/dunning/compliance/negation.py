@@ -30,7 +30,7 @@ __all__ = ["CLAUSE_FILLER", "mask_clauses", "mask_clauses_expr"]
 
 # Sentence and clause punctuation (normalised text: full-width forms are already half-width).
 _SENTENCE_CUT = ".!?;:\n\r\u3002\uff1b\uff1a\uff01\uff1f"
-_CLAUSE_CUT = _SENTENCE_CUT + ",\u3001\uff0c"
+_CLAUSE_CUT = _SENTENCE_CUT + ",\uff0c"  # not "、": it lists items of one clause ("朋友圈、抖音")
 _SENTENCE = f"[^{re.escape(_SENTENCE_CUT)}]+|[{re.escape(_SENTENCE_CUT)}]+"
 _CLAUSE = f"[^{re.escape(_CLAUSE_CUT)}]+|[{re.escape(_CLAUSE_CUT)}]+"
 CLAUSE_FILLER = " " + "\u3006" * 8 + " "  # kept by compaction, so masking never joins clauses
@@ -40,11 +40,13 @@ _CN_MARKERS = (
     "不存在|无需|无须|不需要|不收取|不加收|不产生|不影响|不代表|不等于|不意味|请勿|切勿|不要相信|别信|"
     "不要理会|请勿理会|不予理会|不要轻信|谨防|警惕|提防|防范|当心|识别|冒充|假冒|自称|伪造|谎称|假扮|"
     "实为诈骗|均为诈骗|都是诈骗|系诈骗|诈骗行为|诈骗短信|诈骗电话|电信诈骗|网络诈骗|骗局|骗子|不法分子|"
-    "犯罪分子|上当|核实真伪|辨别真伪|如有人|若有人|如遇|若遇|遇到有人|"
+    "犯罪分子|上当|核实真伪|辨别真伪|如有人|若有人|如遇|若遇|遇到有人|冒名|冒用|被冒用|盗用|身份信息被|"
+    "不是|并不是|您投诉的|您反映的|您举报的|投诉的|反映的|"
     "如您收到|如果您收到|若您收到|如收到|如接到|若接到|凡是以|凡以|任何自称|任何人以|"
     "(请|可|可以|应|应当|及时|立即|马上|务必|建议)(您)?(立即|及时|尽快|直接)?(向|到|拨打)?[^ ]{0,6}(报警|"
     "报案|举报)|"
     "仅用于|只用于|仅限于|不建议|不鼓励|不提倡|依法判定|以判决为准|以法院判决为准|"
+    "以(人民)?法院.{0,8}为准|以.{0,6}(通知|文书|判决|裁定|送达).{0,2}为准|"
     "不要(扫描|点击|转账|汇款|向|把|将|透露|泄露|理会|轻信|添加|加|下载|告诉)"
 )
 _CN_THREATS = (
@@ -65,7 +67,10 @@ _US_MARKERS = (
     "only through|only at|only in|only by|only on|only official|"
     "no (?:extra |additional |hidden |other )?(?:fees?|charges?|costs?|penalty|penalties)|"
     "police report|report (?:it|this|the theft|the fraud|fraud|theft) to|"
-    "time limit|limitations|statute|age of (?:your|this|the) (?:debt|account)|too old|restart the time"
+    "time limit|limitations|statute|age of (?:your|this|the) (?:debt|account)|too old|restart the time|"
+    "nothing to do with|no effect on|no bearing on|no impact on|unrelated to|not related to|"
+    "no (?:court|lawsuit|legal action|suit|case|claim|judgment)|not be (?:filed|sued|taken to court)|"
+    "no (?:late |extra |added |additional )?(?:fee|fees|charge|charges|interest)"
 )
 _CONTRAST = (
     "但|但是|可是|然而|否则|不过|却|反而|而是|只是|要是|"
@@ -85,17 +90,27 @@ _US_THREATS = (
     "will not stop us|doesn t stop us|does not stop us|all you want|ignored|no opt out|not let you|"
     "we will sue|we ll sue|will be sued|we are suing|we will file|we ll file|we re filing|we are filing|"
     "will be filed|we intend to|we plan to|we are preparing|moving forward|will still|anyway|still bring|"
-    "headed to|going to court|take you to court|we will take"
+    "headed to|going to court|take you to court|we will take|until (?:the|your|you|it|this|paid|payment)|"
+    "if [a-z0-9 $,.]{0,30}(?:is not|isn t|are not|aren t) "
+    "(?:made|paid|received|settled|resolved|cleared|in)|don t be|do not be|don t act|don t pretend"
 )
 
 
 def _words(alternatives: str) -> str:
     # English markers as whole words inside a clause (the clause is lower case, any punctuation kept).
-    return f"(?:^|[^a-z])(?:{alternatives})(?:[^a-z]|$)"
+    # They are written as the words form spells them ("don t"); the clause still has its apostrophe.
+    spelled = _CONTRACTION.sub(r"\1['’ ]\2", alternatives)
+    return f"(?:^|[^a-z])(?:{spelled})(?:[^a-z]|$)"
+
+
+_CONTRACTION = re.compile(r"([a-z]) (t|ll|re|s|m|d|ve)(?=[ |)]|$)")
 
 
 _MARKER = f"(?:{_CN_MARKERS})|{_words(_US_MARKERS)}"
 _THREAT = f"(?:{_CN_THREATS})|{_words(_US_THREATS)}"
+# A threat quoted in order to deny it ("不要相信“不还款就坐牢”的恐吓") is not a threat construction.
+_QUOTED = '“[^”]{0,40}”|「[^」]{0,40}」|"[^"]{0,40}"'
+_QUOTED_RE = re.compile(_QUOTED)
 _MARKER_RE = re.compile(_MARKER)
 _THREAT_RE = re.compile(_THREAT)
 _CONTRAST_RE = re.compile(_CONTRAST)
@@ -104,24 +119,42 @@ _SENTENCE_RE = re.compile(_SENTENCE)
 
 
 def _mask_sentence(sentence: str) -> str:
-    denies = _MARKER_RE.search(sentence) and not _THREAT_RE.search(sentence)
+    denies = _MARKER_RE.search(sentence) and not _THREAT_RE.search(_QUOTED_RE.sub("", sentence))
     return CLAUSE_FILLER if denies and not _CONTRAST_RE.search(sentence) else sentence
 
 
 def _mask_clause(clause: str) -> str:
-    return CLAUSE_FILLER if _MARKER_RE.search(clause) and not _THREAT_RE.search(clause) else clause
+    denies = _MARKER_RE.search(clause) and not _THREAT_RE.search(_QUOTED_RE.sub("", clause))
+    return CLAUSE_FILLER if denies else clause
+
+
+# Separators between two ideographs ("不·会", "坐 🙂 牢") are not punctuation: they are removed
+# before the scope is read, so a marker spelled apart is still a marker. Sentence and clause marks
+# stay. Two passes: a separator shares its ideographs with its neighbours ("不·会·放").
+_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# A line break between two ideographs is read as a break inside a word too ("不会\n联系"): a sentence
+# that ends without punctuation and one that does not end are not told apart.
+_KEPT_MARKS = re.escape(_CLAUSE_CUT.replace("\n", "").replace("\r", ""))
+_BETWEEN_HAN = f"([{_HAN}])[^{_HAN}a-z0-9{_KEPT_MARKS}\u3002]+([{_HAN}])"
+_BETWEEN_HAN_RE = re.compile(_BETWEEN_HAN)
+
+
+def _join_han(norm: str) -> str:
+    for _ in range(2):
+        norm = _BETWEEN_HAN_RE.sub(r"\1\2", norm)
+    return norm
 
 
 def mask_clauses(norm: str) -> str:
     """``norm`` (normalised text) with its denying, warning and hypothetical sentences and clauses
-    replaced by filler."""
-    sentences = "".join(_mask_sentence(s) for s in _SENTENCE_RE.findall(norm))
+    replaced by filler (ideographs spelled apart joined first)."""
+    sentences = "".join(_mask_sentence(s) for s in _SENTENCE_RE.findall(_join_han(norm)))
     return "".join(_mask_clause(c) for c in _CLAUSE_RE.findall(sentences))
 
 
 def _masked(*, contrast: bool) -> pl.Expr:
     piece = pl.element()
-    denies = piece.str.contains(_MARKER) & ~piece.str.contains(_THREAT)
+    denies = piece.str.contains(_MARKER) & ~piece.str.replace_all(_QUOTED, "").str.contains(_THREAT)
     if contrast:
         denies = denies & ~piece.str.contains(_CONTRAST)
     return pl.when(denies).then(pl.lit(CLAUSE_FILLER)).otherwise(piece)
@@ -129,5 +162,8 @@ def _masked(*, contrast: bool) -> pl.Expr:
 
 def mask_clauses_expr(norm: pl.Expr) -> pl.Expr:
     """``mask_clauses`` as an expression over normalised text."""
-    sentences = norm.str.extract_all(_SENTENCE).list.eval(_masked(contrast=True)).list.join("")
+    joined = norm
+    for _ in range(2):
+        joined = joined.str.replace_all(_BETWEEN_HAN, "${1}${2}")
+    sentences = joined.str.extract_all(_SENTENCE).list.eval(_masked(contrast=True)).list.join("")
     return sentences.str.extract_all(_CLAUSE).list.eval(_masked(contrast=False)).list.join("").fill_null("")

@@ -9,6 +9,11 @@ Three forms, each a function of the previous one:
 ``compact``    ``normalise`` with every separator removed (anything that is not a letter or a digit:
                spaces, punctuation, symbols, emoji), then pinyin/homophone variants rewritten
                (vx, 薇信, weixin → 微信). "加 微 信", "加-微-信" and "加.V.信" all become "加微信".
+``fold``       ``normalise`` for English words: leetspeak and symbols read as the letters they stand for
+               ("w@rr@nt", "j41l", "$eized" → "warrant", "jail", "seized") while a number standing
+               alone becomes "#" ("$1,880", "2012", "1-855-555-0134" are not words), and a word broken
+               by a line break ("ar\nrest") is also read joined, in a copy after a filler. Only the
+               English phrase rules read it (through ``words``); amounts, phones and links keep NORM.
 ``words``      ``normalise`` with separators turned into single spaces, runs of one-character tokens
                joined ("j a i l" → "jail"), padded with one space at each end so a phrase can be
                matched on whole words (" sue " does not match "issue").
@@ -31,10 +36,18 @@ from pathlib import Path
 import polars as pl
 
 __all__ = [
+    "COPY_MARK",
     "HOMOPHONES",
+    "LEET",
     "SEPARATORS",
+    "SHORTHAND",
     "compact",
     "compact_expr",
+    "consonants",
+    "fold",
+    "fold_expr",
+    "fold_series",
+    "fold_stripped_series",
     "homophone_pairs",
     "normalise",
     "normalise_expr",
@@ -150,6 +163,8 @@ def _steps(ch: str, compat: dict[str, str], ts: dict[str, str]) -> str:
     """One round of the per-character mapping; repeated to a fixed point when the table is built."""
     out = compat.get(ch, ch)
     out = "".join(ts.get(c, c) for c in out)
+    # Capitals first: a capital and its lower case may look like different letters (Greek Ν/ν: N/v).
+    out = "".join(_LOOKALIKE_CAPITAL.get(c, c) for c in out)
     out = "".join(_lower(c) for c in out)
     return "".join(_LOOKALIKE.get(c, c) for c in out)
 
@@ -201,8 +216,15 @@ def _ts_table() -> dict[str, str]:
     return table
 
 
-# Cyrillic and Greek letters that look like Latin ones ("аrrest" with a Cyrillic а).
-_LOOKALIKE = dict(zip("аеорсухіјѕԁοιναк", "aeopcyxijsdoivak", strict=True))
+# Cyrillic and Greek letters that look like Latin ones ("аrrest" with a Cyrillic а, "ΑΤΜ" in Greek),
+# reviewed from Unicode's confusables (UTS #39) for the two scripts used to fake English text. Capitals
+# map before lower-casing, small letters after. Digits are left out: a Cyrillic "З" is not a phone digit.
+_LOOKALIKE_CAPITAL = dict(
+    zip("АВЕКМНОРСТУХЅІЈԜΑΒΕΖΗΙΚΜΝΟΡΤΥΧϹ", "abekmhopctyxsijwabezhikmnoptyxc", strict=True)
+)
+_LOOKALIKE = dict(
+    zip("аеорсухіјѕԁһԛԝкмнтвгпοιναρτυχκεωϲη", "aeopcyxijsdhqwkmhtbrnoivaptuxkewcn", strict=True)
+)
 _INVISIBLE = "\u00ad\u034f\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
 _INVISIBLE += "\u2060\u2061\u2062\u2063\u2064\ufeff"
 
@@ -211,7 +233,7 @@ _INVISIBLE += "\u2060\u2061\u2062\u2063\u2064\ufeff"
 def _char_map() -> dict[str, str]:
     # Built on first use, not at import: importing the package (e.g. for its ORM model) stays cheap.
     compat, ts = _compat_forms(), _ts_table()
-    candidates: set[str] = set(compat) | set(ts) | set(_LOOKALIKE)
+    candidates: set[str] = set(compat) | set(ts) | set(_LOOKALIKE) | set(_LOOKALIKE_CAPITAL)
     for start, end in _KEEP_RANGES:
         if end < 0x3000:  # scripts with case
             candidates.update(chr(cp) for cp in range(start, end + 1))
@@ -266,6 +288,59 @@ def _homophone_re() -> re.Pattern[str]:
     return re.compile("|".join(re.escape(k) for k, _ in homophone_pairs()))
 
 
+# Texting shorthand, spelled out in the words form ("t@k3 u t0 c0urt" is "take you to court"). Whole
+# words only (the keys carry their spaces); "b4" has become "ba" by then (the fold reads 4 as a).
+SHORTHAND: dict[str, str] = {
+    "u": "you", "ur": "your", "ya": "you", "b4": "before", "ba": "before", "pls": "please",
+    "plz": "please", "2day": "today", "2nite": "tonight", "2moro": "tomorrow", "tmrw": "tomorrow",
+    "txt": "text", "msg": "message", "acct": "account", "ppl": "people", "bc": "because",
+    "cuz": "because", "coz": "because", "atty": "attorney", "govt": "government", "r": "are",
+}  # fmt: skip
+_SHORTHAND_PAIRS = tuple(
+    sorted(((f" {k} ", f" {v} ") for k, v in SHORTHAND.items()), key=lambda kv: (-len(kv[0]), kv[0]))
+)
+_SHORTHAND_RE = re.compile("|".join(re.escape(k) for k, _ in _SHORTHAND_PAIRS))
+
+
+# ---- fold ---------------------------------------------------------------------------------------
+
+# Digits and symbols that stand for letters inside a word. "1" reads as "i" ("j41l"); "!" only where a
+# letter follows ("cr!m!nal"), an exclamation mark is punctuation.
+LEET: dict[str, str] = {
+    "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
+    "@": "a", "$": "s", "€": "e", "|": "i", "!": "i",
+}  # fmt: skip
+_WORDISH = "a-z0-9@$€|!"
+_BANG = f"!+([^{_WORDISH}]|$)"  # an exclamation mark that ends a word
+# A number standing alone (with its currency sign and punctuation), not the "4" of "b4" or "j41l".
+_NUMBER_TOKEN = rf"(^|[^{_WORDISH}])[$€¥]?[0-9][0-9.,:/\-]*([^{_WORDISH}]|$)"
+_NUMBER_MARK = "#"
+# A line break between two letters: a word cut in two ("crimi\nnal"), or two words on two lines.
+_BREAK = "([a-z])[ \t]*[\n\r\u2028]+[ \t]*([a-z])"
+# Between the text and its joined copy: more words than any proximity gap, so no match spans both.
+_COPY_FILLER = " " + " ".join(["qqq"] * 12) + " "
+#: The filler without its spaces: screens flag any row that has a copy (they are rare).
+COPY_MARK = "qqq" * 12
+# A star standing for a letter ("w*rr*nt", "r*f*r*nc*s"): the text is also read without its vowels,
+# in a copy after the filler, and a phrase by its consonants (``consonants``).
+_STAR = "[a-z][*]|[*][a-z]"
+_VOWELS = "[aeiou*]"
+
+# What makes a text worth folding: a digit or symbol touching a letter, or a line break inside a word.
+_NEEDS_FOLD = f"[a-z][0-9@$€|!*]|[0-9@$€|!*][a-z]|{_BREAK}"
+_NEEDS_FOLD_RE = re.compile(_NEEDS_FOLD)
+_BANG_RE = re.compile(_BANG)
+_STAR_RE = re.compile(_STAR)
+_VOWELS_RE = re.compile(_VOWELS)
+_NUMBER_TOKEN_RE = re.compile(_NUMBER_TOKEN)
+_BREAK_RE = re.compile(_BREAK)
+
+
+@cache
+def _leet_table() -> dict[int, str]:
+    return {ord(k): v for k, v in LEET.items()}
+
+
 # ---- scalar -------------------------------------------------------------------------------------
 
 
@@ -281,12 +356,39 @@ def compact(text: str) -> str:
     return _homophone_re().sub(lambda m: table[m.group(0)], stripped)
 
 
+def fold(text: str, *, always: bool = False) -> str:
+    """Normalised ``text`` with leetspeak read as letters and lone numbers as "#" (see module doc);
+    a text with no symbol or digit touching a letter and no broken word is returned as it is
+    (``always``: folded anyway, as a phrase must be to match inside a folded text)."""
+    if not always and not _NEEDS_FOLD_RE.search(text):
+        return text
+    out = _BANG_RE.sub(r".\1", text)
+    for _ in range(2):  # adjacent numbers share the separator between them: a second pass gets the rest
+        out = _NUMBER_TOKEN_RE.sub(rf"\g<1>{_NUMBER_MARK}\g<2>", out)
+    out = out.translate(_leet_table())
+    if _BREAK_RE.search(out):
+        out = out + _COPY_FILLER + _BREAK_RE.sub(r"\1\2", out)
+    if _STAR_RE.search(out):
+        out = out + _COPY_FILLER + _VOWELS_RE.sub("", out)
+    return out
+
+
+def consonants(phrase: str) -> str:
+    """A phrase of the words form without its vowels ("your references" → "yr rfrncs"), as the
+    vowel-less copy of a starred text reads it; "" when fewer than three letters are left."""
+    out = " ".join(w for w in (_VOWELS_RE.sub("", w) for w in phrase.split()) if w)
+    return out if len(out.replace(" ", "")) >= 3 else ""
+
+
 def words(text: str) -> str:
-    """``normalise`` as space-separated tokens, single-character runs joined, padded: " a b c "."""
+    """``normalise`` as space-separated tokens, single-character runs joined, texting shorthand
+    spelled out ("u" → "you"), padded: " a b c "."""
     spaced = _SEPARATORS_RE.sub(" ", normalise(text)).strip(" ")
     spaced = " " + spaced.replace(" ", "  ") + " "
     marked = re.sub(" ([^ ]) ", _MARK + r"\1" + _MARK, spaced)
-    return marked.replace(_MARK + _MARK, "").replace(_MARK, " ").replace("  ", " ")
+    joined = marked.replace(_MARK + _MARK, "").replace(_MARK, " ").replace("  ", " ")
+    table = dict(_SHORTHAND_PAIRS)
+    return _SHORTHAND_RE.sub(lambda m: table[m.group(0)], joined)
 
 
 # ---- Polars -------------------------------------------------------------------------------------
@@ -306,14 +408,56 @@ def compact_expr(text: pl.Expr, *, normalised: bool = False) -> pl.Expr:
     )
 
 
+def _fold_all(text: pl.Expr) -> pl.Expr:
+    out = text.str.replace_all(_BANG, ".${1}")
+    for _ in range(2):
+        out = out.str.replace_all(_NUMBER_TOKEN, "${1}" + _NUMBER_MARK + "${2}")
+    out = out.str.replace_many(list(LEET), list(LEET.values()))
+    joined = out.str.replace_all(_BREAK, "${1}${2}")
+    out = pl.when(out.str.contains(_BREAK)).then(out + pl.lit(_COPY_FILLER) + joined).otherwise(out)
+    bare = out.str.replace_all(_VOWELS, "")
+    return pl.when(out.str.contains(_STAR)).then(out + pl.lit(_COPY_FILLER) + bare).otherwise(out)
+
+
+def fold_series(texts: pl.Series) -> pl.Series:
+    """``fold`` over a column: the few rows that need it are folded, the rest are left as they are
+    (planner bodies have numbers but no leetspeak, so this costs one regex test per row)."""
+    needs = texts.str.contains(_NEEDS_FOLD).fill_null(False)
+    if not needs.any():
+        return texts
+    rows = needs.arg_true()
+    folded = pl.DataFrame({"t": texts.gather(rows)}).select(_fold_all(pl.col("t"))).to_series()
+    return texts.scatter(rows, folded)
+
+
+def fold_stripped_series(pair: pl.Series) -> pl.Series:
+    """``fold`` without separators, from a struct of (normalised text, that text without separators):
+    the rows that need no folding keep their stripped text as it is."""
+    norm, stripped = pair.struct.field("norm"), pair.struct.field("stripped")
+    needs = norm.str.contains(_NEEDS_FOLD).fill_null(False)
+    if not needs.any():
+        return stripped
+    rows = needs.arg_true()
+    frame = pl.DataFrame({"t": norm.gather(rows)})
+    folded = frame.select(_fold_all(pl.col("t")).str.replace_all(SEPARATORS, "")).to_series()
+    return stripped.scatter(rows, folded)
+
+
+def fold_expr(text: pl.Expr) -> pl.Expr:
+    """``fold`` as an expression over normalised text."""
+    return text.map_batches(fold_series, return_dtype=pl.String)
+
+
 def words_expr(text: pl.Expr, *, normalised: bool = False) -> pl.Expr:
     """``words`` as an expression; ``normalised=True`` when ``text`` is already ``normalise``d."""
     base = text if normalised else normalise_expr(text)
     spaced = base.str.replace_all(SEPARATORS, " ").str.strip_chars(" ")
     padded = pl.lit(" ") + spaced.str.replace_all(" ", "  ", literal=True) + pl.lit(" ")
     marked = padded.str.replace_all(" ([^ ]) ", _MARK + "${1}" + _MARK)
-    return (
+    joined = (
         marked.str.replace_all(_MARK + _MARK, "", literal=True)
         .str.replace_all(_MARK, " ", literal=True)
         .str.replace_all("  ", " ", literal=True)
     )
+    keys = [k for k, _ in _SHORTHAND_PAIRS]
+    return joined.str.replace_many(keys, [v for _, v in _SHORTHAND_PAIRS], leftmost=True)

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dunning.compliance.concepts import CONCEPTS, Concept, Near, Part
+from dunning.compliance.concepts import CONCEPTS, US_ANY_OPT_OUT, Clause, Concept, Near, Part
 from dunning.compliance.features import (
     BODY,
     COMPACT,
@@ -36,9 +36,9 @@ from dunning.compliance.features import (
     number_pattern,
 )
 from dunning.compliance.lexicon import FORBIDDEN, Lexicon, has_cjk
-from dunning.compliance.normalise import compact, normalise, words
+from dunning.compliance.normalise import compact, normalise
 from dunning.compliance.profiles import ComplianceProfile
-from dunning.compliance.terms import Screen, Terms, alternation
+from dunning.compliance.terms import Screen, Terms, alternation, latin_phrases
 from dunning.core.errors import NotFound
 from dunning.core.smstext import segments_expr
 
@@ -240,8 +240,8 @@ def _concepts(rule_id: str, p: ComplianceProfile) -> tuple[Concept, ...]:
 
 
 def _near_pattern(near: Near) -> str:
-    first = alternation([w for w in (words(t).strip() for t in near.first) if w])
-    second = alternation([w for w in (words(t).strip() for t in near.second) if w])
+    first = alternation([w for t in near.first for w in latin_phrases(t) if w])
+    second = alternation([w for t in near.second for w in latin_phrases(t) if w])
     gap = f"(?:[^ ]+ ){{0,{near.gap}}}"
     forward = f" (?:{first}) {gap}(?:{second}) "
     backward = f" (?:{second}) {gap}(?:{first}) "
@@ -269,7 +269,11 @@ def _concept_screen(concept: Concept) -> tuple[Screen, ...]:
             return Terms.of([], (), list(part.second)).screens()
         if not part.absent:
             return (Screen(NORM, part.pattern),)
-    raise AssertionError("a concept needs a part that must be present")
+    # only absences ("no opt-out instruction at all"): rows without the pattern
+    for part in concept:
+        if isinstance(part, Clause):
+            return (Screen(NORM, part.pattern, absent=True),)
+    raise AssertionError("a concept needs a part that must be present or a clause that must be absent")
 
 
 def _concept_matches(rule_id: str, p: ComplianceProfile) -> list[pl.Expr]:
@@ -327,6 +331,14 @@ _URL = (
     rf"|(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:{'|'.join(sorted(_TLDS.split(), key=len, reverse=True))})"
     rf"(?:[/?#:]{_URL_CHARS}*)?"
 )
+# A host name mixing Latin with Cyrillic or Greek letters ("oakviewlendіng.example" with a Cyrillic і):
+# normalising would make it look like the allowed domain, so it is looked for in the body as written.
+_LOOKALIKE_SCRIPTS = "\u0370-\u03ff\u0400-\u04ff"
+_SPOOFED_HOST = (
+    rf"(?i)[a-z0-9\-]*(?:[a-z][{_LOOKALIKE_SCRIPTS}]|[{_LOOKALIKE_SCRIPTS}][a-z])"
+    rf"[a-z0-9\-{_LOOKALIKE_SCRIPTS}]*\.(?:{'|'.join(sorted(_TLDS.split(), key=len, reverse=True))})"
+    r"(?:[^a-z]|$)"
+)
 # A link written to dodge detection: "h t t p", "www 。", "xx点com".
 _URL_COMPACT = r"http|www"
 _URL_OBFUSCATED = r"(?:点|dot)(?:com|cn|net|org|top|xyz|vip|cc|me|io|co|app|site|shop|club|link|info)"
@@ -349,7 +361,11 @@ def _allowed_url_pattern(p: ComplianceProfile) -> str | None:
 
 
 def _url_screen(_: ComplianceProfile) -> tuple[Screen, ...]:
-    return (Screen(NORM, _URL), Screen(COMPACT, f"{_URL_COMPACT}|{_URL_OBFUSCATED}"))
+    return (
+        Screen(NORM, _URL),
+        Screen(COMPACT, f"{_URL_COMPACT}|{_URL_OBFUSCATED}"),
+        Screen(BODY, _SPOOFED_HOST),
+    )
 
 
 def _url(p: ComplianceProfile) -> pl.Expr:
@@ -361,7 +377,8 @@ def _url(p: ComplianceProfile) -> pl.Expr:
     hidden = (pl.col(COMPACT).str.count_matches(_URL_COMPACT) > written) | pl.col(COMPACT).str.contains(
         _URL_OBFUSCATED
     )
-    return not_allowed | hidden
+    spoofed = pl.col(BODY).cast(pl.String).fill_null("").str.contains(_SPOOFED_HOST)
+    return not_allowed | hidden | spoofed
 
 
 def _phone(_: ComplianceProfile) -> pl.Expr:
@@ -652,6 +669,18 @@ RULES: tuple[Rule, ...] = (
         (BODY,),
         _opt_out_line,
         _requires("opt_out_line"),
+    ),
+    Rule(
+        # In full scope ``required.opt_out_line`` holds the deployment's own wording; a text checked
+        # for its content only must still say how to stop the texts, in any wording.
+        "content.opt_out_missing",
+        "forbidden_content",
+        {"US": "12 CFR 1006.6(e) (an opt-out notice in every electronic communication); CTIA principles"},
+        "须说明如何退订（任何措辞：回复 STOP、opt out、unsubscribe）",
+        "Must say how to opt out (any wording: reply STOP, opt out, unsubscribe)",
+        (BODY,),
+        lambda _p: ~pl.col(NORM).str.contains(US_ANY_OPT_OUT),
+        screen=lambda _p: (Screen(NORM, US_ANY_OPT_OUT, absent=True),),
     ),
     Rule(
         "required.collector_disclosure",

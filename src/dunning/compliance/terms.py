@@ -2,9 +2,9 @@
 rules look for words.
 
 Chinese terms are matched on the compact form (separators stripped, homophones rewritten, see
-``normalise``); English phrases as whole words on the words form, with a fallback for letters spaced
-out so far that no word boundary is left. ``Terms.screens`` gives the cheap screen the gate runs on
-every row; ``Terms.matches`` implies it.
+``normalise``); English phrases as whole words on the words form of the folded text (leetspeak read
+as letters), with a fallback for letters spaced out so far that no word boundary is left.
+``Terms.screens`` gives the cheap screen the gate runs on every row; ``Terms.matches`` implies it.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from dunning.compliance.features import COMPACT, COMPACT_SAFE, NORM, STRIPPED, WORDS_SAFE
-from dunning.compliance.normalise import compact, words
+from dunning.compliance.features import COMPACT, COMPACT_SAFE, FOLDED, FOLDED_STRIPPED, SOUNDS, WORDS_SAFE
+from dunning.compliance.normalise import COPY_MARK, compact, consonants, fold, normalise, words
+from dunning.compliance.sounds import sound_classes, sound_patterns, spelled_literals
 
-__all__ = ["Screen", "Terms", "alternation"]
+__all__ = ["Screen", "Terms", "alternation", "latin_phrases"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,21 @@ def alternation(items: list[str]) -> str:
     return "|".join(sorted(set(items), key=lambda s: (-len(s), s)))
 
 
+def latin_phrases(text: str, *, vowelless: bool = True) -> list[str]:
+    """An English term as the words form of a text reads it: folded like a text with leetspeak
+    ("h-1b" → "h ib"), and as written when folding dropped a number ("within 24 hours" is
+    "within hours" in a folded text, "within 24 hours" in one left as it is). A term folding to a
+    scrap ("401 k" → "k", "born 5" → "born") keeps its written form only."""
+    folded = words(fold(normalise(text), always=True)).strip()
+    plain = words(text).strip()
+    # how a starred text ("w*rr*nt") reads it, in its vowel-less copy
+    bare = consonants(folded) if vowelless else ""
+    if folded == plain:
+        return [p for p in (plain, bare) if p]
+    scrap = len(folded) <= 3 or folded.count(" ") < plain.count(" ") == 1
+    return [plain] if scrap else [p for p in (folded, plain, bare) if p]
+
+
 # Four or more single letters in a row, each set apart ("j a i l", "J.A.I.L", "z-e-l-l-e").
 _SPACED_LETTERS = r"(?:^|[^a-z0-9])[a-z](?:[^a-z0-9\p{Han}]{1,3}[a-z]){3,}(?:[^a-z0-9]|$)"
 
@@ -42,23 +58,40 @@ class Terms:
 
     cjk: str | None  # regex over compact text
     latin: tuple[str, ...]  # phrases in words form, without the padding spaces
+    vowelless: frozenset[str] = frozenset()  # the phrases only a row's vowel-less copy can hold
+    sound: str | None = None  # regex over compact text: the terms by sound ("做牢", "zuolao", "ZL")
+    sound_screen: str | None = None  # what that regex implies on the unmasked compact text
 
     @classmethod
     def of(cls, cjk: list[str], cjk_patterns: tuple[str, ...], latin: list[str]) -> Terms:
         cjk_alts = [c for c in (compact(t) for t in cjk) if c] + list(cjk_patterns)
-        phrases = tuple(sorted({w.strip() for w in (words(t) for t in latin) if w.strip()}))
-        return cls(alternation(cjk_alts) if cjk_alts else None, phrases)
+        screened = {w for t in latin for w in latin_phrases(t, vowelless=False) if w}
+        phrases = {w for t in latin for w in latin_phrases(t) if w}
+        by_sound = [p for t in cjk for p in sound_patterns(compact(t))]
+        classes = [c for c in (sound_classes(compact(t)) for t in cjk) if c]
+        literals = [lit for t in cjk for lit in spelled_literals(compact(t))]
+        return cls(
+            alternation(cjk_alts) if cjk_alts else None,
+            tuple(sorted(phrases)),
+            frozenset(phrases - screened),
+            "|".join(dict.fromkeys(by_sound)) or None,
+            "|".join(dict.fromkeys([*classes, *sorted(set(literals), key=lambda x: (-len(x), x))])) or None,
+        )
 
     def matches(self) -> pl.Expr:
         parts: list[pl.Expr] = []
         if self.cjk:
             parts.append(pl.col(COMPACT_SAFE).str.contains(self.cjk))
+        if self.sound:
+            parts.append(pl.col(COMPACT_SAFE).str.contains(self.sound))
         if self.latin:
             parts.append(pl.col(WORDS_SAFE).str.contains(" (?:" + alternation(list(self.latin)) + ") "))
             # "Y O U  W I L L  R E G R E T  I T" leaves no word boundaries to match on: when letters
             # are spaced out, fall back to the phrase as a substring of the stripped text.
             stripped = alternation([p.replace(" ", "") for p in self.latin])
-            parts.append(pl.col(NORM).str.contains(_SPACED_LETTERS) & pl.col(STRIPPED).str.contains(stripped))
+            parts.append(
+                pl.col(FOLDED).str.contains(_SPACED_LETTERS) & pl.col(FOLDED_STRIPPED).str.contains(stripped)
+            )
         return pl.any_horizontal(parts) if parts else pl.lit(False)
 
     def screens(self) -> tuple[Screen, ...]:
@@ -67,6 +100,11 @@ class Terms:
         found: list[Screen] = []
         if self.cjk:
             found.append(Screen(COMPACT, self.cjk))
+        if self.sound_screen:
+            found.append(Screen(SOUNDS, self.sound_screen))
         if self.latin:
-            found.append(Screen(STRIPPED, alternation([p.replace(" ", "") for p in self.latin])))
+            # a phrase may also be in a row's copy (a word broken by a line, a starred word), which
+            # the stripped form shows by its filler: such rows are rare, and all go through
+            stripped = [p.replace(" ", "") for p in self.latin if p not in self.vowelless]
+            found.append(Screen(FOLDED_STRIPPED, alternation([*stripped, COPY_MARK])))
         return tuple(found)
