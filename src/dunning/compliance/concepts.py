@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from dunning.compliance.lexicon import Lexicon, expand
 
-__all__ = ["CONCEPTS", "US_ANY_OPT_OUT", "Clause", "Concept", "Near", "Part"]
+__all__ = ["CONCEPTS", "US_ANY_OPT_OUT", "US_ANY_OPT_OUT_STRIPPED", "Clause", "Concept", "Near", "Part"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -557,6 +557,12 @@ US_ANY_OPT_OUT = (
     "(?:stop|end|cancel|quit|unsubscribe|stopall|optout)(?:[^a-z]|$)|opt[ -]?out|unsubscrib|"
     "stop (?:texts|messages|receiving)|no more (?:texts|messages)|"
     "(?:^|[^a-z])stop ?(?:to|=|-|:) ?(?:end|quit|cancel|opt|stop|unsubscribe|halt|no more)"
+)
+# The same, on the folded text without separators ("S.T.O.P", "5T0P", "opt\nout" are still an opt-out).
+US_ANY_OPT_OUT_STRIPPED = (
+    "(?:repl(?:y|ying)|text(?:ing)?|txt|send(?:ing)?|respond(?:ing)?|msg|message)(?:with|back)?"
+    "(?:stop|end|cancel|quit|unsubscribe|stopall|optout)|optout|unsubscrib|stoptexts|stopmessages|"
+    "stopreceiving|nomoretexts|nomoremessages|stop(?:to|=|-|:)?(?:end|quit|cancel|opt|stop|unsubscribe|halt)"
 )
 CONCEPTS["content.opt_out"]["US"] = (
     # STOP turned upside down, or made into a threat

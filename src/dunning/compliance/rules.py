@@ -25,10 +25,19 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from dunning.compliance.concepts import CONCEPTS, US_ANY_OPT_OUT, Clause, Concept, Near, Part
+from dunning.compliance.concepts import (
+    CONCEPTS,
+    US_ANY_OPT_OUT,
+    US_ANY_OPT_OUT_STRIPPED,
+    Clause,
+    Concept,
+    Near,
+    Part,
+)
 from dunning.compliance.features import (
     BODY,
     COMPACT,
+    FOLDED_STRIPPED,
     NORM,
     NUMBERS,
     PHONE_FOUND,
@@ -679,8 +688,14 @@ RULES: tuple[Rule, ...] = (
         "须说明如何退订（任何措辞：回复 STOP、opt out、unsubscribe）",
         "Must say how to opt out (any wording: reply STOP, opt out, unsubscribe)",
         (BODY,),
-        lambda _p: ~pl.col(NORM).str.contains(US_ANY_OPT_OUT),
-        screen=lambda _p: (Screen(NORM, US_ANY_OPT_OUT, absent=True),),
+        lambda _p: (
+            ~pl.col(NORM).str.contains(US_ANY_OPT_OUT)
+            & ~pl.col(FOLDED_STRIPPED).str.contains(US_ANY_OPT_OUT_STRIPPED)
+        ),
+        screen=lambda _p: (
+            Screen(NORM, US_ANY_OPT_OUT, absent=True),
+            Screen(FOLDED_STRIPPED, US_ANY_OPT_OUT_STRIPPED, absent=True),
+        ),
     ),
     Rule(
         "required.collector_disclosure",

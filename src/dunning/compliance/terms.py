@@ -89,9 +89,11 @@ class Terms:
             # "Y O U  W I L L  R E G R E T  I T" leaves no word boundaries to match on: when letters
             # are spaced out, fall back to the phrase as a substring of the stripped text.
             stripped = alternation([p.replace(" ", "") for p in self.latin])
-            parts.append(
-                pl.col(FOLDED).str.contains(_SPACED_LETTERS) & pl.col(FOLDED_STRIPPED).str.contains(stripped)
+            # only inside the spaced-out runs: the phrase "sue" is in "issue" once the spaces are gone
+            runs = (
+                pl.col(FOLDED).str.extract_all(_SPACED_LETTERS).list.join("|").str.replace_all("[^a-z|]", "")
             )
+            parts.append(runs.str.contains(stripped).fill_null(False))
         return pl.any_horizontal(parts) if parts else pl.lit(False)
 
     def screens(self) -> tuple[Screen, ...]:
