@@ -629,6 +629,12 @@ CONCEPTS["content.opt_out"]["US"] = (
     ),
 )
 
+
+def _extend(rule_id: str, profile: str, *concepts: Concept) -> None:
+    """Add ``concepts`` to the rule's concepts in ``profile`` (the rounds below each add some)."""
+    CONCEPTS.setdefault(rule_id, {})[profile] = (*CONCEPTS.get(rule_id, {}).get(profile, ()), *concepts)
+
+
 # ---- English, second round: the same ideas in the words people write when they avoid the list ----
 
 # A fee or interest that grows, recurs or is added by the collector ("a $9.99 'convenience' charge
@@ -702,8 +708,9 @@ _US_LISTED = (
     "(?:you(?: are| re|'re| were| have been)|you've been) (?:listed|named|given|put down) as (?:a |an |the "
     "|their |his |her )?(?:personal |emergency |job |work )?(?:reference|contact|co-?signer)"
 )
-CONCEPTS["content.third_party_contact"]["US"] = (
-    *CONCEPTS["content.third_party_contact"]["US"],
+_extend(
+    "content.third_party_contact",
+    "US",
     (Clause(_US_LISTED),),
     (Clause(_US_RELAY), Clause(_US_THIRD_PERSON_DEBT + "|owes?|owed|unpaid|past due|behind on|balance")),
     (
@@ -725,8 +732,9 @@ _US_YOU = (
     "risking|heading for|headed for|end up in|step from|away from|being reviewed for|reviewed for|"
     "preparing|prepare|filing|file|filed|requested|request|issued|issue|draft|drafted"
 )
-CONCEPTS["content.threat_arrest"]["US"] = (
-    *CONCEPTS["content.threat_arrest"]["US"],
+_extend(
+    "content.threat_arrest",
+    "US",
     (_near(_US_YOU, _US_JAIL, 3), _part(latin=_US_CONDITION)),
 )
 
@@ -756,8 +764,9 @@ _US_COURT_ORDERED = (
     "(?:judgment|judgement|court order|if (?:the|a) court|after (?:a|the) court|lawsuit is won|"
     "contract|agreement|security interest|lien|as permitted|mortgage terms)"
 )
-CONCEPTS["content.false_consequence"]["US"] = (
-    *CONCEPTS["content.false_consequence"]["US"],
+_extend(
+    "content.false_consequence",
+    "US",
     (_near(_US_REPORT, _US_AGENCY, 3),),
     (_near(_US_SEIZE, _US_ASSET, 3), _part(latin=_US_CONDITION), Clause(_US_COURT_ORDERED, absent=True)),
 )
@@ -767,8 +776,9 @@ CONCEPTS["content.false_consequence"]["US"] = (
 _US_EVERY = "every day|each day|per day|daily|every week|each week|per week|weekly|every hour|each hour"
 _US_ADDS = "adds|add|added|is added|gets added|increase|increases|goes up|grows|accrues|costs"
 _US_UPFRONT = "upfront|up front|first|in advance|before we|before the|to start|to enroll|to set up"
-CONCEPTS["content.invented_fee"]["US"] = (
-    *CONCEPTS["content.invented_fee"]["US"],
+_extend(
+    "content.invented_fee",
+    "US",
     (_near(_US_EVERY, _US_ADDS, 4, both_ways=False), Clause(_US_AGREED, absent=True)),
     (
         _near("costs|cost|requires|require|needs|fee|fees|charge|deposit", _US_UPFRONT, 3, both_ways=False),
@@ -776,8 +786,9 @@ CONCEPTS["content.invented_fee"]["US"] = (
         Clause(_US_AGREED, absent=True),
     ),
 )
-CONCEPTS["content.new_borrowing"]["US"] = (
-    *CONCEPTS["content.new_borrowing"]["US"],
+_extend(
+    "content.new_borrowing",
+    "US",
     (
         _part(
             latin="heloc|second mortgage|home equity loan|home equity line|front you cash|cash against your "
@@ -790,8 +801,9 @@ CONCEPTS["content.new_borrowing"]["US"] = (
     ),
 )
 # Arrest in other words: held without bail, officers who "collect" you, a capias.
-CONCEPTS["content.threat_arrest"]["US"] = (
-    *CONCEPTS["content.threat_arrest"]["US"],
+_extend(
+    "content.threat_arrest",
+    "US",
     (
         _part(
             latin="without bail|held without bail|no bail|capias|body attachment|writ of arrest|"
@@ -802,9 +814,10 @@ CONCEPTS["content.threat_arrest"]["US"] = (
     ),
 )
 # Menace and insults in other words.
-CONCEPTS["content.intimidation"] = {
-    **CONCEPTS.get("content.intimidation", {}),
-    "US": (
+_extend(
+    "content.intimidation",
+    "US",
+    *(
         (
             _part(
                 latin="accidents happen|accident could happen|hurt your|harm your|get violent|violent|"
@@ -816,10 +829,11 @@ CONCEPTS["content.intimidation"] = {
             ),
         ),
     ),
-}
+)
 # An opt-out with conditions: "available only to customers who are current", "STOP doesn't count".
-CONCEPTS["content.opt_out"]["US"] = (
-    *CONCEPTS["content.opt_out"]["US"],
+_extend(
+    "content.opt_out",
+    "US",
     (
         Clause(
             "(?:opt[ -]?out|unsubscrib[a-z]*|stop(?:ping)? (?:texts|messages))[^.!?\n]{0,30}"
@@ -834,8 +848,9 @@ CONCEPTS["content.opt_out"]["US"] = (
     ),
 )
 
-CONCEPTS["content.invented_fee"]["US"] = (
-    *CONCEPTS["content.invented_fee"]["US"],
+_extend(
+    "content.invented_fee",
+    "US",
     (
         _near(
             "charging you|charge you|charged you|billing you|bill you|adding|we ll add|we will add",
@@ -856,12 +871,10 @@ _US_PUBLIC = (
     "social media|facebook|instagram|tiktok|twitter|nextdoor|your church|your neighborhood|"
     "the neighborhood|the lobby|the building|public list|wall of shame|our website|online|the internet"
 )
-CONCEPTS["content.public_shaming"] = {
-    **CONCEPTS.get("content.public_shaming", {}),
-    "US": ((_near(_US_PUBLISH, _US_PUBLIC, 6),),),
-}
-CONCEPTS["content.impersonation"]["US"] = (
-    *CONCEPTS["content.impersonation"]["US"],
+_extend("content.public_shaming", "US", *((_near(_US_PUBLISH, _US_PUBLIC, 6),),))
+_extend(
+    "content.impersonation",
+    "US",
     (
         _part(
             latin="you have been served|you ve been served|you are hereby served|hereby summoned|"
@@ -870,8 +883,9 @@ CONCEPTS["content.impersonation"]["US"] = (
         ),
     ),
 )
-CONCEPTS["content.intimidation"]["US"] = (
-    *CONCEPTS["content.intimidation"]["US"],
+_extend(
+    "content.intimidation",
+    "US",
     (
         Clause(
             "(?:^|[^a-z])(?:f[u*@#]{1,3}c?k|f[*#]+(?:ing|in|ed)?|sh[i*!]t|b[i*!]tch|a[s$*]{2}hole|"
@@ -888,8 +902,9 @@ CONCEPTS["content.intimidation"]["US"] = (
 )
 
 # Asking for a one-time code: a lender's own code SMS says never to share it.
-CONCEPTS["content.pretext"]["CN"] = (
-    *CONCEPTS["content.pretext"]["CN"],
+_extend(
+    "content.pretext",
+    "CN",
     (
         _part(
             cjk_patterns=(
@@ -902,8 +917,9 @@ CONCEPTS["content.pretext"]["CN"] = (
 )
 
 # "转到我的卡上": the collector's own card, not the menu path "App-我的-银行卡".
-CONCEPTS["content.private_channel"]["CN"] = (
-    *CONCEPTS["content.private_channel"]["CN"],
+_extend(
+    "content.private_channel",
+    "CN",
     (
         _part(
             cjk_patterns=(
@@ -917,8 +933,9 @@ CONCEPTS["content.private_channel"]["CN"] = (
 
 # Money added in other words: "we'll tack on another $75 for our time", "plus 15% collection costs".
 _US_AGREED_CLAUSE = Clause(_US_AGREED, absent=True)
-CONCEPTS["content.invented_fee"]["US"] = (
-    *CONCEPTS["content.invented_fee"]["US"],
+_extend(
+    "content.invented_fee",
+    "US",
     (
         Clause(
             "(?:add|adds|adding|added|tack(?:s|ing|ed)? on|slap(?:s|ping|ped)? on|charg(?:e|es|ing) you|"
@@ -950,8 +967,9 @@ _US_SOON = (
     "tomorrow|today|tonight|this week|next paycheck|immediately|starting monday|this friday|by friday|"
     "right away|within 24 hours|within 48 hours|next week"
 )
-CONCEPTS["content.false_consequence"]["US"] = (
-    *CONCEPTS["content.false_consequence"]["US"],
+_extend(
+    "content.false_consequence",
+    "US",
     (_near(_US_LIABLE, _US_FAMILY, 4),),
     (_near(_US_SOON, _US_GARNISH, 6), Clause(_US_COURT_ORDERED, absent=True)),
     (
@@ -983,18 +1001,21 @@ _US_SECRET = (
     "photo of your|selfie|license number|id number|verification code|one time code|code we sent|"
     "the code|bank info|bank information|debit card number|credit card number"
 )
-CONCEPTS["content.pretext"]["US"] = (
-    *CONCEPTS["content.pretext"]["US"],
+_extend(
+    "content.pretext",
+    "US",
     (_near(_US_CTA, _US_LURE2, 8),),
 )
-CONCEPTS["personal_data.terms"]["US"] = (
-    *CONCEPTS["personal_data.terms"]["US"],
+_extend(
+    "personal_data.terms",
+    "US",
     (_near(_US_ASKS_DATA, _US_SECRET, 4, both_ways=False),),
 )
 
 # Made public, in other words.
-CONCEPTS["content.public_shaming"]["US"] = (
-    *CONCEPTS["content.public_shaming"]["US"],
+_extend(
+    "content.public_shaming",
+    "US",
     (
         _part(
             latin="everyone will know|the whole town|your neighbors will see|your neighbours will see|"
@@ -1006,8 +1027,9 @@ CONCEPTS["content.public_shaming"]["US"] = (
 )
 
 # Old debt, in other words.
-CONCEPTS["content.time_barred_threat"]["US"] = (
-    *CONCEPTS["content.time_barred_threat"]["US"],
+_extend(
+    "content.time_barred_threat",
+    "US",
     (
         Clause(
             "(?:old|older|aged|ancient|decade old|years old) (?:debt|account|balance|loan)|"
@@ -1020,8 +1042,9 @@ CONCEPTS["content.time_barred_threat"]["US"] = (
 )
 
 # Borrowing from someone else.
-CONCEPTS["content.new_borrowing"]["US"] = (
-    *CONCEPTS["content.new_borrowing"]["US"],
+_extend(
+    "content.new_borrowing",
+    "US",
     (
         _part(
             latin="lend you|loan you the money|loan you|spot you|front you|borrow it|get the money from|"
@@ -1034,8 +1057,9 @@ CONCEPTS["content.new_borrowing"]["US"] = (
 )
 
 # Opt-outs by channels that cost effort.
-CONCEPTS["content.opt_out"]["US"] = (
-    *CONCEPTS["content.opt_out"]["US"],
+_extend(
+    "content.opt_out",
+    "US",
     (
         Clause(
             "(?:opt[ -]?out|unsubscribe|stop (?:these |receiving |all |future )?"
@@ -1050,8 +1074,9 @@ CONCEPTS["content.opt_out"]["US"] = (
 )
 
 # A lender's own product is a creditor ("您在借呗的借款"); using one to pay another is new borrowing.
-CONCEPTS["content.new_borrowing"]["CN"] = (
-    *CONCEPTS["content.new_borrowing"]["CN"],
+_extend(
+    "content.new_borrowing",
+    "CN",
     (
         _part(
             cjk_patterns=(
@@ -1075,12 +1100,14 @@ _US_LOSE = (
     "lose|losing|lost|fired|terminated|let go|suspended|revoked|cancelled|canceled|denied|blocked|"
     "banned|cut off|taken away|stopped|ended|frozen|pulled|refused|rejected|flagged|reported"
 )
-CONCEPTS["content.false_consequence"]["US"] = (
-    *CONCEPTS["content.false_consequence"]["US"],
+_extend(
+    "content.false_consequence",
+    "US",
     (_near(_US_LOSE, _US_STATUS_LOST, 4), _part(latin=_US_CONDITION)),
 )
-CONCEPTS["content.invented_fee"]["US"] = (
-    *CONCEPTS["content.invented_fee"]["US"],
+_extend(
+    "content.invented_fee",
+    "US",
     # a charge for every reminder, call or letter
     (
         Clause(
@@ -1101,8 +1128,9 @@ CONCEPTS["content.invented_fee"]["US"] = (
     ),
     (_near(_US_AMOUNT, "go up|goes up|will rise|rises|increase by|increases by|climb|climbs|jump|jumps", 3),),
 )
-CONCEPTS["content.pretext"]["US"] = (
-    *CONCEPTS["content.pretext"]["US"],
+_extend(
+    "content.pretext",
+    "US",
     (
         _part(
             latin="urgent personal matter|personal business matter|important personal matter|"
@@ -1112,8 +1140,9 @@ CONCEPTS["content.pretext"]["US"] = (
         ),
     ),
 )
-CONCEPTS["content.public_shaming"]["US"] = (
-    *CONCEPTS["content.public_shaming"]["US"],
+_extend(
+    "content.public_shaming",
+    "US",
     (
         _part(
             latin="people who don t pay|people who won t pay|people who don t pay their bills|deadbeats list|"
@@ -1121,8 +1150,9 @@ CONCEPTS["content.public_shaming"]["US"] = (
         ),
     ),
 )
-CONCEPTS["content.private_channel"]["US"] = (
-    *CONCEPTS["content.private_channel"]["US"],
+_extend(
+    "content.private_channel",
+    "US",
     (
         _part(
             latin="qr code|scan this|scan the code|in cash when|cash to the agent|cash to our agent|"
@@ -1134,8 +1164,9 @@ CONCEPTS["content.private_channel"]["US"] = (
 
 # A text that opens as if sent by an authority ("Message from the county courthouse: appear or pay"),
 # not one that says a notice from the court will follow.
-CONCEPTS["content.impersonation"]["US"] = (
-    *CONCEPTS["content.impersonation"]["US"],
+_extend(
+    "content.impersonation",
+    "US",
     (
         Clause(
             "^[^a-z]*(?:[a-z0-9&'. -]{0,40}[:|-] ?)?"
@@ -1151,7 +1182,9 @@ CONCEPTS["content.impersonation"]["US"] = (
 # ---- Chinese, second round --------------------------------------------------------------------------
 
 # Asking for what only the customer should hold: passwords, card photos, face video, ID photos.
-CONCEPTS["personal_data.terms"]["CN"] = (
+_extend(
+    "personal_data.terms",
+    "CN",
     (
         _part(
             cjk_patterns=(
@@ -1163,8 +1196,9 @@ CONCEPTS["personal_data.terms"]["CN"] = (
     ),
 )
 # An opt-out refused to debtors, or answered by an escalation.
-CONCEPTS["content.opt_out"]["CN"] = (
-    *CONCEPTS["content.opt_out"]["CN"],
+_extend(
+    "content.opt_out",
+    "CN",
     (
         Clause(
             "(逾期|欠款|未结清|催收)(客户|用户|期间|账户)?[^。！？!?；;\\n]{0,10}"
@@ -1180,8 +1214,9 @@ CONCEPTS["content.opt_out"]["CN"] = (
     (Clause("(继续|仍将|仍会|照常)(每日|每天)?(提醒|发送|催收|联系)[^。！？!?；;\\n]{0,8}(直至|直到|除非)"),),
 )
 # Paying a named employee of the lender: "用支付宝转给“天顺财务-刘会计”".
-CONCEPTS["content.private_channel"]["CN"] = (
-    *CONCEPTS["content.private_channel"]["CN"],
+_extend(
+    "content.private_channel",
+    "CN",
     (
         _part(
             cjk_patterns=(
@@ -1193,8 +1228,9 @@ CONCEPTS["content.private_channel"]["CN"] = (
 )
 
 # A court paper said to exist against the reader, in a text from the collector: only the court serves it.
-CONCEPTS["content.impersonation"]["US"] = (
-    *CONCEPTS["content.impersonation"]["US"],
+_extend(
+    "content.impersonation",
+    "US",
     (
         _part(
             latin="court summons|summons has been issued|summons issued|summons is pending|summons pending|"
@@ -1204,8 +1240,9 @@ CONCEPTS["content.impersonation"]["US"] = (
     ),
 )
 # A government body said to act on this debt (15 U.S.C. 1692e(1)): "the IRS has been notified".
-CONCEPTS["content.impersonation"]["US"] = (
-    *CONCEPTS["content.impersonation"]["US"],
+_extend(
+    "content.impersonation",
+    "US",
     (
         _near(
             "sheriff|sheriff s office|irs|fbi|police|marshal|marshals|state police|attorney general|"

@@ -34,6 +34,7 @@ for the pass rate; both are reported apart.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
@@ -53,6 +54,7 @@ __all__ = [
     "CorpusReport",
     "case_record",
     "corpus_profile",
+    "judge_cases",
     "load_corpus",
     "run_corpus",
 ]
@@ -199,6 +201,30 @@ def case_record(case: CorpusCase, text: str | None = None) -> dict[str, Any]:
     return record
 
 
+def judge_cases(
+    cases: Sequence[CorpusCase],
+    profile: ComplianceProfile,
+    scope: str,
+    *,
+    texts: Sequence[str] | None = None,
+    forced: bool = False,
+) -> list[Verdict]:
+    """Verdicts of ``cases`` (or of ``texts`` in their place), each in its own scope if it has one,
+    else in ``scope``; ``forced``: ``scope`` for every line."""
+    scopes = [scope if forced else (c.scope or scope) for c in cases]
+    by_index: dict[int, Verdict] = {}
+    for one in dict.fromkeys(scopes):
+        picked = [i for i, s in enumerate(scopes) if s == one]
+        judged = judge_records(
+            [case_record(cases[i], None if texts is None else texts[i]) for i in picked],
+            profile,
+            scope=one,
+            identities=[cases[i].identity for i in picked],
+        )
+        by_index.update(zip(picked, judged, strict=True))
+    return [by_index[i] for i in range(len(cases))]
+
+
 def run_corpus(name: str, which: str = "shipped", *, scope: str | None = None) -> CorpusReport:
     """Run the profile's corpus set through the gate and measure both rates."""
     profile = corpus_profile(name)
@@ -206,19 +232,7 @@ def run_corpus(name: str, which: str = "shipped", *, scope: str | None = None) -
     if chosen_scope not in SCOPES:
         raise InputError(f"scope must be one of {', '.join(SCOPES)}", f"scope 须为 {'、'.join(SCOPES)} 之一")
     cases = load_corpus(profile.name, which)
-    # an explicit scope applies to every line; otherwise a line's own scope, else the set's
-    scopes = [scope or c.scope or chosen_scope for c in cases]
-    by_index: dict[int, Verdict] = {}
-    for one in dict.fromkeys(scopes):
-        picked = [i for i, s in enumerate(scopes) if s == one]
-        judged = judge_records(
-            [case_record(cases[i]) for i in picked],
-            profile,
-            scope=one,
-            identities=[cases[i].identity for i in picked],
-        )
-        by_index.update(zip(picked, judged, strict=True))
-    verdicts = [by_index[i] for i in range(len(cases))]
+    verdicts = judge_cases(cases, profile, chosen_scope, forced=scope is not None)
     misses: list[CorpusMiss] = []
     blocked = on_target = passed = reviewed_block = reviewed_pass = 0
     for case, verdict in zip(cases, verdicts, strict=True):

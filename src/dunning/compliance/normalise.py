@@ -419,28 +419,27 @@ def _fold_all(text: pl.Expr) -> pl.Expr:
     return pl.when(out.str.contains(_STAR)).then(out + pl.lit(_COPY_FILLER) + bare).otherwise(out)
 
 
+def _fold_rows(norm: pl.Series, unfolded: pl.Series, folded: pl.Expr) -> pl.Series:
+    """``unfolded`` with the rows of ``norm`` that need folding replaced by ``folded`` (an expression
+    of column "t", their normalised text): one regex test per row, the work on those rows only."""
+    needs = norm.str.contains(_NEEDS_FOLD).fill_null(False)
+    if not needs.any():
+        return unfolded
+    rows = needs.arg_true()
+    return unfolded.scatter(rows, pl.DataFrame({"t": norm.gather(rows)}).select(folded).to_series())
+
+
 def fold_series(texts: pl.Series) -> pl.Series:
     """``fold`` over a column: the few rows that need it are folded, the rest are left as they are
-    (planner bodies have numbers but no leetspeak, so this costs one regex test per row)."""
-    needs = texts.str.contains(_NEEDS_FOLD).fill_null(False)
-    if not needs.any():
-        return texts
-    rows = needs.arg_true()
-    folded = pl.DataFrame({"t": texts.gather(rows)}).select(_fold_all(pl.col("t"))).to_series()
-    return texts.scatter(rows, folded)
+    (planner bodies have numbers but no leetspeak)."""
+    return _fold_rows(texts, texts, _fold_all(pl.col("t")))
 
 
 def fold_stripped_series(pair: pl.Series) -> pl.Series:
     """``fold`` without separators, from a struct of (normalised text, that text without separators):
     the rows that need no folding keep their stripped text as it is."""
     norm, stripped = pair.struct.field("norm"), pair.struct.field("stripped")
-    needs = norm.str.contains(_NEEDS_FOLD).fill_null(False)
-    if not needs.any():
-        return stripped
-    rows = needs.arg_true()
-    frame = pl.DataFrame({"t": norm.gather(rows)})
-    folded = frame.select(_fold_all(pl.col("t")).str.replace_all(SEPARATORS, "")).to_series()
-    return stripped.scatter(rows, folded)
+    return _fold_rows(norm, stripped, _fold_all(pl.col("t")).str.replace_all(SEPARATORS, ""))
 
 
 def fold_expr(text: pl.Expr) -> pl.Expr:

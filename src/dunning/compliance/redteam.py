@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from dunning.compliance.corpus import CORPUS_SETS, CorpusCase, case_record, corpus_profile, load_corpus
-from dunning.compliance.gate import Verdict, judge_records
+from dunning.compliance.corpus import CORPUS_SETS, CorpusCase, corpus_profile, judge_cases, load_corpus
 from dunning.compliance.mutations import classes_for, mutate
 
 __all__ = ["ClassRates", "RedTeamReport", "redteam"]
@@ -67,20 +66,8 @@ class RedTeamReport:
 def _judge(
     cases: list[CorpusCase], texts: list[str], profile_name: str, scope: str
 ) -> tuple[int, int, list[tuple[str, str]]]:
-    profile = corpus_profile(profile_name)
     # a line's own scope (lines written without a sender), else the set's, as run_corpus does
-    scopes = [c.scope or scope for c in cases]
-    by_index: dict[int, Verdict] = {}
-    for one in dict.fromkeys(scopes):
-        picked = [i for i, s in enumerate(scopes) if s == one]
-        judged = judge_records(
-            [case_record(cases[i], texts[i]) for i in picked],
-            profile,
-            scope=one,
-            identities=[cases[i].identity for i in picked],
-        )
-        by_index.update(zip(picked, judged, strict=True))
-    verdicts = [by_index[i] for i in range(len(cases))]
+    verdicts = judge_cases(cases, corpus_profile(profile_name), scope, texts=texts)
     blocked = passed = 0
     misses: list[tuple[str, str]] = []
     for case, text, verdict in zip(cases, texts, verdicts, strict=True):

@@ -68,39 +68,40 @@ def _readings(term: str) -> list[str]:
 
 
 @cache
-def sound_patterns(term: str) -> tuple[str, ...]:
-    """Regexes (over compact text) for ``term`` spelled by sound; () when it is not matched by sound."""
+def _spellings(term: str) -> tuple[str | None, tuple[str, ...]]:
+    """(near-homophone classes or None, the plain pinyin and initials) of ``term``; (None, ()) when
+    it is not matched by sound."""
     if not _HAN_RE.match(term) or term not in SOUND_TERMS:
-        return ()
+        return None, ()
     readings = _readings(term)
     if len(readings) != len(term):
-        return ()
-    common = _common_by_sound()
-    classes = "".join(
-        f"[{''.join(sorted(set(ch + common.get(r, ''))))}]" for ch, r in zip(term, readings, strict=True)
-    )
-    spelled = rf"(?:^|[^a-z]){''.join(readings)}(?:[^a-z]|$)"
-    patterns = [classes, spelled] if len(term) >= 3 else [spelled]
+        return None, ()
+    classes = None
+    if len(term) >= 3:
+        common = _common_by_sound()
+        classes = "".join(
+            f"[{''.join(sorted(set(ch + common.get(r, ''))))}]" for ch, r in zip(term, readings, strict=True)
+        )
     initials = "".join(r[0] for r in readings)
+    literals = ["".join(readings)]
     if len(term) >= 3 or initials not in _COMMON_PAIRS:
-        patterns.append(rf"(?:^|[^a-z]){initials}(?:[^a-z]|$)")
-    return tuple(patterns)
+        literals.append(initials)
+    return classes, tuple(literals)
+
+
+def sound_patterns(term: str) -> tuple[str, ...]:
+    """Regexes (over compact text) for ``term`` spelled by sound; () when it is not matched by sound.
+    Pinyin and initials are set apart from other Latin letters."""
+    classes, literals = _spellings(term)
+    spelled = tuple(rf"(?:^|[^a-z]){lit}(?:[^a-z]|$)" for lit in literals)
+    return (classes, *spelled) if classes else spelled
 
 
 def sound_classes(term: str) -> str | None:
     """The near-homophone pattern of ``term`` (three characters or more), else None."""
-    patterns = sound_patterns(term)
-    return patterns[0] if patterns and len(term) >= 3 else None
+    return _spellings(term)[0]
 
 
 def spelled_literals(term: str) -> tuple[str, ...]:
     """The pinyin and initials of ``term`` as plain strings (a screen for ``sound_patterns``)."""
-    patterns = sound_patterns(term)
-    if not patterns:
-        return ()
-    readings = _readings(term)
-    initials = "".join(r[0] for r in readings)
-    out = ["".join(readings)]
-    if len(term) >= 3 or initials not in _COMMON_PAIRS:
-        out.append(initials)
-    return tuple(out)
+    return _spellings(term)[1]

@@ -10,6 +10,7 @@ as letters), with a fallback for letters spaced out so far that no word boundary
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import polars as pl
 
@@ -33,7 +34,8 @@ def alternation(items: list[str]) -> str:
     return "|".join(sorted(set(items), key=lambda s: (-len(s), s)))
 
 
-def latin_phrases(text: str, *, vowelless: bool = True) -> list[str]:
+@cache
+def latin_phrases(text: str, *, vowelless: bool = True) -> tuple[str, ...]:
     """An English term as the words form of a text reads it: folded like a text with leetspeak
     ("h-1b" → "h ib"), and as written when folding dropped a number ("within 24 hours" is
     "within hours" in a folded text, "within 24 hours" in one left as it is). A term folding to a
@@ -43,9 +45,9 @@ def latin_phrases(text: str, *, vowelless: bool = True) -> list[str]:
     # how a starred text ("w*rr*nt") reads it, in its vowel-less copy
     bare = consonants(folded) if vowelless else ""
     if folded == plain:
-        return [p for p in (plain, bare) if p]
+        return tuple(p for p in (plain, bare) if p)
     scrap = len(folded) <= 3 or folded.count(" ") < plain.count(" ") == 1
-    return [plain] if scrap else [p for p in (folded, plain, bare) if p]
+    return (plain,) if scrap else tuple(p for p in (folded, plain, bare) if p)
 
 
 # Four or more single letters in a row, each set apart ("j a i l", "J.A.I.L", "z-e-l-l-e").
