@@ -143,7 +143,12 @@ def test_fold_scalar_and_expression_agree(texts: list[str]) -> None:
     ],
 )
 def test_fold_reads_leetspeak_and_lookalikes_as_words(raw: str, expected: str) -> None:
-    assert words(fold(normalise(raw))).strip() == expected
+    # a text with a "1" also gets a copy that reads it as l, after the filler
+    assert words(fold(normalise(raw))).split(" qqq ")[0].strip() == expected
+
+
+def test_a_one_is_also_read_as_an_l() -> None:
+    assert "balance just doubled" in words(fold(normalise("y0ur b@1@nc3 ju$t d0ub13d")))
 
 
 def test_fold_keeps_numbers_out_of_the_words() -> None:

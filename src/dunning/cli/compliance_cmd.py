@@ -281,7 +281,9 @@ def corpus_command(
     profile: ProfileOption = None,
     strict: bool = typer.Option(False, "--strict", help="有遗漏时退出码为 1 / Exit 1 on any miss"),
     corpus: str = typer.Option(
-        "shipped", "--corpus", help="shipped | train | eval | blind | all（默认 shipped / default shipped）"
+        "shipped",
+        "--corpus",
+        help="shipped | train | eval | blind | sealed | all（默认 shipped / default shipped）",
     ),
     scope: str | None = typer.Option(
         None,
@@ -292,7 +294,7 @@ def corpus_command(
 ) -> None:
     """用内置语料衡量拦截率与放行率 / Measure block and pass rates on the shipped corpora."""
     from dunning.compliance import run_corpus
-    from dunning.compliance.corpus import CORPUS_SETS
+    from dunning.compliance.corpus import CORPUS_SETS, HELD_OUT_SETS
 
     if corpus != "all" and corpus not in CORPUS_SETS:
         raise InputError(
@@ -315,7 +317,11 @@ def corpus_command(
             )
             if report.misses:
                 missed = True
-                if show:
+                if show and which in HELD_OUT_SETS:
+                    console.print(
+                        f"{which}：留出集不列出遗漏 / misses of a held-out set are not printed (ADR 0022)"
+                    )
+                elif show:
                     console.print(f"遗漏 / Misses ({len(report.misses)}):")
                     for m in report.misses:
                         expected = ", ".join(m.expected) or "—"
@@ -337,7 +343,7 @@ def redteam_command(
     corpus: str = typer.Option(
         "all",
         "--corpus",
-        help="shipped | train | eval | blind | all（训练集与评估集分开统计 / measured apart）",
+        help="shipped | train | eval | blind | sealed | all（各集分开统计 / measured apart）",
     ),
 ) -> None:
     """对语料逐类变形，按类统计拦截率与放行率 / Block and pass rates per mutation class."""

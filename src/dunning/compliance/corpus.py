@@ -12,7 +12,7 @@ Line format (JSON)::
 
     {"id": "cn-b-001", "text": "…", "expect": ["content.threat_arrest"], "context": {"time_barred": true}}
 
-Four sets, kept apart (``CORPUS_SETS``):
+Five sets, kept apart (``CORPUS_SETS``):
 
 - ``shipped`` (``corpus/*.jsonl``): the lines the word lists and rules were written against;
 - ``train`` (``corpus/train/``): other seed messages, mutated and recombined to train the second
@@ -20,9 +20,15 @@ Four sets, kept apart (``CORPUS_SETS``):
 - ``eval`` (``corpus/eval/``): written separately and never used for training, word lists or
   rules; lines carry the sender's ``identity`` and are measured in ``content`` scope, as an
   outside examiner would;
-- ``blind`` (``corpus/blind/``): a second held-out set, written without sight of the code or of the
-  other sets after ``eval``'s misses had been read by class to broaden the concepts; nothing was
-  changed after it was first measured. Its figures are the ones to quote.
+- ``blind`` (``corpus/blind/``): a second set written without sight of the code or of the other
+  sets; held out for one round, then its misses were read to broaden the concepts, so it is a
+  development set now, like ``eval``;
+- ``sealed`` (``corpus/sealed/``): the held-out set, written by writers who saw neither the code nor
+  any other set; never used for training, word lists or rules, only its rates are read
+  (``--no-show-misses``). Its figures are the ones to quote.
+
+``train``, ``eval`` and ``blind`` all seed the second opinion (``classifier.load_seeds``);
+``sealed`` never does.
 
 Lines written without a sender (part of ``train``) carry ``"scope": "content"``.
 
@@ -49,6 +55,7 @@ from dunning.core.settings import Settings
 __all__ = [
     "CORPUS_DEPLOYMENT",
     "CORPUS_SETS",
+    "HELD_OUT_SETS",
     "CorpusCase",
     "CorpusMiss",
     "CorpusReport",
@@ -71,7 +78,10 @@ CORPUS_SETS: dict[str, tuple[str, str]] = {
     "train": ("train", "full"),
     "eval": ("eval", "content"),
     "blind": ("blind", "content"),
+    "sealed": ("sealed", "content"),
 }
+#: Sets whose lines are never printed: only their rates are read (ADR 0022).
+HELD_OUT_SETS: frozenset[str] = frozenset({"sealed"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,10 +7,14 @@ regex and Aho-Corasick passes over the whole column, no Python per row.
     NORM          normalise(body)
     STRIPPED      NORM without separators (compact before homophones)
     COMPACT       compact(body) = STRIPPED with homophones rewritten
-    SAFE_NORM     NORM with its denying, warning and hypothetical clauses masked (``negation``)
+    READABLE      NORM with leetspeak inside words read as letters, numbers kept (English rows only)
+    SAFE_NORM     READABLE with its denying, warning and hypothetical clauses masked (``negation``)
     COMPACT_SAFE  compact(SAFE_NORM) with reassurances ("我们不会联系您的家人") masked
     FOLDED        fold(NORM): leetspeak read as letters, lone numbers as "#", broken words joined
     FOLDED_STRIPPED  FOLDED without separators: the screen of the English phrases
+    CLAUSES       NORM, and after line breaks, FOLDED and NORM with spaced-out letters joined, on the
+                  rows they change: what concept clauses read ("t1m3-b@rr3d" as "time-barred",
+                  "s-t-a-t-u-t-e" as "statute", "$412" still an amount)
     SOUNDS        COMPACT under another name: the screen of Chinese terms by sound (``sounds``), a regex
                   of its own because the gate joins the screens of one column into one regex
     WORDS_SAFE    words(fold(SAFE_NORM)) with reassurances ("we will not contact your employer") masked
@@ -32,6 +36,8 @@ from dunning.compliance.normalise import (
     fold_stripped_series,
     homophone_pairs,
     normalise_expr,
+    readable_series,
+    unspaced_series,
     words_expr,
 )
 from dunning.compliance.profiles import ComplianceProfile
@@ -41,6 +47,7 @@ _PREFIX = "__compliance_"
 NORM = _PREFIX + "norm"
 STRIPPED = _PREFIX + "stripped"
 COMPACT = _PREFIX + "compact"
+READABLE = _PREFIX + "readable"
 SAFE_NORM = _PREFIX + "safe_norm"
 COMPACT_SAFE = _PREFIX + "compact_safe"
 WORDS_SAFE = _PREFIX + "words_safe"
@@ -48,25 +55,30 @@ NUMBERS = _PREFIX + "numbers"
 FOLDED = _PREFIX + "folded"
 FOLDED_STRIPPED = _PREFIX + "folded_stripped"
 SOUNDS = _PREFIX + "sounds"
+CLAUSES = _PREFIX + "clauses"
 FEATURES = (
     NORM,
     STRIPPED,
     COMPACT,
+    READABLE,
     SAFE_NORM,
     FOLDED,
     COMPACT_SAFE,
     WORDS_SAFE,
     FOLDED_STRIPPED,
     SOUNDS,
+    CLAUSES,
     NUMBERS,
 )
 _SOURCE = {
     SOUNDS: COMPACT,
     FOLDED: NORM,
+    CLAUSES: FOLDED,
     FOLDED_STRIPPED: STRIPPED,
     STRIPPED: NORM,
     COMPACT: STRIPPED,
-    SAFE_NORM: NORM,
+    READABLE: NORM,
+    SAFE_NORM: READABLE,
     COMPACT_SAFE: SAFE_NORM,
     WORDS_SAFE: SAFE_NORM,
     NUMBERS: NORM,
@@ -92,7 +104,7 @@ PHONE_FOUND = f"{PHONE_RUN}|[0-9]{PHONE_SEP}{{0,3}}{ALLOWED_MARK}|{ALLOWED_MARK}
 _LABELLED = (
     r"(?:案号|运单号|快递单号|物流单号|单号|流水号|编号|合同号|订单号|工单号|受理号|凭证号|证书号|文号|"
     r"(?:tracking|case|docket|reference|ref|order|confirmation|claim|ticket|invoice|receipt|file|"
-    r"certificate|serial|transaction|check|cheque)(?: number| no\.?| num| id| #|#)?)"
+    r"certificate|serial|transaction|check|cheque)(?: number| no\.?| num| id| #|#)?|(?:^|[^a-z])no\.)"
     r"[ :：#.\-]{0,3}[a-z0-9\-()（）/]{0,12}[0-9][a-z0-9\-()（）/]{3,30}"
 )
 # US states before a ZIP code ("Dayton OH 45401"), a PO box number.
@@ -160,6 +172,18 @@ def _any(patterns: Iterable[str]) -> str:
     return "|".join(f"(?:{p})" for p in patterns)
 
 
+def _o_for_zero(texts: pl.Series) -> pl.Series:
+    """The letter o read as a zero inside a number ("8OO-555-O177"), on the few rows that have one."""
+    needs = texts.str.contains("[0-9]o|o[0-9]").fill_null(False)
+    if not needs.any():
+        return texts
+    rows = needs.arg_true()
+    fixed = texts.gather(rows)
+    for _ in range(2):  # twice for runs ("8oo")
+        fixed = fixed.str.replace_all("([0-9])o", "${1}0").str.replace_all("o([0-9])", "0${1}")
+    return texts.scatter(rows, fixed)
+
+
 def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
     if name == NORM:
         # No body is an empty message: it lacks every required element and says nothing forbidden.
@@ -169,8 +193,10 @@ def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
     elif name == COMPACT:
         pairs = homophone_pairs()
         expr = pl.col(STRIPPED).str.replace_many([k for k, _ in pairs], [v for _, v in pairs], leftmost=True)
+    elif name == READABLE:
+        expr = pl.col(NORM).map_batches(readable_series, return_dtype=pl.String)
     elif name == SAFE_NORM:
-        expr = mask_clauses_expr(pl.col(NORM))
+        expr = mask_clauses_expr(pl.col(READABLE))
     elif name == COMPACT_SAFE:
         expr = compact_expr(pl.col(SAFE_NORM), normalised=True).str.replace_all(
             _any(SAFE_CJK_PATTERNS), _CJK_FILLER
@@ -179,6 +205,12 @@ def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
         expr = fold_expr(pl.col(NORM))
     elif name == SOUNDS:
         expr = pl.col(COMPACT)
+    elif name == CLAUSES:
+        # a line break first: no clause pattern reaches from the text into its folded copy
+        folded, norm = pl.col(FOLDED), pl.col(NORM)
+        joined = norm.map_batches(unspaced_series, return_dtype=pl.String)
+        with_folded = pl.when(folded == norm).then(norm).otherwise(norm + "\n\n" + folded)
+        expr = pl.when(joined == norm).then(with_folded).otherwise(with_folded + "\n\n" + joined)
     elif name == FOLDED_STRIPPED:
         # from NORM and STRIPPED, not FOLDED: most rows need no folding and keep STRIPPED
         pair = pl.struct(pl.col(NORM).alias("norm"), pl.col(STRIPPED).alias("stripped"))
@@ -188,7 +220,7 @@ def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
             _any(SAFE_LATIN_PATTERNS), _LATIN_FILLER
         )
     else:
-        expr = pl.col(NORM)
+        expr = pl.col(NORM).map_batches(_o_for_zero, return_dtype=pl.String)
         allowed = number_pattern(profile.permitted_numbers, profile.name, bounded=False)
         if allowed:
             expr = expr.str.replace_all(allowed, ALLOWED_MARK)  # first: "95000" is not a count
@@ -201,9 +233,11 @@ def feature_exprs(profile: ComplianceProfile, needed: set[str]) -> list[list[pl.
     closure = set(needed)
     for name in (
         SOUNDS,
+        CLAUSES,
         COMPACT_SAFE,
         WORDS_SAFE,
         SAFE_NORM,
+        READABLE,
         COMPACT,
         STRIPPED,
         FOLDED_STRIPPED,
@@ -215,13 +249,15 @@ def feature_exprs(profile: ComplianceProfile, needed: set[str]) -> list[list[pl.
     depth = {
         NORM: 0,
         STRIPPED: 1,
-        SAFE_NORM: 1,
+        READABLE: 1,
+        SAFE_NORM: 2,
         NUMBERS: 1,
         FOLDED: 1,
         COMPACT: 2,
-        WORDS_SAFE: 2,
-        COMPACT_SAFE: 2,
+        WORDS_SAFE: 3,
+        COMPACT_SAFE: 3,
         FOLDED_STRIPPED: 2,
+        CLAUSES: 2,
         SOUNDS: 3,
     }
     stages: list[list[pl.Expr]] = [[] for _ in range(4)]

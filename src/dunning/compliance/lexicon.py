@@ -110,12 +110,12 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
     # 2 impersonating authorities, fake legal papers
     "content.impersonation": {
         "CN": _lex(
-            "电子送达 司法送达 送达平台 传唤 支付令已 执行专员 承办人员 承办人 经办警官 办案人员 稽查 建档 "
-            "协查单 协查 反诈中心 纠纷调解中心 调解中心 仲裁院 人民调解委员会 强制调解 "
+            "司法送达 传唤 支付令已 执行专员 承办人员 承办人 经办警官 办案人员 稽查 建档 "
+            "协查单 协查 反诈中心 强制调解 "
             "强制还款令 不利裁决 失信系统 "
             "律师事务所受 法院指派 法院委托 法院盖章 法院挂号信 警方协作 经济案件 案件平台 待办案件 "
             "金融案件 "
-            "法院传票 传票 执行局 执行庭 公检法 检察官 立案通知书 立案通知 书记员 "
+            "执行局 执行庭 公检法 检察官 立案通知书 立案通知 书记员 "
             " 网警 司法局 执法人员 协查函 协查通知 拘传 冻结令 逮捕令 通缉令 "
             "红头文件 银保监 最高法 司法催收",
         ),
@@ -149,7 +149,7 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
         ),
         "US": _lex(
             latin="your payroll department|payroll department|your hr team|hr team|company you work for|"
-            "your job site|your office front desk|front desk|shift lead|work number|your company s "
+            "your job site|your office front desk|shift lead|work number|your company s "
             "main line|people you work with|your mother|your father|your brother|your sister|your "
             "cousin|your household|rest of your household|your grandparents|your in laws|your husband "
             "s cell|your wife s cell|each reference|every reference|references you listed|door to "
@@ -224,17 +224,22 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
     # 6 false or exaggerated consequences
     "content.false_consequence": {
         "CN": _lex(
-            "入住登记 租不到房 找不到工作 招聘平台 公积金 军校 国企 背景审查 公办学校 读不了 评职称 提拔 "
+            "入住登记 租不到房 找不到工作 招聘平台 冻结公积金 停缴公积金 军校 "
+            "国企 背景审查 公办学校 读不了 评职称 提拔 "
             "入党 选调 高考 重点大学 事业单位 编制 退休金 锁住 全家跟着 谈婚论嫁 "
             "被系统关联 幼儿园 跟着你到老 到死 消不掉 工资卡 锁死 取不出来 收走 驾驶证 吊销 辞退 高危人员 "
             "翻不了身 被注销 人事档案 升职加薪 扣光 关联账户 划走 只进不出 护照 出入境 "
             "封停 房贷车贷 买房买车 看病 自费 全中国 各省 "
             "黑名单 拉黑 永久 终身 一辈子 永远 子女上学 子女入学 孩子上学 子女考公 考公 考编 政审 参军 "
             "当兵 影响子女 影响孩子 影响家人 连累家人 株连 冻结全部 冻结所有 冻结你的 冻结您的 冻结银行卡 "
-            "冻结名下 名下所有 查封 扣押 没收 拍卖 强制划扣 划扣你的 失信被执行人 限制高消费 限高 "
+            "冻结名下 名下所有财产 名下所有资产 查封 扣押 没收 "
+            "拍卖 强制划扣 划扣你的 失信被执行人 限制高消费 限高 "
             "坐不了高铁 坐不了飞机 限制出行 限制出境 出不了国 开除 丢工作 征信花了 征信黑了 征信烂了 "
             "征信报废 征信全毁 再也无法 无法贷款 无法买房 全国联网 全国通缉",
-            cjk_patterns=("冻结.{0,6}(银行卡|账户|资产|财产|房产|工资|存款)",),
+            cjk_patterns=(
+                # not the lender's own protective freeze ("已冻结该账户", "请立即冻结账户")
+                "冻结.{0,6}(银行卡|银行账户|所有账户|全部账户|名下账户|你的账户|您的账户|资产|财产|房产|工资|存款)",
+            ),
         ),
         "US": _lex(
             latin="removed from the country|home country|visa renewal|visa status|homeland security|dmv|"
@@ -253,7 +258,7 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
             "seize your|seizure of your|repossess your {house,home}|take your {house,home,car,kids}|"
             "lose your {house,home,job}|garnish your wages|wage garnishment|"
             "freeze your {bank,account,accounts}|"
-            "frozen|blacklist|blacklisted|deport|deported|deporting|deportation|immigration|"
+            "blacklist|blacklisted|deport|deported|deporting|deportation|immigration|"
             "revoke your {license,driver s license,passport}|"
             "suspend your {driver s license,license}|today we seize"
         ),
@@ -262,8 +267,9 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
     "content.invented_fee": {
         "CN": _lex(
             "沟通费 车马费 食宿费 咨询费 处置费 通知费 服务佣金 佣金 调取费 档案费 违约赔偿金 维护费 按三倍 "
-            "三倍 两倍 双倍 上调至 "
-            "催收费 催收服务费 上门费 外访费 差旅费 律师费 诉讼费 违约金翻倍 翻倍 罚款 罚金 处罚金 "
+            "三倍 两倍 双倍罚息 双倍违约金 双倍收取 加倍收取 上调至 "
+            "催收费 催收服务费 上门费 外访费 差旅费 律师费 诉讼费 违约金翻倍 罚息翻倍 "
+            "利息翻倍 欠款翻倍 金额翻倍 费用翻倍 翻倍收取 罚款 罚金 处罚金 "
             "滞纳金翻倍 额外费用 额外收取 额外加收 加收催收 处理费 高额违约金 手续费翻倍 保证金",
         ),
         "US": _lex(
@@ -312,12 +318,12 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
     "content.private_channel": {
         "CN": _lex(
             "企业微信 钉钉 飞书 抖音私信 私信我 单线联系 别走官方 不走官方 专属经理 跟我对接 数字人民币 "
-            "转给我 付给我 把钱交给 款项直接交给 代理人 口令转账 口令红包 减免群 拉你进 "
+            "转给我 付给我 把钱交给 款项直接交给 代理人账户 口令转账 口令红包 减免群 拉你进 "
             "社交账号 开收据 线下结清 线下还款 "
             "个人账户 个人账号 私人账户 私人账号 私户 对私账户 个人银行卡 私人银行卡 "
             "加微信 加我微信 添加微信 微信号 私人微信 "
             "个人微信 微信联系 微信私聊 私聊 微信转账 微信红包 转微信 加qq 加我qq qq号 qq联系 加好友 "
-            "私下 私了 线下交易 支付宝转账 转支付宝 支付宝账号 收款码 扫码 二维码 专员账户 代还 代偿 "
+            "私下 私了 线下交易 支付宝转账 转支付宝 支付宝账号 收款码 扫码 二维码 专员账户 代还 代偿账户 "
             "内部通道 内部渠道 内部处理 减免通道 特殊通道 绿色通道 中间账户 过渡账户 安全账户",
             cjk_patterns=("(转账|转|打款|打钱|汇款|汇)(给|到|至)我(的|个人|私人|这|微信|支付宝|卡|账)",),
         ),
@@ -365,12 +371,16 @@ FORBIDDEN: dict[str, dict[str, Lexicon]] = {
         "US": _lex(
             latin="reward|selected for|jury duty|insurance payout|payout|depot|being held at|rebate|"
             "temporarily blocked|card has been blocked|survey|thank you gift|urgent family matter|"
-            "family emergency|online order|order is on hold|inheritance|unclaimed|refund is waiting|"
-            "cash prize|gift for you|could not drop off|drop off your item|your item|your order|"
+            "order is on hold|inheritance|unclaimed|refund is waiting|"
+            "cash prize|gift for you|could not drop off|drop off your item|"
             "missed delivery|delivery attempt|failed delivery|your package|package delivery|"
-            "|you won|you ve won|you have won|winner|prize|claim your|"
-            "congratulations|lottery|sweepstakes|free gift|tax refund|irs refund|stimulus|"
-            "verify your account|account suspended|account locked|unusual activity|security alert|"
+            "|you won|you ve won|you have won|winner|prize|claim your prize|claim your reward|claim your "
+            "refund|"
+            "claim your gift|claim your package|claim your money|"
+            "congratulations you|congratulations you ve|lottery|sweepstakes|free gift|tax refund|irs refund|"
+            "stimulus|"
+            "verify your account to|verify your account or|verify your account within|to avoid suspension|"
+            "avoid suspension|account suspended|account locked|unusual activity|security alert|"
             "confirm your identity|click to claim"
         ),
     },
@@ -467,6 +477,8 @@ _US_CHANNEL_SAFE = (
     "anyone|personal accounts?|a personal account|any personal account|third parties|a third party"
 )
 SAFE_LATIN_PATTERNS: tuple[str, ...] = (
+    # the opt-out instruction itself ("reply STOP to cancel") says nothing about a consequence
+    " (?:reply|text|txt|send|respond) (?:with )?stop (?:to|or) (?:cancel|end|opt out|unsubscribe|stop|quit) ",
     " (?:will not|won t|do not|don t|does not|doesn t|never|cannot|can t|may not|are not allowed to|"
     "is not allowed to|not permitted to) (?:contact|call|notify|tell|inform|text|email|message|"
     "visit|speak to|speak with|talk to|discuss this with|share this with) ",

@@ -39,8 +39,11 @@ __all__ = [
     "COPY_MARK",
     "HOMOPHONES",
     "LEET",
+    "LETTER_RUN",
+    "NEEDS_FOLD",
     "SEPARATORS",
     "SHORTHAND",
+    "SHORTHAND_SCREEN",
     "compact",
     "compact_expr",
     "consonants",
@@ -51,6 +54,10 @@ __all__ = [
     "homophone_pairs",
     "normalise",
     "normalise_expr",
+    "readable",
+    "readable_series",
+    "unspaced",
+    "unspaced_series",
     "words",
     "words_expr",
 ]
@@ -269,6 +276,16 @@ def _strip_separators(text: str) -> str:
 
 
 _SEPARATORS_RE = re.compile(SEPARATORS)
+# The words form: a word boundary kept through the joining of spaced-out letters, and a pair of single
+# letters that must not be joined (neither neighbour is a single letter too).
+_GAP = " \u01c2 "  # "ǂ": a letter (not a separator) that normalised collection texts never hold
+_WIDE_GAP = " {2,}"
+_WIDE_GAP_RE = re.compile(_WIDE_GAP)
+_PAIR = f"(^|[^{_MARK}]){_MARK}([^{_MARK}]){_MARK}{_MARK}([^{_MARK}]){_MARK}([^{_MARK}]|$)"
+_PAIR_RE = re.compile(_PAIR)
+_PAIR_KEEP = r"\1 \2  \3 \4"
+_PAIR_KEEP_EXPR = "${1} ${2}  ${3} ${4}"
+_SPACES_RE = re.compile(" {2,}")
 
 
 @cache
@@ -295,7 +312,16 @@ SHORTHAND: dict[str, str] = {
     "plz": "please", "2day": "today", "2nite": "tonight", "2moro": "tomorrow", "tmrw": "tomorrow",
     "txt": "text", "msg": "message", "acct": "account", "ppl": "people", "bc": "because",
     "cuz": "because", "coz": "because", "atty": "attorney", "govt": "government", "r": "are",
+    "n": "and", "b": "be", "fam": "family", "sumthin": "something", "somethin": "something",
+    "gonna": "going to", "wanna": "want to", "kno": "know", "yr": "your", "thru": "through",
+    "bout": "about", "2morrow": "tomorrow", "2mrw": "tomorrow", "tmr": "tomorrow", "tonite": "tonight",
+    "pymt": "payment", "pmt": "payment", "amt": "amount", "bal": "balance", "ofc": "office",
 }  # fmt: skip
+#: Rows holding a shorthand word: the stripped screen of the English phrases cannot see what it spells
+#: out ("sumthin bad" is "something bad" only in the words form), so such rows go through.
+SHORTHAND_SCREEN = (
+    "(?:^|[^a-z0-9])(?:" + "|".join(sorted(SHORTHAND, key=len, reverse=True)) + ")(?:[^a-z0-9]|$)"
+)
 _SHORTHAND_PAIRS = tuple(
     sorted(((f" {k} ", f" {v} ") for k, v in SHORTHAND.items()), key=lambda kv: (-len(kv[0]), kv[0]))
 )
@@ -310,6 +336,10 @@ LEET: dict[str, str] = {
     "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b",
     "@": "a", "$": "s", "€": "e", "|": "i", "!": "i",
 }  # fmt: skip
+#: The same with "1" and "|" read as l, for the copy of a text that has them ("b@1@nc3" is "balance").
+LEET_L: dict[str, str] = {**LEET, "1": "l", "|": "l"}
+_ONE = "[1|]"
+_ONE_RE = re.compile(_ONE)
 _WORDISH = "a-z0-9@$€|!"
 _BANG = f"!+([^{_WORDISH}]|$)"  # an exclamation mark that ends a word
 # A number standing alone (with its currency sign and punctuation), not the "4" of "b4" or "j41l".
@@ -323,12 +353,17 @@ _COPY_FILLER = " " + " ".join(["qqq"] * 12) + " "
 COPY_MARK = "qqq" * 12
 # A star standing for a letter ("w*rr*nt", "r*f*r*nc*s"): the text is also read without its vowels,
 # in a copy after the filler, and a phrase by its consonants (``consonants``).
-_STAR = "[a-z][*]|[*][a-z]"
+# A star that stands for a vowel, inside a word ("w*rr*nt", "j*il", "c**rt"): two letters together on
+# one side. Stars between every letter ("c*a*r*d") only space the word out, and stars around a word
+# ("*Reminder*") only stress it: neither gets the vowel-less copy.
+_STAR = "[a-z]{2}[*]+[a-z]|[a-z][*]+[a-z]{2}"
 _VOWELS = "[aeiou*]"
 
 # What makes a text worth folding: a digit or symbol touching a letter, or a line break inside a word.
 _NEEDS_FOLD = f"[a-z][0-9@$€|!*]|[0-9@$€|!*][a-z]|{_BREAK}"
 _NEEDS_FOLD_RE = re.compile(_NEEDS_FOLD)
+#: Rows that ``fold`` changes: screens let them all through to what reads their folded copy.
+NEEDS_FOLD: str = _NEEDS_FOLD
 _BANG_RE = re.compile(_BANG)
 _STAR_RE = re.compile(_STAR)
 _VOWELS_RE = re.compile(_VOWELS)
@@ -339,6 +374,10 @@ _BREAK_RE = re.compile(_BREAK)
 @cache
 def _leet_table() -> dict[int, str]:
     return {ord(k): v for k, v in LEET.items()}
+
+
+def _leet_l_table() -> dict[int, str]:
+    return {ord(k): v for k, v in LEET_L.items()}
 
 
 # ---- scalar -------------------------------------------------------------------------------------
@@ -365,12 +404,42 @@ def fold(text: str, *, always: bool = False) -> str:
     out = _BANG_RE.sub(r".\1", text)
     for _ in range(2):  # adjacent numbers share the separator between them: a second pass gets the rest
         out = _NUMBER_TOKEN_RE.sub(rf"\g<1>{_NUMBER_MARK}\g<2>", out)
-    out = out.translate(_leet_table())
+    if _ONE_RE.search(out):
+        # "1" is an i or an l ("w1ll", "b@1@nc3"): a copy reads it as l
+        out = out.translate(_leet_table()) + _COPY_FILLER + out.translate(_leet_l_table())
+    else:
+        out = out.translate(_leet_table())
     if _BREAK_RE.search(out):
         out = out + _COPY_FILLER + _BREAK_RE.sub(r"\1\2", out)
     if _STAR_RE.search(out):
         out = out + _COPY_FILLER + _VOWELS_RE.sub("", out)
     return out
+
+
+# A token that mixes letters with leet digits or symbols ("n3v3r", "w1ll", "@sk"); pure numbers
+# ("$35.00", "6/27", "1-800-555-0172") are not tokens of this kind and are left as written.
+_LEET_WORD = f"[{_WORDISH}]*[a-z][{_WORDISH}]*"
+_LEET_WORD_RE = re.compile(_LEET_WORD)
+_HAS_LEET = "[a-z][0-9@$€|!]|[0-9@$€|!][a-z]"
+_HAS_LEET_RE = re.compile(_HAS_LEET)
+_HAN = "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_HAN_RE = re.compile(_HAN)
+
+
+def readable(text: str) -> str:
+    """Normalised ``text`` with leetspeak inside words read as letters and every number kept as
+    written: what the negation scope reads ("we n3v3r @sk" denies like "we never ask"), while amounts
+    and dates stay for the rules that read them. Texts with ideographs are left as they are (a
+    WeChat id "vx138…" is not leetspeak)."""
+    if not _HAS_LEET_RE.search(text) or _HAN_RE.search(text):
+        return text
+    table = _leet_table()
+    out = _BANG_RE.sub(r".\1", text)
+    return _LEET_WORD_RE.sub(lambda m: _read_word(m.group(0), table), out)
+
+
+def _read_word(word: str, table: dict[int, str]) -> str:
+    return word.translate(table) if _HAS_LEET_RE.search(word) else word
 
 
 def consonants(phrase: str) -> str:
@@ -383,12 +452,18 @@ def consonants(phrase: str) -> str:
 def words(text: str) -> str:
     """``normalise`` as space-separated tokens, single-character runs joined, texting shorthand
     spelled out ("u" → "you"), padded: " a b c "."""
-    spaced = _SEPARATORS_RE.sub(" ", normalise(text)).strip(" ")
+    # two or more spaces between spaced-out letters are where a word ends ("w e  w i l l")
+    spaced = _SEPARATORS_RE.sub(" ", _WIDE_GAP_RE.sub(_GAP, normalise(text))).strip(" ")
     spaced = " " + spaced.replace(" ", "  ") + " "
     marked = re.sub(" ([^ ]) ", _MARK + r"\1" + _MARK, spaced)
-    joined = marked.replace(_MARK + _MARK, "").replace(_MARK, " ").replace("  ", " ")
+    # two single letters stay apart ("2 u n ur fam"): only runs of three or more are a spaced word
+    marked = _PAIR_RE.sub(_PAIR_KEEP, marked)
+    joined = marked.replace(_MARK + _MARK, "").replace(_MARK, " ").replace(_GAP.strip(), " ")
+    joined = _SPACES_RE.sub(" ", joined)
     table = dict(_SHORTHAND_PAIRS)
-    return _SHORTHAND_RE.sub(lambda m: table[m.group(0)], joined)
+    # spaces doubled first: two shorthand words in a row share no space ("u r" is "you are")
+    spelled = _SHORTHAND_RE.sub(lambda m: table[m.group(0)], joined.replace(" ", "  "))
+    return _SPACES_RE.sub(" ", spelled)
 
 
 # ---- Polars -------------------------------------------------------------------------------------
@@ -412,7 +487,9 @@ def _fold_all(text: pl.Expr) -> pl.Expr:
     out = text.str.replace_all(_BANG, ".${1}")
     for _ in range(2):
         out = out.str.replace_all(_NUMBER_TOKEN, "${1}" + _NUMBER_MARK + "${2}")
-    out = out.str.replace_many(list(LEET), list(LEET.values()))
+    as_l = out.str.replace_many(list(LEET_L), list(LEET_L.values()))
+    as_i = out.str.replace_many(list(LEET), list(LEET.values()))
+    out = pl.when(out.str.contains(_ONE)).then(as_i + pl.lit(_COPY_FILLER) + as_l).otherwise(as_i)
     joined = out.str.replace_all(_BREAK, "${1}${2}")
     out = pl.when(out.str.contains(_BREAK)).then(out + pl.lit(_COPY_FILLER) + joined).otherwise(out)
     bare = out.str.replace_all(_VOWELS, "")
@@ -442,6 +519,50 @@ def fold_stripped_series(pair: pl.Series) -> pl.Series:
     return _fold_rows(norm, stripped, _fold_all(pl.col("t")).str.replace_all(SEPARATORS, ""))
 
 
+# Single letters set apart by separators ("s-t-a-t-u-t-e o-f", "S U P E R I O R  C O U R T").
+_LETTER_RUN = r"(?:^|[^a-z0-9])([a-z](?:[^a-z0-9\n]{1,3}[a-z]){3,})(?:[^a-z0-9]|$)"
+_LETTER_RUN_RE = re.compile(_LETTER_RUN)
+#: Rows with a spaced-out run of letters: screens let them through to what reads them joined.
+LETTER_RUN: str = _LETTER_RUN
+_BETWEEN_LETTERS_RE = re.compile(r"(?<=[a-z])[^a-z0-9\n]{1,3}(?=[a-z])")
+
+
+def _join_run(run: str) -> str:
+    # the separator used most is the one inside words; any other one ends a word
+    gaps = _BETWEEN_LETTERS_RE.findall(run)
+    inside = max(set(gaps), key=gaps.count)
+    return _BETWEEN_LETTERS_RE.sub(lambda m: "" if m.group(0) == inside else " ", run)
+
+
+def unspaced(text: str) -> str:
+    """Normalised ``text`` with letters spaced out into words joined back ("t.i.m.e.-.b.a.r.r.e.d"
+    → "time barred"; "c-a-l-l y-o-u" → "call you"), punctuation elsewhere kept: what sentence
+    patterns read, as the words form reads the same runs."""
+    return _LETTER_RUN_RE.sub(lambda m: m.group(0).replace(m.group(1), _join_run(m.group(1))), text)
+
+
+def unspaced_series(texts: pl.Series) -> pl.Series:
+    """``unspaced`` over a column: only rows with a spaced-out run are rewritten."""
+    needs = texts.str.contains(_LETTER_RUN).fill_null(False)
+    if not needs.any():
+        return texts
+    rows = needs.arg_true()
+    return texts.scatter(
+        rows, pl.Series([unspaced(t) for t in texts.gather(rows).to_list()], dtype=pl.String)
+    )
+
+
+def readable_series(texts: pl.Series) -> pl.Series:
+    """``readable`` over a column of normalised texts: only the rows with leetspeak and no
+    ideographs are rewritten, one by one (planner bodies have none)."""
+    needs = (texts.str.contains(_HAS_LEET) & ~texts.str.contains(_HAN)).fill_null(False)
+    if not needs.any():
+        return texts
+    rows = needs.arg_true()
+    rewritten = pl.Series([readable(t) for t in texts.gather(rows).to_list()], dtype=pl.String)
+    return texts.scatter(rows, rewritten)
+
+
 def fold_expr(text: pl.Expr) -> pl.Expr:
     """``fold`` as an expression over normalised text."""
     return text.map_batches(fold_series, return_dtype=pl.String)
@@ -450,13 +571,19 @@ def fold_expr(text: pl.Expr) -> pl.Expr:
 def words_expr(text: pl.Expr, *, normalised: bool = False) -> pl.Expr:
     """``words`` as an expression; ``normalised=True`` when ``text`` is already ``normalise``d."""
     base = text if normalised else normalise_expr(text)
-    spaced = base.str.replace_all(SEPARATORS, " ").str.strip_chars(" ")
+    spaced = base.str.replace_all(_WIDE_GAP, _GAP).str.replace_all(SEPARATORS, " ").str.strip_chars(" ")
     padded = pl.lit(" ") + spaced.str.replace_all(" ", "  ", literal=True) + pl.lit(" ")
-    marked = padded.str.replace_all(" ([^ ]) ", _MARK + "${1}" + _MARK)
+    marked = padded.str.replace_all(" ([^ ]) ", _MARK + "${1}" + _MARK).str.replace_all(
+        _PAIR, _PAIR_KEEP_EXPR
+    )
     joined = (
         marked.str.replace_all(_MARK + _MARK, "", literal=True)
         .str.replace_all(_MARK, " ", literal=True)
-        .str.replace_all("  ", " ", literal=True)
+        .str.replace_all(_GAP.strip(), " ", literal=True)
+        .str.replace_all(" {2,}", " ")
     )
     keys = [k for k, _ in _SHORTHAND_PAIRS]
-    return joined.str.replace_many(keys, [v for _, v in _SHORTHAND_PAIRS], leftmost=True)
+    spelled = joined.str.replace_all(" ", "  ", literal=True).str.replace_many(
+        keys, [v for _, v in _SHORTHAND_PAIRS], leftmost=True
+    )
+    return spelled.str.replace_all(" {2,}", " ")

@@ -29,6 +29,7 @@ from dunning.compliance.concepts import (
     CONCEPTS,
     US_ANY_OPT_OUT,
     US_ANY_OPT_OUT_STRIPPED,
+    US_OPT_OUT_CONFIRMED,
     Clause,
     Concept,
     Near,
@@ -36,16 +37,18 @@ from dunning.compliance.concepts import (
 )
 from dunning.compliance.features import (
     BODY,
+    CLAUSES,
     COMPACT,
     FOLDED_STRIPPED,
     NORM,
     NUMBERS,
     PHONE_FOUND,
+    SAFE_NORM,
     WORDS_SAFE,
     number_pattern,
 )
 from dunning.compliance.lexicon import FORBIDDEN, Lexicon, has_cjk
-from dunning.compliance.normalise import compact, normalise
+from dunning.compliance.normalise import LETTER_RUN, NEEDS_FOLD, compact, normalise
 from dunning.compliance.profiles import ComplianceProfile
 from dunning.compliance.terms import Screen, Terms, alternation, latin_phrases
 from dunning.core.errors import NotFound
@@ -259,12 +262,18 @@ def _near_pattern(near: Near) -> str:
     return backward if near.reverse else forward
 
 
+def _tolerant(pattern: str) -> str:
+    """A clause pattern that reads an apostrophe where it allows an optional space ("won ?t" matches
+    "won't", "won t" and "wont"): normalised text keeps apostrophes."""
+    return pattern.replace(" ?", "['’ ]?")
+
+
 def _part_expr(part: Part) -> pl.Expr:
     if isinstance(part, Lexicon):
         return Terms.of(list(part.cjk), part.cjk_patterns, list(part.latin)).matches()
     if isinstance(part, Near):
         return pl.col(WORDS_SAFE).str.contains(_near_pattern(part))
-    found = pl.col(NORM).str.contains(part.pattern)
+    found = pl.col(SAFE_NORM if part.masked else CLAUSES).str.contains(_tolerant(part.pattern))
     return ~found if part.absent else found
 
 
@@ -277,11 +286,13 @@ def _concept_screen(concept: Concept) -> tuple[Screen, ...]:
             # the second list is the rarer one by construction ("contact" … "your employer")
             return Terms.of([], (), list(part.second)).screens()
         if not part.absent:
-            return (Screen(NORM, part.pattern),)
+            # on NORM, which every row has already: masking only removes matches, and the rows whose
+            # folded copy CLAUSES also reads all go through (they are rare)
+            return (Screen(NORM, _tolerant(part.pattern)), Screen(NORM, NEEDS_FOLD), Screen(NORM, LETTER_RUN))
     # only absences ("no opt-out instruction at all"): rows without the pattern
     for part in concept:
         if isinstance(part, Clause):
-            return (Screen(NORM, part.pattern, absent=True),)
+            return (Screen(NORM, _tolerant(part.pattern), absent=True),)
     raise AssertionError("a concept needs a part that must be present or a clause that must be absent")
 
 
@@ -319,6 +330,15 @@ def _time_barred(p: ComplianceProfile) -> pl.Expr:
 _ID_NUMBER = r"[1-9][0-9]{5}(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])[0-9]{3}[0-9x]"
 _LONG_DIGITS = r"[0-9](?:[ \-]?[0-9]){13,}"  # 14+ digits: card and account numbers (phones have ≤ 13)
 _SSN = r"(?:^|[^0-9])[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}(?:[^0-9]|$)"
+# Long numbers that are not the debtor's account: a labelled serial (a case, a transaction, a
+# lawyer's licence, a waybill), or the creditor's own corporate account given for payment.
+_NOT_AN_ACCOUNT = (
+    r"(?:流水号|交易号|订单号|运单号|快递单号|单号|案号|编号|合同号|执业证号|证号|信用代码|工号|凭证号|"
+    r"(?:case|docket|tracking|confirmation|reference|ref|order|transaction|invoice|receipt|claim|licen[cs]e)"
+    r"(?: number| no\.?| num| id| #|#)?)[ :：#.\-]{0,3}[a-z]{0,4}[0-9][0-9 \-]*"
+    r"|(?:对公|户名[^，。,]{0,24}(?:公司|银行|中心))[^。!?！？]{0,40}?"
+    r"(?:账号|账户|account)[ :：]{0,2}[0-9][0-9 \-]*"
+)
 
 
 def _matches(column: str, pattern: str) -> Builder:
@@ -348,9 +368,14 @@ _SPOOFED_HOST = (
     rf"[a-z0-9\-{_LOOKALIKE_SCRIPTS}]*\.(?:{'|'.join(sorted(_TLDS.split(), key=len, reverse=True))})"
     r"(?:[^a-z]|$)"
 )
-# A link written to dodge detection: "h t t p", "www 。", "xx点com".
+# A link written to dodge detection: "h t t p", "www 。", "xx点com"; defanged as security teams write
+# them ("pay[.]example", "pay dot example slash login"): no lender writes its own link that way.
 _URL_COMPACT = r"http|www"
 _URL_OBFUSCATED = r"(?:点|dot)(?:com|cn|net|org|top|xyz|vip|cc|me|io|co|app|site|shop|club|link|info)"
+_URL_DEFANGED = (
+    r"[a-z0-9] ?(?:\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|<dot>) ?[a-z]"
+    rf"|[a-z0-9] dot (?:{'|'.join(sorted(_TLDS.split(), key=len, reverse=True))})(?:[^a-z]|$)"
+)
 
 
 def _allowed_url_pattern(p: ComplianceProfile) -> str | None:
@@ -373,6 +398,7 @@ def _url_screen(_: ComplianceProfile) -> tuple[Screen, ...]:
     return (
         Screen(NORM, _URL),
         Screen(COMPACT, f"{_URL_COMPACT}|{_URL_OBFUSCATED}"),
+        Screen(NORM, _URL_DEFANGED),
         Screen(BODY, _SPOOFED_HOST),
     )
 
@@ -383,15 +409,23 @@ def _url(p: ComplianceProfile) -> pl.Expr:
     bad = pl.lit(True) if allowed is None else ~candidate.str.contains(allowed)
     not_allowed = pl.col(NORM).str.extract_all(_URL).list.eval(bad).list.any().fill_null(False)
     written = pl.col(NORM).str.count_matches(r"https?://|www\.")
-    hidden = (pl.col(COMPACT).str.count_matches(_URL_COMPACT) > written) | pl.col(COMPACT).str.contains(
-        _URL_OBFUSCATED
+    hidden = (
+        (pl.col(COMPACT).str.count_matches(_URL_COMPACT) > written)
+        | pl.col(COMPACT).str.contains(_URL_OBFUSCATED)
+        | pl.col(NORM).str.contains(_URL_DEFANGED)
     )
     spoofed = pl.col(BODY).cast(pl.String).fill_null("").str.contains(_SPOOFED_HOST)
     return not_allowed | hidden | spoofed
 
 
+# A phone number spelled out in words ("four one five, five five five, zero one five eight"): seven
+# digit words in a row are a number to call, and no lender spells its own.
+_DIGIT_WORD = "(?:zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+_SPELLED_PHONE = f"(?:^|[^a-z]){_DIGIT_WORD}(?:[ ,.\\-]+{_DIGIT_WORD}){{6,}}(?:[^a-z]|$)"
+
+
 def _phone(_: ComplianceProfile) -> pl.Expr:
-    return pl.col(NUMBERS).str.contains(PHONE_FOUND)
+    return pl.col(NUMBERS).str.contains(PHONE_FOUND) | pl.col(NORM).str.contains(_SPELLED_PHONE)
 
 
 def _length(p: ComplianceProfile) -> pl.Expr:
@@ -691,6 +725,7 @@ RULES: tuple[Rule, ...] = (
         lambda _p: (
             ~pl.col(NORM).str.contains(US_ANY_OPT_OUT)
             & ~pl.col(FOLDED_STRIPPED).str.contains(US_ANY_OPT_OUT_STRIPPED)
+            & ~pl.col(NORM).str.contains(US_OPT_OUT_CONFIRMED)
         ),
         screen=lambda _p: (
             Screen(NORM, US_ANY_OPT_OUT, absent=True),
@@ -845,7 +880,7 @@ RULES: tuple[Rule, ...] = (
         "不得包含完整卡号或账号（只可显示后4位）",
         "Must not contain a full card or account number (last 4 digits only)",
         (BODY,),
-        _matches(NORM, _LONG_DIGITS),
+        lambda _p: pl.col(NORM).str.replace_all(_NOT_AN_ACCOUNT, " ").str.contains(_LONG_DIGITS),
         screen=_matches_screen(NORM, _LONG_DIGITS),
     ),
     Rule(

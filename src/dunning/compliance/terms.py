@@ -14,8 +14,24 @@ from functools import cache
 
 import polars as pl
 
-from dunning.compliance.features import COMPACT, COMPACT_SAFE, FOLDED, FOLDED_STRIPPED, SOUNDS, WORDS_SAFE
-from dunning.compliance.normalise import COPY_MARK, compact, consonants, fold, normalise, words
+from dunning.compliance.features import (
+    COMPACT,
+    COMPACT_SAFE,
+    FOLDED,
+    FOLDED_STRIPPED,
+    NORM,
+    SOUNDS,
+    WORDS_SAFE,
+)
+from dunning.compliance.normalise import (
+    COPY_MARK,
+    SHORTHAND_SCREEN,
+    compact,
+    consonants,
+    fold,
+    normalise,
+    words,
+)
 from dunning.compliance.sounds import sound_classes, sound_patterns, spelled_literals
 
 __all__ = ["Screen", "Terms", "alternation", "latin_phrases"]
@@ -49,6 +65,12 @@ def latin_phrases(text: str, *, vowelless: bool = True) -> tuple[str, ...]:
     scrap = len(folded) <= 3 or folded.count(" ") < plain.count(" ") == 1
     return (plain,) if scrap else tuple(p for p in (folded, plain, bare) if p)
 
+
+# Stripped phrases shorter than this match a spaced-out run only as the whole run.
+_WHOLE_RUN_BELOW = 5
+# Stripped phrases this long are also matched across missing spaces.
+_RUN_ON_FROM = 12
+_RUN_ON_TOKEN = "[a-z]{18,}"
 
 # Four or more single letters in a row, each set apart ("j a i l", "J.A.I.L", "z-e-l-l-e").
 _SPACED_LETTERS = r"(?:^|[^a-z0-9])[a-z](?:[^a-z0-9\p{Han}]{1,3}[a-z]){3,}(?:[^a-z0-9]|$)"
@@ -90,12 +112,32 @@ class Terms:
             parts.append(pl.col(WORDS_SAFE).str.contains(" (?:" + alternation(list(self.latin)) + ") "))
             # "Y O U  W I L L  R E G R E T  I T" leaves no word boundaries to match on: when letters
             # are spaced out, fall back to the phrase as a substring of the stripped text.
-            stripped = alternation([p.replace(" ", "") for p in self.latin])
-            # only inside the spaced-out runs: the phrase "sue" is in "issue" once the spaces are gone
+            # Only inside the spaced-out runs (the phrase "sue" is in "issue" once the spaces are gone),
+            # never the vowel-less spellings (they are for starred words), and a short phrase only as a
+            # whole run: spaced words next to each other run together ("c r e d i t c a r d").
+            plain = [p.replace(" ", "") for p in self.latin if p not in self.vowelless]
+            longer = [p for p in plain if len(p) >= _WHOLE_RUN_BELOW]
+            shorter = [p for p in plain if len(p) < _WHOLE_RUN_BELOW]
             runs = (
-                pl.col(FOLDED).str.extract_all(_SPACED_LETTERS).list.join("|").str.replace_all("[^a-z|]", "")
+                pl.lit("|")
+                + pl.col(FOLDED)
+                .str.extract_all(_SPACED_LETTERS)
+                .list.join("|")
+                .str.replace_all("[^a-z|]", "")
+                + pl.lit("|")
             )
-            parts.append(runs.str.contains(stripped).fill_null(False))
+            pattern = "|".join(
+                ([alternation(longer)] if longer else [])
+                + ([f"\\|(?:{alternation(shorter)})\\|"] if shorter else [])
+            )
+            if pattern:
+                parts.append(runs.str.contains(pattern).fill_null(False))
+            # Words run together ("youhavebeenservedbytextmessage"): a long phrase is looked for
+            # inside the words that are far longer than any English word, and only there.
+            run_on = [p for p in plain if len(p) >= _RUN_ON_FROM]
+            if run_on:
+                tokens = pl.col(WORDS_SAFE).str.extract_all(_RUN_ON_TOKEN).list.join("|")
+                parts.append(tokens.str.contains(alternation(run_on)).fill_null(False))
         return pl.any_horizontal(parts) if parts else pl.lit(False)
 
     def screens(self) -> tuple[Screen, ...]:
@@ -111,4 +153,5 @@ class Terms:
             # the stripped form shows by its filler: such rows are rare, and all go through
             stripped = [p.replace(" ", "") for p in self.latin if p not in self.vowelless]
             found.append(Screen(FOLDED_STRIPPED, alternation([*stripped, COPY_MARK])))
+            found.append(Screen(NORM, SHORTHAND_SCREEN))
         return tuple(found)
