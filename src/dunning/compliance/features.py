@@ -7,7 +7,8 @@ regex and Aho-Corasick passes over the whole column, no Python per row.
     NORM          normalise(body)
     STRIPPED      NORM without separators (compact before homophones)
     COMPACT       compact(body) = STRIPPED with homophones rewritten
-    READABLE      NORM with leetspeak inside words read as letters, numbers kept (English rows only)
+    READABLE      NORM with spaced-out letters joined and leetspeak inside words read as letters,
+                  numbers kept (English rows only)
     SAFE_NORM     READABLE with its denying, warning and hypothetical clauses masked (``negation``)
     COMPACT_SAFE  compact(SAFE_NORM) with reassurances ("我们不会联系您的家人") masked
     FOLDED        fold(NORM): leetspeak read as letters, lone numbers as "#", broken words joined
@@ -194,7 +195,8 @@ def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:
         pairs = homophone_pairs()
         expr = pl.col(STRIPPED).str.replace_many([k for k, _ in pairs], [v for _, v in pairs], leftmost=True)
     elif name == READABLE:
-        expr = pl.col(NORM).map_batches(readable_series, return_dtype=pl.String)
+        unspaced = pl.col(NORM).map_batches(unspaced_series, return_dtype=pl.String)
+        expr = unspaced.map_batches(readable_series, return_dtype=pl.String)
     elif name == SAFE_NORM:
         expr = mask_clauses_expr(pl.col(READABLE))
     elif name == COMPACT_SAFE:
