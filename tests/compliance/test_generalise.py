@@ -132,25 +132,18 @@ def test_spaced_out_lawful_words_next_to_each_other_do_not_make_a_threat(us: Com
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("rule", "text"),
     [
-        "Finish your payment at harbor-pay[.]example/now to stop late charges.",
-        "Go to harbor-pay dot example slash login to fix it.",
+        # links written defanged, as security teams write them
+        ("link.not_allowed", "Finish your payment at harbor-pay[.]example/now to stop late charges."),
+        ("link.not_allowed", "Go to harbor-pay dot example slash login to fix it."),
+        # numbers spelled to hide them
+        ("number.not_allowed", "Call four one five, five five five, zero one five eight about your balance."),
+        ("number.not_allowed", "Call 8OO-555-O177 to fix it today."),
     ],
 )
-def test_a_defanged_link_is_a_link(text: str, us: ComplianceProfile) -> None:
-    assert "link.not_allowed" in content(text + OPT, us, US_LENDER)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Call four one five, five five five, zero one five eight about your balance.",
-        "Call 8OO-555-O177 to fix it today.",
-    ],
-)
-def test_a_number_spelled_to_hide_it_is_a_number(text: str, us: ComplianceProfile) -> None:
-    assert "number.not_allowed" in content(text + OPT, us, US_LENDER)
+def test_a_hidden_link_or_number_is_still_one(rule: str, text: str, us: ComplianceProfile) -> None:
+    assert rule in content(text + OPT, us, US_LENDER)
 
 
 def test_a_labelled_case_number_is_not_a_phone(us: ComplianceProfile) -> None:
