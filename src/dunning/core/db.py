@@ -7,7 +7,9 @@ stored as UTC; ``UTCDateTime`` gives them back timezone-aware on both.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,6 +111,32 @@ def unit_of_work(engine: Engine) -> Iterator[Connection]:
     """One transaction: commit on success, roll back on any error. Edges open it; services take it."""
     with engine.begin() as conn:
         yield conn
+
+
+# PostgreSQL's deadlock and serialization failures: the transaction was rolled back whole and may run
+# again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+_R = TypeVar("_R")
+
+
+def _retryable(exc: BaseException) -> bool:
+    orig = getattr(exc, "orig", None)
+    return isinstance(exc, sa.exc.DBAPIError) and getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES
+
+
+def retrying(engine: Engine, work: Callable[[Connection], _R], *, attempts: int = 5) -> _R:
+    """``work`` in one transaction, run again (after a short random pause) when PostgreSQL rolled it
+    back for a deadlock or a serialization failure. Only for work that is safe to repeat: nothing
+    outside the database may happen inside it."""
+    for attempt in range(1, attempts + 1):
+        try:
+            with unit_of_work(engine) as conn:
+                return work(conn)
+        except sa.exc.DBAPIError as exc:
+            if attempt == attempts or not _retryable(exc):
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+    raise AssertionError("unreachable")
 
 
 def is_sqlite(conn: Connection | Engine) -> bool:

@@ -26,6 +26,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
+import dataclasses
+import functools
 import logging
 import os
 import socket
@@ -36,12 +39,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, Protocol, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
 from dunning.core.counters import Counters
-from dunning.core.db import unit_of_work
+from dunning.core.db import retrying, unit_of_work
 from dunning.core.errors import ConcurrencyError, InputError, PermanentProviderError, RetriableProviderError
 from dunning.messages import outbox
 from dunning.messages.outbox import ClaimedMessage, ViolationLike
@@ -205,11 +208,15 @@ async def send_due(
         t = clock()
         # On SQLite this process holds the only sender lock, so every leftover claim is stale.
         older_than = timedelta(0) if engine.dialect.name == "sqlite" else stale_after
-        with unit_of_work(engine) as conn:
-            stale = outbox.release_stale_claims(conn, t, older_than)
-            summary.released += stale.released
-            summary.unknown += stale.unknown
-            summary.lapsed += outbox.lapse_window_closed(conn, t)
+
+        # housekeeping and claims are safe to repeat: two senders' bulk updates may deadlock on PostgreSQL
+        def housekeeping(conn: Connection) -> tuple[outbox.StaleClaims, int]:
+            return outbox.release_stale_claims(conn, t, older_than), outbox.lapse_window_closed(conn, t)
+
+        stale, lapsed = retrying(engine, housekeeping)
+        summary.released += stale.released
+        summary.unknown += stale.unknown
+        summary.lapsed += lapsed
         await collector.settle(t, settle)
         paused_until = getattr(hooks, "paused_until", None)
         if paused_until is not None:
@@ -221,8 +228,9 @@ async def send_due(
         try:
             while not (stop is not None and stop.is_set()) and not summary.provider_paused:
                 t = clock()
-                with unit_of_work(engine) as conn:
-                    claimed = outbox.claim_due(conn, worker, t, batch_size)
+                claimed = retrying(
+                    engine, functools.partial(outbox.claim_due, worker_id=worker, now=t, limit=batch_size)
+                )
                 if not claimed:
                     break
                 summary.batches += 1
@@ -236,8 +244,7 @@ async def send_due(
             await background
         summary.stopped = stop is not None and stop.is_set()
         t = clock()
-        with unit_of_work(engine) as conn:
-            summary.lapsed += outbox.lapse_window_closed(conn, t)
+        summary.lapsed += retrying(engine, lambda conn: outbox.lapse_window_closed(conn, t))
         await collector.collect(t, retry=True)
         if await_receipts > 0:
             await collector.linger(clock, await_receipts, stop)
@@ -258,7 +265,7 @@ async def _send_batch(
     source: str | None,
     summary: SendSummary,
 ) -> None:
-    with unit_of_work(engine) as conn:
+    def before_submit(conn: Connection) -> tuple[dict[int, str | None], list[int]]:
         verdicts = hooks.recheck(conn, claimed, now)
         refused = {c.message_id: list(verdicts.get(c.message_id) or ()) for c in claimed}
         refused = {mid: v for mid, v in refused.items() if v}
@@ -279,6 +286,10 @@ async def _send_batch(
         candidates = [c.message_id for c in claimed if c.message_id not in refused and to[c.message_id]]
         ready, lapsed = outbox.mark_submitting(conn, worker, candidates, now, provider=provider.name)
         summary.lapsed += len(lapsed)
+        return to, ready
+
+    # Database work only, so it may run again after a deadlock (two senders on one PostgreSQL).
+    to, ready = retrying(engine, _keeping(summary, before_submit))
     if not ready:
         return
     mine = set(ready)
@@ -317,7 +328,8 @@ async def _send_batch(
             log.warning(
                 "provider %s returned a stray outcome for message %s", provider.name, outcome.message_id
             )
-    with unit_of_work(engine) as conn:
+
+    def after_submit(conn: Connection) -> outbox.OutcomeCounts:
         counts = outbox.record_outcomes(
             conn, worker, kept, now, max_attempts=max_attempts, provider=provider.name
         )
@@ -325,9 +337,28 @@ async def _send_batch(
         if silent:
             summary.unknown += len(outbox.record_unknown(conn, worker, silent, now, "no_outcome"))
         _honour_classes(conn, hooks, counts, provider.name, now, summary)
+        return counts
+
+    counts = retrying(engine, _keeping(summary, after_submit))
     summary.submitted += counts.submitted
     summary.retried += counts.retried
     summary.refused += counts.failed
+
+
+_T = TypeVar("_T")
+
+
+def _keeping(summary: SendSummary, work: Callable[[Connection], _T]) -> Callable[[Connection], _T]:
+    """``work`` that starts each attempt from the summary as it was before the first: an attempt
+    rolled back (and run again by ``retrying``) counts nothing."""
+    saved = copy.deepcopy(summary)
+
+    def attempt(conn: Connection) -> _T:
+        for f in dataclasses.fields(summary):
+            setattr(summary, f.name, copy.deepcopy(getattr(saved, f.name)))
+        return work(conn)
+
+    return attempt
 
 
 def _honour_classes(
@@ -378,8 +409,13 @@ class _Collector:
         receipts = await self.provider.drain_receipts()
         replies = await self.provider.drain_inbound()
         if receipts or replies or retry:
-            with unit_of_work(self.engine) as conn:
-                self.hooks.ingest(conn, receipts, replies, now, self.provider, retry_parked=retry)
+            # what was drained stays in hand until the commit, so a deadlocked attempt can run again
+            retrying(
+                self.engine,
+                lambda conn: self.hooks.ingest(
+                    conn, receipts, replies, now, self.provider, retry_parked=retry
+                ),
+            )
         # Committed: only now may the provider confirm them to its peer (see SmsProvider.acknowledge).
         await self.provider.acknowledge()
         return len(receipts) + len(replies)
