@@ -22,6 +22,11 @@ def content(text: str, profile: ComplianceProfile, identity: Identity | None = N
     return set(verdict.violations)
 
 
+def content_rules(text: str, profile: ComplianceProfile) -> set[str]:
+    """The content.* rules a text breaks (not the link, number or personal-data ones)."""
+    return {r for r in content(text, profile) if r.startswith("content.")}
+
+
 US_LENDER = Identity.parse(
     {"signature": "Harbor Lending", "creditor": "Harbor Lending LLC", "hotlines": ["18005550100"],
      "domains": ["harbor.example"]}
@@ -66,14 +71,14 @@ def test_a_negation_that_carries_the_threat_does_not_mask_it(
     ],
 )
 def test_denials_reported_questions_and_absent_fees_pass(text: str, us: ComplianceProfile) -> None:
-    assert not {r for r in content(text + OPT, us) if r.startswith("content.")}
+    assert not content_rules(text + OPT, us)
 
 
 def test_a_denial_written_in_leetspeak_is_still_a_denial(us: ComplianceProfile) -> None:
     plain = "We never charge a fee to take a payment by phone."
     leet = "We n3v3r ch@rge a f33 to 7@ke a paym3nt by ph0n3."
-    assert not {r for r in content(plain + OPT, us) if r.startswith("content.")}
-    assert not {r for r in content(leet + OPT, us) if r.startswith("content.")}
+    assert not content_rules(plain + OPT, us)
+    assert not content_rules(leet + OPT, us)
     # the threat in leetspeak is still read
     threat = "This debt is t1m3-b@rr3d, but we will still $u3 you."
     assert "content.time_barred_threat" in content(threat + OPT, us)
@@ -124,7 +129,7 @@ def test_a_vowel_star_gets_a_copy_a_spacing_star_does_not() -> None:
 
 def test_spaced_out_lawful_words_next_to_each_other_do_not_make_a_threat(us: ComplianceProfile) -> None:
     text = "Y-o-u-r c r e d i t c*a*r*d is 5 days past due. P-a-y at harbor.example or c-a-l-l us."
-    assert not {r for r in content(text + OPT, us) if r.startswith("content.")}
+    assert not content_rules(text + OPT, us)
     assert "content.threat_arrest" in content("you will go to j a i l unless you pay." + OPT, us)
 
 
@@ -219,7 +224,7 @@ def test_us_paraphrases_by_category_are_caught(rule: str, text: str, us: Complia
     ],
 )
 def test_us_lawful_texts_pass(text: str, us: ComplianceProfile) -> None:
-    assert not {r for r in content(text + OPT, us) if r.startswith("content.")}
+    assert not content_rules(text + OPT, us)
 
 
 # ---- Chinese ----------------------------------------------------------------------------------------
@@ -255,7 +260,7 @@ def test_cn_paraphrases_by_category_are_caught(rule: str, text: str, cn: Complia
     ],
 )
 def test_cn_lawful_texts_pass(text: str, cn: ComplianceProfile) -> None:
-    assert not {r for r in content(text, cn) if r.startswith("content.")}
+    assert not content_rules(text, cn)
 
 
 # ---- the held-out set ---------------------------------------------------------------------------

@@ -38,6 +38,7 @@ from dunning.compliance.normalise import (
     homophone_pairs,
     normalise_expr,
     readable_series,
+    rewrite_rows,
     unspaced_series,
     words_expr,
 )
@@ -175,14 +176,13 @@ def _any(patterns: Iterable[str]) -> str:
 
 def _o_for_zero(texts: pl.Series) -> pl.Series:
     """The letter o read as a zero inside a number ("8OO-555-O177"), on the few rows that have one."""
-    needs = texts.str.contains("[0-9]o|o[0-9]").fill_null(False)
-    if not needs.any():
-        return texts
-    rows = needs.arg_true()
-    fixed = texts.gather(rows)
-    for _ in range(2):  # twice for runs ("8oo")
-        fixed = fixed.str.replace_all("([0-9])o", "${1}0").str.replace_all("o([0-9])", "0${1}")
-    return texts.scatter(rows, fixed)
+
+    def zeros(rows: pl.Series) -> pl.Series:
+        for _ in range(2):  # twice for runs ("8oo")
+            rows = rows.str.replace_all("([0-9])o", "${1}0").str.replace_all("o([0-9])", "0${1}")
+        return rows
+
+    return rewrite_rows(texts, texts.str.contains("[0-9]o|o[0-9]"), zeros)
 
 
 def _feature(name: str, profile: ComplianceProfile) -> pl.Expr:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 
@@ -56,6 +56,7 @@ __all__ = [
     "normalise_expr",
     "readable",
     "readable_series",
+    "rewrite_rows",
     "unspaced",
     "unspaced_series",
     "words",
@@ -496,14 +497,36 @@ def _fold_all(text: pl.Expr) -> pl.Expr:
     return pl.when(out.str.contains(_STAR)).then(out + pl.lit(_COPY_FILLER) + bare).otherwise(out)
 
 
+def rewrite_rows(
+    texts: pl.Series,
+    needs: pl.Series,
+    rewrite: Callable[[pl.Series], pl.Series],
+    *,
+    into: pl.Series | None = None,
+) -> pl.Series:
+    """``into`` (default ``texts``) with the rows where ``needs`` holds replaced by ``rewrite`` of
+    those rows of ``texts``: one test per row, the work on the few rows that need it only."""
+    base = texts if into is None else into
+    mask = needs.fill_null(False)
+    if not mask.any():
+        return base
+    rows = mask.arg_true()
+    return base.scatter(rows, rewrite(texts.gather(rows)))
+
+
+def _each(rewrite: Callable[[str], str]) -> Callable[[pl.Series], pl.Series]:
+    return lambda texts: pl.Series([rewrite(t) for t in texts.to_list()], dtype=pl.String)
+
+
 def _fold_rows(norm: pl.Series, unfolded: pl.Series, folded: pl.Expr) -> pl.Series:
     """``unfolded`` with the rows of ``norm`` that need folding replaced by ``folded`` (an expression
-    of column "t", their normalised text): one regex test per row, the work on those rows only."""
-    needs = norm.str.contains(_NEEDS_FOLD).fill_null(False)
-    if not needs.any():
-        return unfolded
-    rows = needs.arg_true()
-    return unfolded.scatter(rows, pl.DataFrame({"t": norm.gather(rows)}).select(folded).to_series())
+    of column "t", their normalised text)."""
+    return rewrite_rows(
+        norm,
+        norm.str.contains(_NEEDS_FOLD),
+        lambda rows: pl.DataFrame({"t": rows}).select(folded).to_series(),
+        into=unfolded,
+    )
 
 
 def fold_series(texts: pl.Series) -> pl.Series:
@@ -543,24 +566,14 @@ def unspaced(text: str) -> str:
 
 def unspaced_series(texts: pl.Series) -> pl.Series:
     """``unspaced`` over a column: only rows with a spaced-out run are rewritten."""
-    needs = texts.str.contains(_LETTER_RUN).fill_null(False)
-    if not needs.any():
-        return texts
-    rows = needs.arg_true()
-    return texts.scatter(
-        rows, pl.Series([unspaced(t) for t in texts.gather(rows).to_list()], dtype=pl.String)
-    )
+    return rewrite_rows(texts, texts.str.contains(_LETTER_RUN), _each(unspaced))
 
 
 def readable_series(texts: pl.Series) -> pl.Series:
     """``readable`` over a column of normalised texts: only the rows with leetspeak and no
     ideographs are rewritten, one by one (planner bodies have none)."""
-    needs = (texts.str.contains(_HAS_LEET) & ~texts.str.contains(_HAN)).fill_null(False)
-    if not needs.any():
-        return texts
-    rows = needs.arg_true()
-    rewritten = pl.Series([readable(t) for t in texts.gather(rows).to_list()], dtype=pl.String)
-    return texts.scatter(rows, rewritten)
+    needs = texts.str.contains(_HAS_LEET) & ~texts.str.contains(_HAN)
+    return rewrite_rows(texts, needs, _each(readable))
 
 
 def fold_expr(text: pl.Expr) -> pl.Expr:
